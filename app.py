@@ -1,0 +1,122 @@
+"""Application factory: settings, extensions, blueprints, CLI."""
+import logging
+from datetime import timedelta
+
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config
+from extensions import csrf, limiter, login_manager, mail, migrate
+from models import db
+from services import accounts, timeutil
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), geolocation=(), microphone=(self)",
+}
+
+
+def create_app(test_config=None):
+    """Build the app from the environment, overridden by `test_config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config.get("TRUST_PROXY", config.env_bool("TRUST_PROXY")):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.request_loader
+    def load_signed_in_user(_request):
+        idle = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
+        return accounts.load_login_session(session.get("sid"), idle)
+
+    @app.after_request
+    def add_security_headers(response):
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    register_template_helpers(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+
+    from cli import register_cli
+
+    register_cli(app)
+
+    from services import outbox
+
+    outbox.init_app(app)
+    return app
+
+
+def register_blueprints(app):
+    from blueprints.api import bp as api_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.candidates import bp as candidates_bp
+    from blueprints.interviews import bp as interviews_bp
+    from blueprints.jobs import bp as jobs_bp
+    from blueprints.portal import bp as portal_bp
+    from blueprints.slots import bp as slots_bp
+
+    for blueprint in (auth_bp, jobs_bp, candidates_bp, slots_bp, interviews_bp, portal_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_error_handlers(app):
+    from blueprints.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    @app.template_filter("local")
+    def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z"):
+        """An instant shown in the viewer's zone (their own, else the display zone)."""
+        return timeutil.format_local(instant, timeutil.zone(viewer_zone()), fmt)
+
+    @app.context_processor
+    def inject_viewer():
+        return {"viewer_zone": viewer_zone()}
+
+
+def viewer_zone():
+    """The signed-in user's zone, a `tz` query override, or the display zone."""
+    if not has_request_context():
+        return current_app.config["DISPLAY_TIMEZONE"]
+    if "viewer_zone" not in g:
+        chosen = request.args.get("tz")
+        if chosen and timeutil.is_valid_zone(chosen):
+            g.viewer_zone = chosen
+        elif current_user.is_authenticated and current_user.timezone:
+            g.viewer_zone = current_user.timezone
+        else:
+            g.viewer_zone = current_app.config["DISPLAY_TIMEZONE"]
+    return g.viewer_zone

@@ -1,0 +1,64 @@
+"""Error pages for people and JSON errors for API clients."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from models import db
+
+log = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/ai/")
+
+
+def wants_json():
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(code, message):
+    if wants_json():
+        return jsonify(error=message), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Authentication is required.",
+    403: "You do not have permission to do that.",
+    404: "Not found.",
+    405: "That method is not allowed here.",
+    409: "That conflicts with the current state.",
+    413: "The upload is too large.",
+    429: "Too many requests. Please wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+}
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, f"The form expired or was forged ({exc.description}). Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        message = exc.description if exc.code not in MESSAGES or _custom(exc) else MESSAGES[exc.code]
+        body, code = error_response(exc.code, message)
+        response = app.make_response((body, code))
+        if exc.code == 405:  # keep the Allow header
+            response.headers["Allow"] = exc.valid_methods and ", ".join(exc.valid_methods) or ""
+        if exc.code == 401 and wants_json():
+            response.headers["WWW-Authenticate"] = "Token"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc):
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, MESSAGES[500])
+
+
+def _custom(exc):
+    """True when the code that raised the error wrote its own message."""
+    default = type(exc).description
+    return bool(exc.description) and exc.description != default and not isinstance(exc, InternalServerError)

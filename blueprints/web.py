@@ -1,0 +1,41 @@
+"""Helpers every blueprint's views share: htmx detection, dual-mode rendering, role checks."""
+from functools import wraps
+
+from flask import abort, make_response, render_template, request
+from flask_login import current_user, login_required
+
+
+def is_htmx():
+    """True when htmx made the request (and so wants a fragment)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page_or_fragment(page, fragment, status=200, **context):
+    """The whole page for a normal request, just `fragment` for htmx; caches keyed on HX-Request."""
+    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def admin_required(view):
+    """Signed in as an admin, else 403 (anonymous users go to the login page)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def staff_required(blueprint):
+    """Require a signed-in user for every view of `blueprint`."""
+
+    @blueprint.before_request
+    @login_required
+    def require_login():
+        return None
+
+    return blueprint

@@ -1,0 +1,227 @@
+"""Flask CLI commands for operators: accounts, tokens and the demo data set."""
+import secrets
+from datetime import time, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from models import CodingLanguage, Domain, InterviewSlot, InterviewType, Job, Role, User, db
+from services import accounts, timeutil
+
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_SLOT_TIMES = (time(10, 0), time(14, 0), time(16, 30))
+
+
+def register_cli(app):
+    app.cli.add_command(create_admin)
+    app.cli.add_command(create_token)
+    app.cli.add_command(init_demo)
+    app.cli.add_command(create_link)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(mail_test)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
+def create_admin(email, password):
+    """Create an admin account (or make an existing user an admin with this password)."""
+    try:
+        normalised = accounts.normalise_email(email)
+        user = db.session.scalar(select(User).where(User.email == normalised))
+        if user is None:
+            user = accounts.create_user(normalised, password, Role.ADMIN)
+        else:
+            if len(password) < accounts.MIN_PASSWORD_LENGTH:
+                raise accounts.AccountError(f"The password needs at least {accounts.MIN_PASSWORD_LENGTH} characters.")
+            user.role, user.is_enabled = Role.ADMIN.value, True
+            user.set_password(password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Admin {user.email} is ready.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+def create_token(email, name):
+    """Create an API token for EMAIL and print it (last line). Only its hash is stored."""
+    try:
+        normalised = accounts.normalise_email(email)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    user = db.session.scalar(select(User).where(User.email == normalised))
+    if user is None or not user.is_enabled:
+        raise click.ClickException(f"No active user with the email {normalised}.")
+    raw = accounts.create_token(user, name)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once; send it as 'Authorization: Token <token>'):")
+    click.echo(raw)
+
+
+@click.command("init-demo")
+def init_demo():
+    """On a database with no users: a demo admin, a job and a week of slots."""
+    if db.session.scalar(select(func.count(User.id))):
+        return
+    password = secrets.token_urlsafe(12)
+    admin = accounts.create_user(DEMO_ADMIN_EMAIL, password, Role.ADMIN, "Demo Admin")
+    domain = Domain(name="AI/ML")
+    job = Job(
+        job_title="Machine Learning Engineer",
+        company_name="Demo Labs",
+        job_description=(
+            "Build and ship machine learning features: data pipelines in Python, model training with "
+            "scikit-learn and PyTorch, REST APIs with Flask, SQL for analytics, and MLOps on Docker."
+        ),
+        coding_language=CodingLanguage.PYTHON.value,
+        domain=domain,
+        duration_minutes=30,
+        created_by_id=None,
+    )
+    db.session.add_all([domain, job])
+    tz = timeutil.zone()
+    today = timeutil.to_zone(timeutil.now(), tz).date()
+    for offset in range(1, 8):
+        day = today + timedelta(days=offset)
+        for start in DEMO_SLOT_TIMES:
+            start_at = timeutil.combine_local(day, start, tz)
+            db.session.add(
+                InterviewSlot(
+                    job=job,
+                    start_at=start_at,
+                    end_at=start_at + timedelta(minutes=job.duration_minutes),
+                    ai_interview_type=InterviewType.TECHNICAL.value,
+                    max_candidates=2,
+                )
+            )
+    db.session.commit()
+    click.echo("Created a demo admin, a job and a week of slots.")
+    click.echo(f"Email: {admin.email}")
+    click.echo(f"Password: {password}")
+    click.echo("(Shown once. Sign in at http://127.0.0.1:5000/login)")
+
+
+@click.group("outbox")
+def outbox_group():
+    """Deliver queued e-mails (the outbox)."""
+
+
+@outbox_group.command("send")
+def outbox_send():
+    """Deliver every due e-mail once and print what happened."""
+    from services import outbox
+
+    if not outbox.is_configured():
+        click.echo(outbox.describe_mail_config(current_app)[0])
+        raise click.ClickException("No SMTP server configured; nothing was sent.")
+    counts = outbox.drain()
+    click.echo(", ".join(f"{name}: {value}" for name, value in counts.items()))
+
+
+@outbox_group.command("worker")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between looks for due e-mails.")
+def outbox_worker(poll):
+    """Deliver e-mails until stopped (SIGTERM or Ctrl-C finish the current message first)."""
+    import signal
+    import threading
+
+    from services import outbox
+
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    worker_id = outbox.default_worker_id()
+    click.echo(f"{outbox.describe_mail_config(current_app)[0]}; worker {worker_id} running")
+    while not stopping.is_set():
+        try:
+            counts = outbox.deliver_due(worker_id=worker_id, stop=stopping)
+        except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the worker
+            db.session.rollback()
+            click.echo(f"Delivery round failed: {exc}", err=True)
+            counts = {}
+        finally:
+            db.session.remove()
+        if any(counts.values()):
+            click.echo(", ".join(f"{name}: {value}" for name, value in counts.items()))
+        if sum(counts.values()) < outbox.BATCH_SIZE:
+            stopping.wait(poll)
+    click.echo("Worker stopped.")
+
+
+@click.command("mail-test")
+@click.argument("email")
+def mail_test(email):
+    """Send a test e-mail to EMAIL directly (not through the outbox) and print what happened."""
+    from services import outbox
+
+    line, warnings = outbox.describe_mail_config(current_app)
+    click.echo(line)
+    for warning in warnings:
+        click.echo(f"Warning: {warning}")
+    if not outbox.is_configured():
+        raise click.ClickException("No SMTP server configured (set MAIL_SERVER or EMAIL_HOST).")
+    try:
+        message_id = outbox.send_test_message(email)
+    except Exception as exc:  # noqa: BLE001 - report any SMTP or network failure to the operator
+        raise click.ClickException(f"Sending failed: {outbox.describe_error(exc)}") from None
+    click.echo(f"Test message sent to {email} (Message-ID {message_id}).")
+
+
+@click.command("create-link")
+@click.argument("language", required=False, default="PYTHON")
+@click.argument("name", required=False, default="Test Candidate")
+@click.argument("email", required=False, default="test@example.com")
+@click.argument("when", metavar="[TIME]", required=False)
+def create_link(language, name, email, when):
+    """Book a quick interview and print its link (the seeds' create_short_aiml_link.py).
+
+    \b
+    LANGUAGE  PYTHON (default), JAVASCRIPT, JAVA, PHP, RUBY, CSHARP or SQL
+    NAME      the candidate's name (default "Test Candidate")
+    EMAIL     the candidate's e-mail (default test@example.com); the invitation goes there
+    TIME      "YYYY-MM-DD HH:MM" in IST (default: now); a past time is allowed, with a warning
+
+    \b
+    Examples:
+      flask create-link
+      flask create-link JAVASCRIPT
+      flask create-link PYTHON "Jane Smith" jane@example.com "2024-10-20 14:30"
+
+    The interview is booked through the same service as the web pages: a one-seat slot of the
+    job "Quick Interview (LANGUAGE)", a session with a new link, and the invitation in the outbox
+    (sent when SMTP is configured).
+    """
+    from services import booking, notifications
+
+    language = (language or "").strip().upper()
+    if language not in CodingLanguage.values():
+        raise click.BadParameter(f"{language or '(empty)'} is not one of {', '.join(CodingLanguage.values())}.", param_hint="LANGUAGE")
+    name = (name or "").strip()
+    if not name:
+        raise click.BadParameter("The name must not be empty.", param_hint="NAME")
+    try:
+        email = accounts.normalise_email(email)
+    except accounts.AccountError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from None
+    if when is None:
+        start_at = timeutil.now()
+    else:
+        try:
+            start_at = timeutil.parse_local(when, timeutil.zone())
+        except timeutil.TimeInputError as exc:
+            raise click.BadParameter(f"{exc} Times are in IST.", param_hint="TIME") from None
+        if start_at < timeutil.now():
+            click.echo("Warning: that time is in the past; the link may already have expired.", err=True)
+    try:
+        interview = booking.quick_interview(language, name, email, start_at)
+    except booking.BookingError as exc:
+        raise click.ClickException(exc.message) from None
+    email_row = booking.invitation_email(interview)
+    click.echo(f"Interview booked for {name} <{email}> ({language})")
+    click.echo(f"Scheduled: {timeutil.format_local(interview.started_at, timeutil.zone(), '%A %d %B %Y, %I:%M %p IST')}")
+    click.echo(f"Interview link: {notifications.interview_link(interview.session_key)}")
+    click.echo(f"Session key: {interview.session_key}")
+    click.echo(f"E-mail: {booking.email_state_text(email_row)}")

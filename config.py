@@ -1,0 +1,136 @@
+"""Settings from the environment (and `.env`), with the seeds' Django e-mail names as aliases."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+log = logging.getLogger(__name__)
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+# Django-style names from the seeds, accepted as aliases of Flask-Mail's settings.
+MAIL_ALIASES = {
+    "MAIL_SERVER": "EMAIL_HOST",
+    "MAIL_PORT": "EMAIL_PORT",
+    "MAIL_USERNAME": "EMAIL_HOST_USER",
+    "MAIL_PASSWORD": "EMAIL_HOST_PASSWORD",
+    "MAIL_USE_TLS": "EMAIL_USE_TLS",
+    "MAIL_USE_SSL": "EMAIL_USE_SSL",
+    "MAIL_DEFAULT_SENDER": "DEFAULT_FROM_EMAIL",
+}
+
+
+def env(name, default=None):
+    """An environment setting; empty strings count as unset."""
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name, default=False):
+    value = env(name)
+    return default if value is None else value.strip().lower() in TRUE_WORDS
+
+
+def env_int(name, default):
+    value = env(name)
+    try:
+        return default if value is None else int(value)
+    except ValueError:
+        log.warning("%s=%r is not a number; using %s", name, value, default)
+        return default
+
+
+def mail_setting(name, default=None):
+    """A Flask-Mail setting, falling back to its Django alias from the seeds."""
+    return env(name, env(MAIL_ALIASES[name], default))
+
+
+def mail_settings():
+    """MAIL_* settings with the port deciding STARTTLS vs SSL when the flags contradict it."""
+    port = mail_setting("MAIL_PORT")
+    try:
+        port = int(port) if port is not None else 25
+    except ValueError:
+        log.warning("MAIL_PORT=%r is not a number; using 25", port)
+        port = 25
+    use_tls = str(mail_setting("MAIL_USE_TLS", "")).lower() in TRUE_WORDS
+    use_ssl = str(mail_setting("MAIL_USE_SSL", "")).lower() in TRUE_WORDS
+    if port == 587 and use_ssl:
+        log.warning("Mail port 587 means STARTTLS: disabling SSL and enabling TLS")
+        use_ssl, use_tls = False, True
+    elif port == 465 and use_tls:
+        log.warning("Mail port 465 means implicit SSL: disabling STARTTLS and enabling SSL")
+        use_ssl, use_tls = True, False
+    elif use_tls and use_ssl:
+        log.warning("Both MAIL_USE_TLS and MAIL_USE_SSL set; keeping STARTTLS only")
+        use_ssl = False
+    username = mail_setting("MAIL_USERNAME")
+    return {
+        "MAIL_SERVER": mail_setting("MAIL_SERVER"),
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": username,
+        "MAIL_PASSWORD": mail_setting("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": mail_setting("MAIL_DEFAULT_SENDER", username or "interviews@localhost"),
+        "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 10),
+    }
+
+
+def instance_secret_key(instance_path):
+    """The SECRET_KEY kept in instance/, generated once so logins survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create exclusively so two workers starting together agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(instance_path):
+    """Every setting of DESIGN.md's "Configuration", read from the environment."""
+    database_url = env("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'app.db'}")
+    backend_url = env("BACKEND_URL", "http://127.0.0.1:5000").rstrip("/")
+    config = {
+        "SECRET_KEY": env("SECRET_KEY") or instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BACKEND_URL": backend_url,
+        "DISPLAY_TIMEZONE": env("DISPLAY_TIMEZONE", "Asia/Kolkata"),
+        "EARLY_JOIN_SECONDS": env_int("EARLY_JOIN_SECONDS", 30),
+        "GRACE_MINUTES": env_int("GRACE_MINUTES", 10),
+        "REDIS_URL": env("REDIS_URL"),
+        "RATELIMIT_STORAGE_URI": env("REDIS_URL", "memory://"),
+        "LLM_API_BASE": env("LLM_API_BASE"),
+        "LLM_API_KEY": env("LLM_API_KEY"),
+        "LLM_MODEL": env("LLM_MODEL"),
+        "LLM_TIMEOUT_SECONDS": env_int("LLM_TIMEOUT_SECONDS", 20),
+        "IDLE_TIMEOUT_MINUTES": env_int("IDLE_TIMEOUT_MINUTES", 60),
+        "RESUME_MAX_BYTES": env_int("RESUME_MAX_BYTES", 5 * 1024 * 1024),
+        "AUDIO_MAX_BYTES": env_int("AUDIO_MAX_BYTES", 10 * 1024 * 1024),
+        "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_IN_PROCESS": env_bool("OUTBOX_IN_PROCESS", database_url.startswith("sqlite")),
+        "REMINDER_HOURS": [int(h) for h in env("REMINDER_HOURS", "24,1").split(",") if h.strip()],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": backend_url.startswith("https://"),
+        "PREFERRED_URL_SCHEME": "https" if backend_url.startswith("https://") else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    config.update(mail_settings())
+    # Upload cap for the whole request: the largest single upload plus room for form fields.
+    config["MAX_CONTENT_LENGTH"] = max(config["RESUME_MAX_BYTES"], config["AUDIO_MAX_BYTES"]) + 64 * 1024
+    return config

@@ -1,0 +1,545 @@
+"""The data model. Small model methods only: no HTTP, no e-mail (those live in services/)."""
+import enum
+import uuid
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy import event
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from services import timeutil
+
+# Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every backend (SQLite stores it naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING),
+        type_annotation_map={datetime: UTCDateTime, dict: JSON, list: JSON},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def configure_sqlite(dbapi_connection, _record):
+    """SQLite: enforce foreign keys, let readers run beside a writer, wait for locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.close()
+
+
+def new_id():
+    return uuid.uuid4()
+
+
+def utcnow():
+    return timeutil.now()
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self):
+        return self.value
+
+    @classmethod
+    def values(cls):
+        return [member.value for member in cls]
+
+
+def enum_column(enum_cls, default, **kwargs):
+    """A VARCHAR column restricted to an enum's values by a CHECK constraint."""
+    length = max(len(v) for v in enum_cls.values())
+    return mapped_column(String(length), default=default.value, server_default=default.value, **kwargs)
+
+
+def enum_check(column, enum_cls):
+    allowed = ", ".join(f"'{v}'" for v in enum_cls.values())
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RECRUITER = "recruiter"
+
+
+class CodingLanguage(StrEnum):
+    PYTHON = "PYTHON"
+    JAVASCRIPT = "JAVASCRIPT"
+    JAVA = "JAVA"
+    PHP = "PHP"
+    RUBY = "RUBY"
+    CSHARP = "CSHARP"
+    SQL = "SQL"
+
+
+class CandidateStatus(StrEnum):
+    NEW = "new"
+    SCHEDULED = "scheduled"
+    INTERVIEWED = "interviewed"
+    REJECTED = "rejected"
+    HIRED = "hired"
+
+
+class InterviewType(StrEnum):
+    TECHNICAL = "technical"
+    CODING = "coding"
+
+
+class SlotStatus(StrEnum):
+    AVAILABLE = "available"
+    FULL = "full"
+    CANCELLED = "cancelled"
+
+
+class InterviewStatus(StrEnum):
+    PENDING = "pending"  # created without a slot (seed 002's two-step API flow)
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+# Interviews that hold a seat in their slot.
+ACTIVE_INTERVIEW_STATUSES = (InterviewStatus.SCHEDULED.value, InterviewStatus.IN_PROGRESS.value)
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class EmailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    UNCONFIGURED = "unconfigured"
+    CANCELLED = "cancelled"  # a reminder made moot by a reschedule or cancellation
+
+
+class Decision(StrEnum):
+    PENDING = "pending"
+    ADVANCE = "advance"
+    REJECT = "reject"
+    HIRE = "hire"
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (enum_check("role", Role),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = enum_column(Role, Role.RECRUITER)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql_text("true"))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    notify_on_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    last_login_at: Mapped[datetime | None]
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN.value
+
+    @property
+    def is_active(self):
+        return self.is_enabled
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """A server-side record of one sign-in, so logout and idle timeout really end it."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(256), default="")
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ApiToken(TimestampMixin, db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Domain(db.Model):
+    __tablename__ = "domains"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Job(TimestampMixin, db.Model):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        enum_check("coding_language", CodingLanguage),
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    job_title: Mapped[str] = mapped_column(String(200))
+    company_name: Mapped[str] = mapped_column(String(200))
+    job_description: Mapped[str] = mapped_column(Text, default="")
+    coding_language: Mapped[str] = enum_column(CodingLanguage, CodingLanguage.PYTHON)
+    domain_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("domains.id", ondelete="SET NULL"), index=True)
+    tech_stack_details: Mapped[str | None] = mapped_column(Text)  # legacy, kept for old imports
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    archived_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    domain: Mapped[Domain | None] = relationship(lazy="joined")
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    def __str__(self):
+        return f"{self.job_title} at {self.company_name}"
+
+
+class Resume(TimestampMixin, db.Model):
+    __tablename__ = "resumes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)  # generated; never user input
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    parsed_text: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def has_text(self):
+        return bool(self.parsed_text and self.parsed_text.strip())
+
+
+class Candidate(TimestampMixin, db.Model):
+    __tablename__ = "candidates"
+    __table_args__ = (
+        UniqueConstraint("job_id", "email", name="uq_candidates_job_email"),
+        enum_check("status", CandidateStatus),
+        CheckConstraint("work_experience IS NULL OR work_experience >= 0", name="experience_non_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    work_experience: Mapped[int | None] = mapped_column(Integer)  # years
+    domain_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("domains.id", ondelete="SET NULL"))
+    status: Mapped[str] = enum_column(CandidateStatus, CandidateStatus.NEW)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
+    resume_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resumes.id", ondelete="SET NULL"))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # the candidate's own zone, when known
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    job: Mapped[Job] = relationship(lazy="joined")
+    domain: Mapped[Domain | None] = relationship()
+    resume: Mapped[Resume | None] = relationship()
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+
+class InterviewSlot(TimestampMixin, db.Model):
+    __tablename__ = "interview_slots"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        CheckConstraint("max_candidates >= 1", name="capacity_positive"),
+        CheckConstraint("current_bookings >= 0", name="bookings_non_negative"),
+        CheckConstraint("current_bookings <= max_candidates", name="never_overbooked"),
+        enum_check("status", SlotStatus),
+        enum_check("ai_interview_type", InterviewType),
+        Index("ix_interview_slots_job_start", "job_id", "start_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"))
+    start_at: Mapped[datetime] = mapped_column(index=True)
+    end_at: Mapped[datetime]
+    ai_interview_type: Mapped[str] = enum_column(InterviewType, InterviewType.TECHNICAL)
+    max_candidates: Mapped[int] = mapped_column(Integer, default=1)
+    current_bookings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = enum_column(SlotStatus, SlotStatus.AVAILABLE)
+    cancelled_at: Mapped[datetime | None]
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    job: Mapped[Job] = relationship(lazy="joined")
+
+    @property
+    def seats_left(self):
+        return max(self.max_candidates - self.current_bookings, 0)
+
+    def is_past(self, at=None):
+        return self.start_at <= (at or timeutil.now())
+
+    @property
+    def duration_minutes(self):
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+
+class Interview(TimestampMixin, db.Model):
+    __tablename__ = "interviews"
+    __table_args__ = (
+        enum_check("status", InterviewStatus),
+        enum_check("decision", Decision),
+        # One active booking per candidate and slot, whatever the race.
+        Index(
+            "uq_interviews_active_candidate_slot",
+            "candidate_id",
+            "slot_id",
+            unique=True,
+            sqlite_where=sql_text("status IN ('scheduled', 'in_progress')"),
+            postgresql_where=sql_text("status IN ('scheduled', 'in_progress')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
+    slot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interview_slots.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = enum_column(InterviewStatus, InterviewStatus.PENDING)
+    started_at: Mapped[datetime | None]  # scheduled start (seed name), UTC
+    ended_at: Mapped[datetime | None]  # scheduled end, UTC
+    session_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # iCalendar SEQUENCE
+    cancelled_at: Mapped[datetime | None]
+    decision: Mapped[str] = enum_column(Decision, Decision.PENDING)
+    review_notes: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    candidate: Mapped[Candidate] = relationship(lazy="joined")
+    job: Mapped[Job] = relationship()
+    slot: Mapped[InterviewSlot | None] = relationship()
+    schedule: Mapped["InterviewSchedule | None"] = relationship(back_populates="interview", uselist=False)
+    session: Mapped["InterviewSession | None"] = relationship(back_populates="interview", uselist=False)
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_INTERVIEW_STATUSES
+
+
+class InterviewSchedule(TimestampMixin, db.Model):
+    __tablename__ = "interview_schedules"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    interview_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), unique=True)
+    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_slots.id", ondelete="RESTRICT"), index=True)
+    booking_notes: Mapped[str] = mapped_column(Text, default="")
+    booked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    interview: Mapped[Interview] = relationship(back_populates="schedule")
+    slot: Mapped[InterviewSlot] = relationship()
+
+
+class InterviewSession(TimestampMixin, db.Model):
+    """The candidate-facing snapshot taken at booking; editing the job later never changes it."""
+
+    __tablename__ = "interview_sessions"
+    __table_args__ = (
+        enum_check("status", SessionStatus),
+        enum_check("coding_language", CodingLanguage),
+        enum_check("interview_type", InterviewType),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    interview_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), unique=True)
+    session_key: Mapped[str] = mapped_column(String(64), unique=True)
+    candidate_name: Mapped[str] = mapped_column(String(200))
+    candidate_email: Mapped[str] = mapped_column(String(254))
+    candidate_timezone: Mapped[str | None] = mapped_column(String(64))
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    job_description: Mapped[str] = mapped_column(Text, default="")
+    resume_text: Mapped[str] = mapped_column(Text, default="")
+    coding_language: Mapped[str] = enum_column(CodingLanguage, CodingLanguage.PYTHON)
+    interview_type: Mapped[str] = enum_column(InterviewType, InterviewType.TECHNICAL)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    scheduled_at: Mapped[datetime]
+    status: Mapped[str] = enum_column(SessionStatus, SessionStatus.SCHEDULED)
+    language_code: Mapped[str] = mapped_column(String(16), default="en-IN", server_default="en-IN")
+    keyword_analysis: Mapped[dict] = mapped_column(default=dict)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    current_question_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    question_started_at: Mapped[datetime | None]  # when the current question was first shown
+    active_client_id: Mapped[str | None] = mapped_column(String(64))  # the tab that holds the interview
+
+    interview: Mapped[Interview | None] = relationship(back_populates="session")
+    questions: Mapped[list["InterviewQuestion"]] = relationship(
+        back_populates="session", order_by="InterviewQuestion.position", cascade="all, delete-orphan"
+    )
+
+
+class InterviewQuestion(db.Model):
+    __tablename__ = "interview_questions"
+    __table_args__ = (UniqueConstraint("session_id", "position", name="uq_interview_questions_session_position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # intro, technical, behavioural, coding, closing
+    text: Mapped[str] = mapped_column(Text)
+    expected_points: Mapped[list] = mapped_column(default=list)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer, default=180)
+    starter_code: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(40), default="bank")  # bank id or "llm"
+
+    session: Mapped[InterviewSession] = relationship(back_populates="questions")
+    answer: Mapped["InterviewAnswer | None"] = relationship(back_populates="question", uselist=False)
+
+
+class InterviewAnswer(db.Model):
+    __tablename__ = "interview_answers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_questions.id", ondelete="CASCADE"), unique=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interview_sessions.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(Text, default="")
+    audio_stored_name: Mapped[str | None] = mapped_column(String(80))
+    audio_content_type: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seconds_taken: Mapped[int] = mapped_column(Integer, default=0)
+    timed_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    keyword_coverage: Mapped[dict] = mapped_column(default=dict)
+
+    question: Mapped[InterviewQuestion] = relationship(back_populates="answer")
+
+
+class OutboxEmail(TimestampMixin, db.Model):
+    """An e-mail written in the transaction that causes it, delivered later by a sender."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (
+        enum_check("status", EmailStatus),
+        Index("ix_outbox_emails_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # invitation, reschedule, cancellation, reminder, ...
+    interview_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
+    to_email: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    ics: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = enum_column(EmailStatus, EmailStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+    interview: Mapped[Interview | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[dict] = mapped_column(default=dict)
+
+    actor: Mapped[User | None] = relationship()

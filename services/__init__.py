@@ -1,0 +1,1 @@
+"""Domain logic with no HTTP: each module owns one area's rules."""

@@ -1,0 +1,105 @@
+"""The clock and time-zone conversions, in one place so tests can move time."""
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import current_app, has_app_context
+
+INPUT_FORMAT = "%Y-%m-%d %H:%M"
+DEFAULT_ZONE = "Asia/Kolkata"
+
+_frozen_now = None
+
+
+def now():
+    """The current instant (UTC, aware). Tests pin it with set_now()."""
+    return _frozen_now if _frozen_now is not None else datetime.now(UTC)
+
+
+def set_now(instant):
+    """Pin the clock to an aware instant, or release it with None (tests only)."""
+    global _frozen_now
+    if instant is not None and instant.tzinfo is None:
+        raise ValueError("set_now needs an aware datetime")
+    _frozen_now = instant.astimezone(UTC) if instant is not None else None
+
+
+def advance(delta):
+    """Move a pinned clock forward (tests only)."""
+    set_now(now() + delta)
+
+
+class TimeInputError(ValueError):
+    """A date/time the user typed cannot be used; the message says why."""
+
+
+def zone(name=None):
+    """A ZoneInfo for `name`, the configured display zone by default."""
+    if name is None:
+        name = current_app.config["DISPLAY_TIMEZONE"] if has_app_context() else DEFAULT_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise TimeInputError(f"Unknown time zone {name!r}.") from None
+
+
+def is_valid_zone(name):
+    try:
+        zone(name)
+    except TimeInputError:
+        return False
+    return True
+
+
+def common_zones():
+    """IANA zone names offered in pickers, sorted."""
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def localize(naive, tz):
+    """Attach `tz` to a wall-clock time, refusing times that do not exist or are ambiguous there."""
+    aware = naive.replace(tzinfo=tz, fold=0)
+    round_trip = aware.astimezone(UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != naive:
+        raise TimeInputError(f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key} (clocks skip it).")
+    if aware.utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
+        raise TimeInputError(f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key}; pick another time.")
+    return aware
+
+
+def parse_local(text, tz=None):
+    """`YYYY-MM-DD HH:MM` in `tz` (display zone by default) → aware UTC datetime."""
+    try:
+        naive = datetime.strptime((text or "").strip(), INPUT_FORMAT)
+    except ValueError:
+        raise TimeInputError(f"{text!r} is not a time in the form YYYY-MM-DD HH:MM.") from None
+    return localize(naive, tz or zone()).astimezone(UTC)
+
+
+def combine_local(day, clock, tz=None):
+    """A date and a wall-clock time in `tz` → aware UTC datetime."""
+    if not isinstance(day, date) or not isinstance(clock, time):
+        raise TimeInputError("A date and a time are both needed.")
+    return localize(datetime.combine(day, clock), tz or zone()).astimezone(UTC)
+
+
+def to_zone(instant, tz=None):
+    """An aware instant shown in `tz` (display zone by default)."""
+    return instant.astimezone(tz or zone())
+
+
+def format_local(instant, tz=None, fmt="%a %d %b %Y, %H:%M %Z"):
+    """A human-readable wall-clock time of `instant` in `tz`."""
+    if instant is None:
+        return ""
+    return to_zone(instant, tz).strftime(fmt)
+
+
+def isoformat_z(instant):
+    """RFC 3339 UTC with a Z, as the seeds' API shows (`2024-10-20T14:30:00Z`)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if instant else None
+
+
+def start_of_day(day, tz=None):
+    """The UTC instant a local day starts."""
+    return datetime.combine(day, time.min).replace(tzinfo=tz or zone()).astimezone(UTC)
+

@@ -1,0 +1,392 @@
+"""Fixtures with real parts: SQLite and PostgreSQL, an aiosmtpd server, a live server and Chromium.
+
+Tests run against SQLite by default. Parametrize `backend` (see tests/support.py BOTH_DATABASES)
+to run a test on PostgreSQL too; that needs TEST_DATABASE_URL, and in CI (CI=true) a skipped
+browser, PostgreSQL or SMTP test counts as a failure.
+"""
+import asyncio
+import email
+import email.policy
+import os
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from app import create_app
+from models import Role, db
+from services import accounts, timeutil
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+AXE_JS = Path(__file__).parent / "assets" / "axe-4.11.0.min.js"
+ADMIN_EMAIL, RECRUITER_EMAIL, PASSWORD = "admin@example.com", "recruiter@example.com", "correct horse battery"
+REAL_PARTS = ("browser", "postgres", "smtp")
+
+
+def pytest_configure(config):
+    for marker in REAL_PARTS:
+        config.addinivalue_line("markers", f"{marker}: uses a real {marker} (must run, not skip, in CI)")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests by the real parts they use, so CI can count them and refuse to skip them."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"page", "browser_page", "live_server"}:
+            item.add_marker("browser")
+        if "smtp" in names:
+            item.add_marker("smtp")
+        callspec = getattr(item, "callspec", None)
+        if callspec and callspec.params.get("backend") == "postgresql" or "pg_url" in names:
+            item.add_marker("postgres")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and any(item.get_closest_marker(m) for m in REAL_PARTS):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where {', '.join(REAL_PARTS)} tests must run: {report.longrepr}"
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        for marker in REAL_PARTS:
+            if item.get_closest_marker(marker):
+                item.config.stash.setdefault(REAL_PART_COUNTS, Counter())[(marker, report.outcome)] += 1
+
+
+REAL_PART_COUNTS = pytest.StashKey[Counter]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    counts = config.stash.get(REAL_PART_COUNTS, Counter())
+    terminalreporter.section("real parts")
+    for marker in REAL_PARTS:
+        terminalreporter.write_line(
+            f"{marker}: {counts[(marker, 'passed')]} passed, {counts[(marker, 'failed')]} failed, "
+            f"{counts[(marker, 'skipped')]} skipped"
+        )
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this run (dropped afterwards), schema created once."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        if IN_CI:
+            pytest.fail("TEST_DATABASE_URL is not set; CI must run the PostgreSQL tests")
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
+    name = f"test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin_engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+@pytest.fixture
+def backend():
+    """Which database a test runs on; parametrize it to cover PostgreSQL as well."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path):
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_url")
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
+    """Settings for the app under test; tests may update it before `app` is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "BACKEND_URL": "http://testserver.local",
+        "MAIL_SERVER": None,
+        "OUTBOX_IN_PROCESS": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SESSION_COOKIE_SECURE": False,
+    }
+
+
+@pytest.fixture
+def app(app_config, backend):
+    app = create_app(app_config)
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        yield app
+        db.session.remove()
+        if backend == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        db.engine.dispose()
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with state-changing requests.
+
+    Pass `csrf=False` to send none (to test that the app refuses such requests).
+    """
+
+    def open(self, *args, csrf=True, **kwargs):
+        # The `app` fixture keeps one app context open so tests can use db.session; give every
+        # request a fresh `g` anyway, as in production where each request has its own context.
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        method = (kwargs.get("method") or "GET").upper()
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "")
+        if csrf and method not in ("GET", "HEAD", "OPTIONS") and not path.startswith("/api/"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self):
+        """A token valid for this client's session (as Flask-WTF's generate_csrf makes one)."""
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(app):
+    user = accounts.create_user(ADMIN_EMAIL, PASSWORD, Role.ADMIN, "Ada Admin")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def recruiter(app):
+    user = accounts.create_user(RECRUITER_EMAIL, PASSWORD, Role.RECRUITER, "Rita Recruiter")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def api_token(admin):
+    """A raw API token of the admin."""
+    raw = accounts.create_token(admin, "tests")
+    db.session.commit()
+    return raw
+
+
+@pytest.fixture
+def api_headers(api_token):
+    return {"Authorization": f"Token {api_token}"}
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email=ADMIN_EMAIL, password=PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def admin_client(client, auth, admin):
+    """A client signed in as an admin."""
+    assert auth.login().status_code == 302
+    return client
+
+
+@pytest.fixture
+def recruiter_client(client, auth, recruiter):
+    """A client signed in as a recruiter."""
+    assert auth.login(RECRUITER_EMAIL).status_code == 302
+    return client
+
+
+# --- clock -----------------------------------------------------------------------------------
+
+
+class Clock:
+    """The app's clock (services.timeutil.now), pinned and moved by tests instead of sleeping."""
+
+    def set(self, instant):
+        timeutil.set_now(instant)
+
+    def advance(self, delta):
+        timeutil.advance(delta)
+
+    def now(self):
+        return timeutil.now()
+
+
+@pytest.fixture
+def clock():
+    timeutil.set_now(datetime(2030, 1, 15, 4, 30, tzinfo=UTC))  # 10:00 IST on a Tuesday
+    yield Clock()
+    timeutil.set_now(None)
+
+
+# --- SMTP ------------------------------------------------------------------------------------
+
+
+class SMTPRecorder:
+    """An aiosmtpd handler that keeps parsed messages; can stall or answer with errors."""
+
+    def __init__(self):
+        self.messages = []
+        self.envelopes = []
+        self.delay = 0.0
+        self.replies = []  # queued replies like "451 try later", used before "250 OK"
+        self.received = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.replies:
+            return self.replies.pop(0)
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.received.set()
+        return "250 OK"
+
+    def wait_for(self, count, timeout=10):
+        """Block until `count` messages arrived (delivery runs in other threads)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return self.messages
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port (not wired into the app)."""
+    handler = SMTPRecorder()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.host, handler.port, handler.controller = "127.0.0.1", port, controller
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, app_config):
+    """The SMTP server, configured as the app's mail server."""
+    app_config.update(
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_DEFAULT_SENDER="Interviews <interviews@example.com>",
+        MAIL_TIMEOUT=5,
+    )
+    return smtp_server
+
+
+# --- browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip("Debian's chromium is not installed: browser tests skipped")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP from a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BACKEND_URL"] = base_url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def browser_page(page):
+    """Playwright's page with a short default timeout and script errors collected.
+
+    `page.console_errors` holds JavaScript errors (CSP violations included); failed resource
+    loads are left out because pages answer 4xx on purpose (a refused login is a 401).
+    """
+    page.set_default_timeout(10_000)
+    page.console_errors = []
+
+    def collect(message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            page.console_errors.append(message.text)
+
+    page.on("console", collect)
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    return page

@@ -1,0 +1,157 @@
+"""App factory, configuration, security headers, error pages, migrations and operator commands."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from app import create_app
+from models import ApiToken, InterviewSlot, Job, User, db
+from services import accounts
+from tests.conftest import PASSWORD
+from tests.support import BOTH_DATABASES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/login", "/static/app.css", "/no-such-page"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite(client, auth, admin):
+    cookie = auth.login().headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_session_cookie_is_secure_behind_https(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKEND_URL", "https://interviews.example.com")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "<script>" not in html and " onclick=" not in html
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    assert "vendor/htmx-2.0.11.min.js" in html
+
+
+def test_html_error_pages(client, recruiter_client):
+    missing = client.get("/definitely-missing")
+    assert missing.status_code == 404
+    assert "text/html" in missing.content_type and b"<h1>404</h1>" in missing.data
+    assert recruiter_client.get("/users/").status_code == 403
+    assert b"You do not have permission" in recruiter_client.get("/users/").data
+    assert client.delete("/login", csrf=False).status_code == 405
+
+
+def test_unexpected_error_is_a_clean_500(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.data
+    assert b"kaboom" not in response.data
+
+
+def test_secret_key_is_generated_once_and_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    from config import instance_secret_key
+
+    first = instance_secret_key(tmp_path)
+    assert len(first) == 64
+    assert instance_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_create_admin_and_token_commands(runner, app):
+    result = runner.invoke(args=["create-admin", "Boss@Example.com", "--password", "a long password"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "boss@example.com"))
+    assert user.is_admin and user.check_password("a long password")
+
+    result = runner.invoke(args=["create-token", "boss@example.com"])
+    assert result.exit_code == 0, result.output
+    raw = result.output.strip().splitlines()[-1]
+    assert accounts.user_for_token(raw).id == user.id
+    assert db.session.scalar(select(ApiToken.token_hash)) == accounts.hash_token(raw)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create-admin", "not-an-email", "--password", "a long password"], "must have an @-sign"),
+        (["create-admin", "a@example.com", "--password", "short"], "at least 10 characters"),
+        (["create-token", "nobody@example.com"], "No active user"),
+    ],
+)
+def test_operator_commands_refuse_bad_input(runner, app, args, message):
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_init_demo_runs_only_on_an_empty_database(runner, app, client):
+    result = runner.invoke(args=["init-demo"])
+    assert result.exit_code == 0
+    password = next(line for line in result.output.splitlines() if line.startswith("Password: ")).split(": ", 1)[1]
+    assert db.session.scalar(select(func.count(Job.id))) == 1
+    assert db.session.scalar(select(func.count(InterviewSlot.id))) == 21
+    assert client.post("/login", data={"email": "admin@example.com", "password": password}).status_code == 302
+
+    again = runner.invoke(args=["init-demo"])
+    assert again.exit_code == 0 and "Password" not in again.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+@BOTH_DATABASES
+def test_migrations_create_exactly_the_model_schema(backend, tmp_path, request):
+    """`flask db upgrade` builds the schema the models describe, on SQLite and PostgreSQL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        url = request.getfixturevalue("pg_url").rsplit("/", 1)[0] + "/" + "migrated_" + tmp_path.name[-20:].lower()
+        admin_engine = create_engine(request.getfixturevalue("pg_url"), isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    try:
+        with app.app_context():
+            upgrade()
+            assert "interview_sessions" in inspect(db.engine).get_table_names()
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            assert diff == []
+            db.engine.dispose()
+    finally:
+        if backend == "postgresql":
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+            admin_engine.dispose()
+
+
+def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
+    """The venv's `flask` finds the app from the repo root (operators' entry point)."""
+    env = {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SECRET_KEY": "x"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "db", "upgrade"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_password_is_stored_hashed(admin):
+    assert PASSWORD not in admin.password_hash and admin.check_password(PASSWORD)
