@@ -1,0 +1,208 @@
+"""E-mails caused by bookings, written to the outbox in the caller's transaction.
+
+Each function adds OutboxEmail rows to the current session and never commits or sends: the
+caller's commit makes the e-mail and the change it reports durable together; a sender
+(services/outbox.py) delivers due rows later. Bodies (plain text and HTML, from
+templates/email/) and the .ics are rendered now, so a message says what was true when it
+was caused, whenever it is delivered.
+"""
+import secrets
+from datetime import timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from models import EmailStatus, InterviewType, OutboxEmail, User, db
+from services import audit, calendar_invite, outbox, timeutil
+from services.outbox import header_safe
+
+# Outbox states of a message that has not gone out yet and still may.
+PENDING_STATUSES = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
+INTERVIEW_TYPE_NAMES = {InterviewType.TECHNICAL.value: "Technical interview", InterviewType.CODING.value: "Coding interview"}
+
+
+class NotificationError(Exception):
+    """A message that cannot be queued; the text says why, for people."""
+
+
+def interview_link(session_key):
+    """The candidate's link: `{BACKEND_URL}/?session_key=…`."""
+    return f"{current_app.config['BACKEND_URL']}/?session_key={session_key}"
+
+
+def format_when(instant, tz=None):
+    """`Tuesday 15 January 2030, 10:00 AM IST` in `tz` (the display zone by default)."""
+    local = timeutil.to_zone(instant, tz or timeutil.zone())
+    return f"{local:%A} {local.day} {local:%B %Y, %I:%M %p %Z}"
+
+
+def _candidate_zone(interview):
+    """The candidate's own zone when known and different from the display zone."""
+    name = interview.candidate.timezone or (interview.session.candidate_timezone if interview.session else None)
+    if not name or not timeutil.is_valid_zone(name) or name == current_app.config["DISPLAY_TIMEZONE"]:
+        return None
+    return timeutil.zone(name)
+
+
+def _details(interview, **extra):
+    """What every candidate message can mention, snapshotted from the session where there is one."""
+    job, session, slot = interview.job, interview.session, interview.slot
+    tz = _candidate_zone(interview)
+    duration = session.duration_minutes if session else int((interview.ended_at - interview.started_at).total_seconds() // 60)
+    interview_type = session.interview_type if session else (slot.ai_interview_type if slot else InterviewType.TECHNICAL.value)
+    return {
+        "candidate_name": interview.candidate.full_name,
+        "job_title": job.job_title,
+        "company_name": job.company_name,
+        "when": format_when(interview.started_at),
+        "when_candidate": format_when(interview.started_at, tz) if tz else None,
+        "candidate_zone": tz.key if tz else None,
+        "duration_minutes": duration,
+        "interview_type": INTERVIEW_TYPE_NAMES.get(interview_type, interview_type),
+        "coding_language": session.coding_language if session else job.coding_language,
+        "link": interview_link(interview.session_key) if interview.session_key else None,
+        "early_join_seconds": current_app.config["EARLY_JOIN_SECONDS"],
+        "grace_minutes": current_app.config["GRACE_MINUTES"],
+        **extra,
+    }
+
+
+def _queue(kind, interview, subject, template, context, *, key_suffix="", due=None, to=None, ics=None):
+    """Add one rendered message to the session (not committed)."""
+    to_email, to_name = to or (interview.candidate.email, interview.candidate.full_name)
+    configured = bool(current_app.config.get("MAIL_SERVER"))
+    email = OutboxEmail(
+        idempotency_key=f"{kind}:{interview.id}:{interview.sequence}{key_suffix}",
+        kind=kind,
+        interview_id=interview.id,
+        to_email=header_safe(to_email),
+        to_name=header_safe(to_name),
+        subject=header_safe(subject),
+        body_text=render_template(f"email/{template}.txt", **context),
+        body_html=render_template(f"email/{template}.html", **context),
+        ics=ics,
+        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
+        next_attempt_at=due or timeutil.now(),
+    )
+    db.session.add(email)
+    return email
+
+
+def _subject(prefix, interview):
+    return f"{prefix} - {interview.job.job_title} at {interview.job.company_name}"
+
+
+def _invite(interview, context, method=calendar_invite.REQUEST):
+    summary = f"Interview: {context['job_title']} at {context['company_name']}"
+    description = render_template("email/invite_description.txt", **context)
+    return calendar_invite.build_invite(
+        interview, method=method, summary=summary, description=description, link=context["link"], organizer=outbox.default_sender()
+    )
+
+
+def _queue_invitation_row(interview, key_suffix=""):
+    context = _details(interview)
+    return _queue(
+        "invitation", interview, _subject("Interview Scheduled", interview), "invitation", context,
+        key_suffix=key_suffix, ics=_invite(interview, context),
+    )
+
+
+def queue_invitation(interview):
+    """The invitation with the link and a calendar invite (and reminders before the interview)."""
+    email = _queue_invitation_row(interview)
+    queue_reminders(interview)
+    return email
+
+
+def queue_reschedule(interview, old_start):
+    """The new time, same link and calendar UID (the caller raised SEQUENCE); reminders re-queued."""
+    context = _details(interview, old_when=format_when(old_start))
+    tz = _candidate_zone(interview)
+    context["old_when_candidate"] = format_when(old_start, tz) if tz else None
+    cancel_pending_reminders(interview)
+    email = _queue(
+        "reschedule", interview, _subject("Interview Rescheduled", interview), "reschedule", context,
+        ics=_invite(interview, context),
+    )
+    queue_reminders(interview)
+    return email
+
+
+def queue_cancellation(interview):
+    """Tells the candidate the interview is off (METHOD:CANCEL); pending reminders are withdrawn."""
+    context = _details(interview)
+    cancel_pending_reminders(interview)
+    return _queue(
+        "cancellation", interview, _subject("Interview Cancelled", interview), "cancellation", context,
+        ics=_invite(interview, context, method=calendar_invite.CANCEL),
+    )
+
+
+def queue_reminders(interview):
+    """Reminders REMINDER_HOURS before the start, skipping any whose moment has already passed."""
+    now = timeutil.now()
+    for hours in current_app.config["REMINDER_HOURS"]:
+        due = interview.started_at - timedelta(hours=hours)
+        if due <= now:
+            continue
+        context = _details(interview, hours=hours)
+        subject = f"Reminder: interview in {hours} hour{'s' if hours != 1 else ''} - {interview.job.job_title} at {interview.job.company_name}"
+        _queue("reminder", interview, subject, "reminder", context, key_suffix=f":{hours}h", due=due)
+
+
+def cancel_pending_reminders(interview):
+    """Withdraw reminders not yet sent (after a reschedule or cancellation)."""
+    for email in db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.interview_id == interview.id, OutboxEmail.kind == "reminder", OutboxEmail.status.in_(PENDING_STATUSES)
+        )
+    ):
+        email.status = EmailStatus.CANCELLED.value
+
+
+def queue_recruiter_copy(interview, recruiter):
+    """A booking notice to the recruiter who asked for them (User.notify_on_booking)."""
+    if recruiter is None or not recruiter.is_enabled or not recruiter.notify_on_booking:
+        return None
+    context = _details(interview, recruiter_name=recruiter.display_name, candidate_email=interview.candidate.email)
+    subject = f"Booked: {interview.candidate.full_name} - {interview.job.job_title} at {interview.job.company_name}"
+    return _queue(
+        "recruiter_copy", interview, subject, "recruiter_copy", context,
+        key_suffix=f":{recruiter.id}", to=(recruiter.email, recruiter.display_name),
+    )
+
+
+def resend_invitation(interview, actor=None):
+    """Queue the invitation again with the same link (a new row); a still-pending one is superseded."""
+    if not interview.is_active or not interview.session_key:
+        raise NotificationError(f"This interview is {interview.status.replace('_', ' ')}; there is no invitation to resend.")
+    for pending in db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.interview_id == interview.id,
+            OutboxEmail.kind.in_(("invitation", "reschedule")),
+            OutboxEmail.status.in_(PENDING_STATUSES),
+        )
+    ):
+        pending.status = EmailStatus.CANCELLED.value
+        pending.last_error = "Superseded by a resend."
+    email = _queue_invitation_row(interview, key_suffix=f":resend-{secrets.token_hex(6)}")
+    audit.record("interview.invitation_resent", interview, actor=actor)
+    return email
+
+
+def interview_emails(interview):
+    """The interview's messages, newest first, for the recruiter's view."""
+    return db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.interview_id == interview.id).order_by(OutboxEmail.created_at.desc(), OutboxEmail.kind)
+    ).all()
+
+
+def queue_completion_notice(interview):
+    """Tells the recruiter who booked the interview that the candidate finished it."""
+    recruiter = db.session.get(User, interview.created_by_id) if interview.created_by_id else None
+    if recruiter is None or not recruiter.is_enabled:
+        return None
+    context = _details(interview, recruiter_name=recruiter.display_name)
+    subject = f"Interview completed - {interview.candidate.full_name}"
+    return _queue("completed", interview, subject, "completed", context, to=(recruiter.email, recruiter.display_name))

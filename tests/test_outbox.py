@@ -1,0 +1,409 @@
+"""The outbox sender against a real SMTP server (aiosmtpd): delivery, retries, faults, workers."""
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from email.headerregistry import Address
+from icalendar import Calendar
+
+from models import EmailStatus, InterviewStatus, OutboxEmail, db
+from services import notifications, outbox
+from tests.support import BOTH_DATABASES
+from tests.test_notifications import START, make_interview
+
+NOTHING = {"sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
+
+
+def rows(kind=None):
+    query = db.select(OutboxEmail).order_by(OutboxEmail.created_at)
+    if kind:
+        query = query.where(OutboxEmail.kind == kind)
+    db.session.expire_all()
+    return db.session.scalars(query).all()
+
+
+def queue_invitation(**kwargs):
+    interview = make_interview(**kwargs)
+    email = notifications.queue_invitation(interview)
+    db.session.commit()
+    return interview, email
+
+
+def attachment(message, filename="invite.ics"):
+    return next(part for part in message.iter_attachments() if part.get_filename() == filename)
+
+
+def test_invitation_delivered_with_parts_and_ics(smtp, clock, app):
+    interview, email = queue_invitation()
+    assert email.status == EmailStatus.QUEUED.value
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    (message,) = smtp.messages
+    assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
+    assert message["To"].addresses[0] == Address("Asha Rao", addr_spec="asha@example.com")
+    assert message["From"].addresses[0] == Address("Interviews", addr_spec="interviews@example.com")
+    with app.test_request_context():
+        assert message["Message-ID"] == outbox.message_id(email.idempotency_key)
+    link = f"http://testserver.local/?session_key={interview.session_key}"
+    assert link in message.get_body(("plain",)).get_content()
+    assert link in message.get_body(("html",)).get_content()
+    ics = attachment(message)
+    assert ics.get_content_type() == "text/calendar"
+    assert ics.get_param("method") == "REQUEST"
+    event = Calendar.from_ical(ics.get_content()).walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == START
+    assert smtp.envelopes[0].rcpt_tos == ["asha@example.com"]
+    (row,) = rows("invitation")
+    assert (row.status, row.attempts, row.sent_at, row.claimed_by, row.last_error) == ("sent", 1, clock.now(), None, None)
+    assert outbox.deliver_due() == NOTHING  # reminders are not due yet; nothing goes twice
+
+
+def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock):
+    from tests.conftest import free_port
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nothing listens there
+    started = time.monotonic()
+    _, email = queue_invitation()
+    assert time.monotonic() - started < 1  # queueing never talks to SMTP
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    (row,) = rows("invitation")
+    assert row.status == "retrying" and row.attempts == 1
+    assert "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
+    app.config["MAIL_PORT"] = smtp_server.port  # the server comes up
+    assert outbox.deliver_due() == NOTHING  # not before the back-off
+    clock.advance(timedelta(seconds=30))
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert [m["Subject"] for m in smtp_server.messages] == ["Interview Scheduled - Backend Engineer at Acme Corp"]
+    assert rows("invitation")[0].status == "sent"
+
+
+def test_unconfigured_rows_are_sent_once_smtp_is_configured(app, smtp_server, clock):
+    _, email = queue_invitation()
+    assert email.status == EmailStatus.UNCONFIGURED.value
+    assert outbox.deliver_due() == NOTHING
+    app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER="hr@example.com")
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert len(smtp_server.messages) == 1
+    assert rows("invitation")[0].status == "sent"
+
+
+def test_4xx_then_250_is_retried_with_backoff(smtp, clock, app):
+    smtp.replies = ["451 4.3.0 try later", "451 4.3.0 try later"]
+    queue_invitation()
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    row = rows("invitation")[0]
+    assert (row.status, row.attempts, row.last_error) == ("retrying", 1, "451 4.3.0 try later")
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
+    clock.advance(timedelta(seconds=29))
+    assert outbox.deliver_due() == NOTHING
+    clock.advance(timedelta(seconds=1))
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    row = rows("invitation")[0]
+    assert row.attempts == 2 and row.next_attempt_at == clock.now() + timedelta(seconds=60)  # doubled
+    clock.advance(timedelta(seconds=60))
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    row = rows("invitation")[0]
+    assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
+    assert len(smtp.messages) == 1
+
+
+def test_5xx_is_permanent_failure_and_visible(smtp, clock, recruiter_client, app):
+    smtp.replies = ["550 5.1.1 mailbox unavailable"]
+    interview, _ = queue_invitation()
+    assert outbox.deliver_due() == {**NOTHING, "failed": 1}
+    row = rows("invitation")[0]
+    assert (row.status, row.attempts, row.last_error) == ("failed", 1, "550 5.1.1 mailbox unavailable")
+    html = recruiter_client.post(f"/interviews/{interview.id}/resend", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<span class="badge badge-failed">Failed</span>' in html  # visible next to the resent one
+    assert "550 5.1.1 mailbox unavailable" in html
+    assert [r.status for r in rows("invitation")] == ["failed", "queued"]
+    clock.advance(timedelta(hours=2))
+    assert outbox.deliver_due()["sent"] == 1  # the resent invitation; the failed row is not retried
+    assert [r.status for r in rows("invitation")] == ["failed", "sent"]
+
+
+def test_gives_up_after_max_attempts(smtp, clock, app):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    smtp.replies = ["421 4.7.0 busy", "421 4.7.0 busy"]
+    queue_invitation()
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    clock.advance(timedelta(minutes=1))
+    assert outbox.deliver_due() == {**NOTHING, "failed": 1}
+    row = rows("invitation")[0]
+    assert (row.status, row.attempts, row.last_error) == ("failed", 2, "421 4.7.0 busy")
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert outbox.backoff(20).total_seconds() == 3600
+
+
+def test_stalling_smtp_times_out_and_retries(smtp, clock, app):
+    app.config["MAIL_TIMEOUT"] = 1
+    smtp.delay = 2
+    queue_invitation()
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert rows("invitation")[0].last_error == "SMTP server timed out"
+
+
+def test_worker_killed_mid_batch_rows_are_reclaimed(smtp, clock, app):
+    for n in range(3):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    claimed = outbox.claim_due(worker_id="worker-that-dies")  # claimed, then the process is killed
+    assert len(claimed) == 3
+    assert {r.status for r in rows("invitation")} == {"sending"}
+    assert outbox.deliver_due(worker_id="survivor") == NOTHING  # the claim is still leased
+    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS + 1))
+    assert outbox.deliver_due(worker_id="survivor") == {**NOTHING, "sent": 3}
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == ["c0@example.com", "c1@example.com", "c2@example.com"]
+    assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("sent", None, 2)}
+
+
+def test_a_slow_worker_does_not_send_rows_another_worker_took_over(smtp, clock, app):
+    queue_invitation()
+    (email_id,) = outbox.claim_due(worker_id="slow")
+    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS + 1))
+    (taken,) = outbox.claim_due(worker_id="fast")
+    assert taken == email_id
+    assert outbox._renew_claim(email_id, "slow") is False  # the slow worker skips it
+    assert outbox._renew_claim(email_id, "fast") is True
+
+
+def test_stop_mid_batch_releases_unsent_rows(smtp, clock, app):
+    for n in range(3):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    stop = threading.Event()
+    stop.set()
+    assert outbox.deliver_due(stop=stop) == NOTHING
+    assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("queued", None, 0)}
+    assert outbox.deliver_due() == {**NOTHING, "sent": 3}
+
+
+@BOTH_DATABASES
+def test_two_workers_at_once_send_each_message_exactly_once(smtp, backend, app):
+    app.config["MAIL_TIMEOUT"] = 10
+    smtp.delay = 0.02  # long enough for the two workers' batches to overlap
+    for n in range(24):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    expected = {r.idempotency_key for r in rows("invitation")}
+    results, errors = [], []
+
+    def worker(name):
+        try:
+            with app.app_context():
+                totals = NOTHING.copy()
+                for _ in range(30):
+                    counts = outbox.deliver_due(limit=4, worker_id=name)
+                    if not any(counts.values()):
+                        break
+                    totals = {k: totals[k] + counts[k] for k in totals}
+                results.append(totals)
+                db.session.remove()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(r["sent"] for r in results) == 24
+    assert all(r["sent"] > 0 for r in results)  # both really worked at the same time
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == 24 and len(set(ids)) == 24
+    with app.test_request_context():
+        assert set(ids) == {outbox.message_id(key) for key in expected}
+    assert {r.status for r in rows("invitation")} == {"sent"}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgres_claim_skips_rows_locked_by_another_worker(smtp, backend, app):
+    from sqlalchemy import select, text
+
+    for n in range(3):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    ids = [r.id for r in rows("invitation")]
+    db.session.execute(text("SET lock_timeout = '2s'"))  # waiting instead of skipping would fail fast
+    with db.engine.connect() as other_worker:
+        with other_worker.begin():
+            other_worker.execute(select(OutboxEmail.id).where(OutboxEmail.id == ids[0]).with_for_update())
+            claimed = outbox.claim_due(worker_id="w2")
+    assert set(claimed) == set(ids[1:])
+
+
+def test_unicode_names_in_addresses(smtp, clock, app):
+    app.config["MAIL_DEFAULT_SENDER"] = ("Équipe Recrutement", "hr@example.com")
+    queue_invitation(name="José Müller 山田太郎", email="jose@example.com")
+    assert outbox.deliver_due()["sent"] == 1
+    (message,) = smtp.messages
+    assert message["To"].addresses[0] == Address("José Müller 山田太郎", addr_spec="jose@example.com")
+    assert message["From"].addresses[0] == Address("Équipe Recrutement", addr_spec="hr@example.com")
+    assert smtp.envelopes[0].rcpt_tos == ["jose@example.com"]
+    assert "Dear José Müller 山田太郎" in message.get_body(("plain",)).get_content()
+    event = Calendar.from_ical(attachment(message).get_content()).walk("VEVENT")[0]
+    assert event["ATTENDEE"].params["CN"] == "José Müller 山田太郎"
+
+
+def test_header_injection_is_neutralised(smtp, clock, app):
+    interview = make_interview(name="Eve\r\nBcc: victim@example.com")
+    db.session.add(
+        OutboxEmail(
+            idempotency_key="manual:1", kind="invitation", interview_id=interview.id, to_email="eve@example.com",
+            to_name="Eve\r\nBcc: victim@example.com", subject="Hello\r\nBcc: victim@example.com\r\nX-Evil: 1",
+            body_text="body", status="queued", next_attempt_at=clock.now(),
+        )
+    )
+    db.session.commit()
+    assert outbox.deliver_due()["sent"] == 1
+    (message,) = smtp.messages
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert message["Subject"] == "Hello Bcc: victim@example.com X-Evil: 1"
+    assert message["To"].addresses[0].addr_spec == "eve@example.com"
+    assert smtp.envelopes[0].rcpt_tos == ["eve@example.com"]
+
+
+def test_due_reminder_is_sent(smtp, clock, app):
+    queue_invitation()
+    outbox.deliver_due()
+    clock.set(START - timedelta(hours=24))
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert smtp.messages[-1]["Subject"] == "Reminder: interview in 24 hours - Backend Engineer at Acme Corp"
+    assert [r.status for r in rows("reminder")] == ["sent", "queued"]
+
+
+def test_reminder_of_an_interview_no_longer_active_is_not_sent(smtp, clock, app):
+    interview, _ = queue_invitation()
+    outbox.deliver_due()
+    interview.status = InterviewStatus.CANCELLED.value  # cancelled without withdrawing its reminders
+    db.session.commit()
+    clock.set(START - timedelta(minutes=30))
+    assert outbox.deliver_due() == {**NOTHING, "cancelled": 2}
+    assert len(smtp.messages) == 1
+    assert {(r.status, r.last_error) for r in rows("reminder")} == {("cancelled", "Interview no longer scheduled.")}
+
+
+# --- the in-process sender ---------------------------------------------------------------
+
+
+def test_in_process_sender_is_off_in_tests(app, client):
+    client.get("/login")
+    assert outbox.SENDER_EXTENSION not in app.extensions
+    assert not any(t.name == "outbox-sender" for t in threading.enumerate() if t.is_alive())
+
+
+@pytest.fixture
+def in_process_app(app_config, smtp):
+    from app import create_app
+
+    app_config["OUTBOX_IN_PROCESS"] = True
+    app = create_app(app_config)
+    from tests.conftest import CSRFClient
+
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        db.create_all()
+    yield app
+    app.extensions[outbox.SENDER_EXTENSION].stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, smtp, recruiter):
+    app = in_process_app
+    sender = app.extensions[outbox.SENDER_EXTENSION]
+    outbox.init_app(app)  # a second init does not add a second sender
+    assert app.extensions[outbox.SENDER_EXTENSION] is sender
+    assert sender.thread is None  # nothing runs until the first request
+    with app.app_context():
+        interview = make_interview()
+        db.session.commit()
+        interview_id = interview.id
+    client = app.test_client()
+    client.post("/login", data={"email": "recruiter@example.com", "password": "correct horse battery"})
+    thread = sender.thread
+    assert thread is not None and thread.is_alive()
+    smtp.delay = 1.5  # a slow server: the request that queues must not wait for it
+    started = time.monotonic()
+    response = client.post(f"/interviews/{interview_id}/resend", headers={"HX-Request": "true"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert elapsed < 1.0
+    (message,) = smtp.wait_for(1, timeout=outbox.POLL_SECONDS)  # woken by the commit, not the poll
+    assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
+    assert sender.thread is thread
+    assert [t.name for t in threading.enumerate()].count("outbox-sender") == 1
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_outbox_send_drains_and_prints_counts(smtp, clock, app, runner):
+    queue_invitation()
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "sent: 1, retrying: 0, failed: 0, cancelled: 0" in result.output
+    assert len(smtp.messages) == 1
+
+
+def test_cli_outbox_send_without_smtp_says_so(app, runner, clock):
+    queue_invitation()
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 1
+    assert "No SMTP server configured; nothing was sent." in result.output
+    assert rows("invitation")[0].status == "unconfigured"
+
+
+def test_cli_mail_test_sends_directly(smtp, app, runner):
+    result = runner.invoke(args=["mail-test", "ops@example.com"])
+    assert result.exit_code == 0, result.output
+    assert f"Mail: SMTP 127.0.0.1:{smtp.port} (plain SMTP) without login" in result.output
+    assert "Test message sent to ops@example.com" in result.output
+    (message,) = smtp.messages
+    assert message["Subject"] == "Interview scheduler: test message"
+    assert smtp.envelopes[0].rcpt_tos == ["ops@example.com"]
+    assert rows() == []  # not through the outbox
+
+
+def test_cli_mail_test_reports_failure(smtp, app, runner):
+    smtp.replies = ["554 5.7.1 relay denied"]
+    result = runner.invoke(args=["mail-test", "ops@example.com"])
+    assert result.exit_code == 1
+    assert "Sending failed: 554 5.7.1 relay denied" in result.output
+
+
+def test_cli_mail_test_without_smtp(app, runner):
+    result = runner.invoke(args=["mail-test", "ops@example.com"])
+    assert result.exit_code == 1
+    assert "Mail: no SMTP server configured" in result.output
+    assert "No SMTP server configured (set MAIL_SERVER or EMAIL_HOST)." in result.output
+
+
+def test_cli_outbox_worker_delivers_and_stops_on_sigterm(smtp, app, database_url):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    for n in range(3):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    env = {
+        **os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "SECRET_KEY": "test", "OUTBOX_IN_PROCESS": "false",
+        "MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port), "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false",
+        "MAIL_DEFAULT_SENDER": "interviews@example.com", "BACKEND_URL": "http://testserver.local",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "outbox", "worker", "--poll", "0.2"], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        smtp.wait_for(3, timeout=20)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=20)
+    assert worker.returncode == 0, output
+    assert "worker" in output and "running" in output
+    assert "sent: 3" in output
+    assert output.rstrip().endswith("Worker stopped.")
+    assert {r.status for r in rows("invitation")} == {"sent"}
