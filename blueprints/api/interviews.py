@@ -1,0 +1,297 @@
+"""JSON API for slots and interviews (seeds 001/002): create and list slots, book, session links."""
+import uuid
+
+from flask import abort, g, jsonify, request
+from sqlalchemy import select
+
+from blueprints.api import bp
+from models import AuditEvent, Candidate, Interview, InterviewSlot, InterviewStatus, Job, SlotStatus, db
+from services import audit, booking, notifications, slots, timeutil
+
+# Fields a client may not set through PUT: seats move only by booking (seed 002's frontend sent them).
+SERVER_OWNED_SLOT_FIELDS = ("current_bookings", "status")
+
+
+def _body():
+    data = request.get_json(silent=True)
+    if data is None and request.form:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        abort(400, description="Send a JSON object.")
+    return data
+
+
+def _bad_input(message, fields=None):
+    response = jsonify(error=message, fields=fields or {})
+    response.status_code = 400
+    return response
+
+
+def _booking_error(error):
+    return jsonify(error=error.message), error.status_code
+
+
+def _get(model, raw_id, name):
+    """The row with this public id; malformed or unknown ids are a 404."""
+    try:
+        row = db.session.get(model, uuid.UUID(str(raw_id))) if raw_id else None
+    except ValueError:
+        row = None
+    if row is None:
+        abort(404, description=f"{name} not found")
+    return row
+
+
+def _zone_for_output():
+    name = request.args.get("timezone")
+    return timeutil.zone(name) if name and timeutil.is_valid_zone(name) else timeutil.zone()
+
+
+def slot_json(slot, tz=None):
+    tz = tz or timeutil.zone()
+    start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
+    return {
+        "id": str(slot.id),
+        "job_id": str(slot.job_id),
+        "job_title": slot.job.job_title,
+        "interview_date": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": end.strftime("%H:%M"),
+        "timezone": tz.key,
+        "start_at": timeutil.isoformat_z(slot.start_at),
+        "end_at": timeutil.isoformat_z(slot.end_at),
+        "ai_interview_type": slot.ai_interview_type,
+        "max_candidates": slot.max_candidates,
+        "current_bookings": slot.current_bookings,
+        "seats_left": slot.seats_left,
+        "status": slot.status,
+        "state": slots.slot_state(slot),
+    }
+
+
+def interview_json(interview):
+    email = booking.invitation_email(interview)
+    return {
+        "id": str(interview.id),
+        "candidate_id": str(interview.candidate_id),
+        "job_id": str(interview.job_id),
+        "slot_id": str(interview.slot_id) if interview.slot_id else None,
+        "status": interview.status,
+        "started_at": timeutil.isoformat_z(interview.started_at),
+        "ended_at": timeutil.isoformat_z(interview.ended_at),
+        "session_key": interview.session_key,
+        "interview_link": notifications.interview_link(interview.session_key) if interview.session_key else None,
+        "booking_notes": interview.schedule.booking_notes if interview.schedule else "",
+        "email_status": email.status if email else None,
+        "email_sent": booking.email_was_sent(email),
+    }
+
+
+@bp.get("/interviews/slots/")
+def list_slots():
+    """Slots, soonest first; filter with job_id, status, from and to (YYYY-MM-DD in the zone)."""
+    tz = _zone_for_output()
+    query = select(InterviewSlot).order_by(InterviewSlot.start_at)
+    if request.args.get("job_id"):
+        query = query.where(InterviewSlot.job_id == _get(Job, request.args["job_id"], "Job").id)
+    status = request.args.get("status")
+    if status:
+        if status not in SlotStatus.values():
+            return _bad_input("Unknown status.", {"status": f"One of {', '.join(SlotStatus.values())}."})
+        query = query.where(InterviewSlot.status == status)
+    errors = {}
+    for name, op in (("from", "ge"), ("to", "lt")):
+        if request.args.get(name):
+            day = slots.parse_date(request.args[name], name, errors)
+            if day is not None:
+                bound = timeutil.start_of_day(day, tz)
+                query = query.where(InterviewSlot.start_at >= bound if op == "ge" else InterviewSlot.start_at < bound)
+    if errors:
+        return _bad_input("Invalid filter.", errors)
+    return jsonify([slot_json(slot, tz) for slot in db.session.scalars(query.limit(1000))])
+
+
+@bp.post("/interviews/slots/")
+def create_slot():
+    """A slot from `job_id, interview_date, start_time, end_time` (IST unless `timezone`), capacity, type."""
+    data = _body()
+    try:
+        spec = slots.slot_spec(
+            job_id=data.get("job_id"),
+            interview_date=data.get("interview_date"),
+            start_time=data.get("start_time"),
+            end_time=data.get("end_time"),
+            max_candidates=data.get("max_candidates", 1),
+            ai_interview_type=data.get("ai_interview_type"),
+            timezone=data.get("timezone"),
+        )
+        slot = slots.create_slot(spec, actor=g.api_user, allow_overlap=bool(data.get("allow_overlap")))
+    except slots.SlotInputError as error:
+        return _bad_input(error.message, error.fields)
+    except slots.SlotOverlap as error:
+        message = f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to create it anyway."
+        return jsonify(error=message, overlaps=[slot_json(s) for s in error.clashes]), 409
+    return jsonify(slot_json(slot, timeutil.zone(data.get("timezone") or None))), 201
+
+
+@bp.get("/interviews/slots/<slot_id>/")
+def get_slot(slot_id):
+    """One slot."""
+    return jsonify(slot_json(_get(InterviewSlot, slot_id, "Slot"), _zone_for_output()))
+
+
+@bp.route("/interviews/slots/<slot_id>/", methods=["PUT", "PATCH"])
+def update_slot(slot_id):
+    """Capacity and type; seats and status are the server's (sent values are ignored)."""
+    slot = _get(InterviewSlot, slot_id, "Slot")
+    data = _body()
+    try:
+        slots.update_slot(
+            slot,
+            max_candidates=data.get("max_candidates", slot.max_candidates),
+            ai_interview_type=data.get("ai_interview_type", slot.ai_interview_type),
+            actor=g.api_user,
+        )
+    except slots.SlotInputError as error:
+        return _bad_input(error.message, error.fields) if error.fields else (jsonify(error=error.message), 409)
+    body = slot_json(slot)
+    ignored = [name for name in SERVER_OWNED_SLOT_FIELDS if name in data]
+    if ignored:
+        body["ignored_fields"] = ignored
+    return jsonify(body)
+
+
+@bp.post("/interviews/slots/<slot_id>/cancel/")
+def cancel_slot(slot_id):
+    """Cancel the slot and every booking in it."""
+    slot = _get(InterviewSlot, slot_id, "Slot")
+    try:
+        reason = str((request.get_json(silent=True) or {}).get("reason") or "")
+        cancelled = booking.cancel_slot(slot, actor=g.api_user, reason=reason)
+    except booking.BookingError as error:
+        return _booking_error(error)
+    return jsonify(slot=slot_json(slot), cancelled_interviews=[str(i.id) for i in cancelled])
+
+
+@bp.post("/interviews/")
+def create_interview():
+    """A PENDING interview for `candidate_id, job_id`; book it into a slot next (seed 002's flow)."""
+    data = _body()
+    fields = {}
+    for name in ("candidate_id", "job_id"):
+        if not data.get(name):
+            fields[name] = f"{name} is required"
+    if fields:
+        return _bad_input("candidate_id and job_id are required", fields)
+    candidate = _get(Candidate, data["candidate_id"], "Candidate")
+    job = _get(Job, data["job_id"], "Job")
+    if candidate.job_id != job.id:
+        return _bad_input("The candidate applied for another job.", {"job_id": "Not the candidate's job."})
+    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=g.api_user.id)
+    db.session.add(interview)
+    db.session.flush()
+    audit.record("interview.created", interview, actor=g.api_user)
+    db.session.commit()
+    return jsonify(interview_json(interview)), 201
+
+
+@bp.get("/interviews/<interview_id>/")
+def get_interview(interview_id):
+    """One interview with its link and e-mail state."""
+    return jsonify(interview_json(_get(Interview, interview_id, "Interview")))
+
+
+def _book(interview, slot, notes=""):
+    try:
+        booking.book_interview(interview.candidate, slot, actor=g.api_user, notes=notes, interview=interview)
+    except booking.BookingError as error:
+        return _booking_error(error)
+    return jsonify(interview_json(interview)), 201
+
+
+@bp.post("/interviews/slots/<slot_id>/book_slot/")
+def book_slot(slot_id):
+    """Book `interview_id` into the slot (with `booking_notes`)."""
+    slot = _get(InterviewSlot, slot_id, "Slot")
+    data = _body()
+    if not data.get("interview_id"):
+        return _bad_input("interview_id is required", {"interview_id": "interview_id is required"})
+    interview = _get(Interview, data["interview_id"], "Interview")
+    return _book(interview, slot, str(data.get("booking_notes") or ""))
+
+
+@bp.post("/interviews/schedules/book_interview/")
+def book_interview():
+    """Book `interview_id` into `slot_id`."""
+    data = _body()
+    fields = {name: f"{name} is required" for name in ("interview_id", "slot_id") if not data.get(name)}
+    if fields:
+        return _bad_input("interview_id and slot_id are required", fields)
+    interview = _get(Interview, data["interview_id"], "Interview")
+    slot = _get(InterviewSlot, data["slot_id"], "Slot")
+    return _book(interview, slot, str(data.get("booking_notes") or ""))
+
+
+@bp.post("/interviews/schedules/create_interview_session/")
+def create_interview_session():
+    """The booked interview's session and link (seed 001's response); idempotent.
+
+    Booking already created the session; the first call here answers 201, later calls 200
+    with the same session.
+    """
+    data = _body()
+    if not data.get("interview_id"):
+        return _bad_input("interview_id is required", {"interview_id": "interview_id is required"})
+    interview = _get(Interview, data["interview_id"], "Interview")
+    session = interview.session
+    if session is None:
+        return _bad_input(
+            "The interview has no time yet; book it into a slot first.",
+            {"interview_id": "Book this interview into a slot first."},
+        )
+    issued_before = db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.action == "interview.session_issued", AuditEvent.subject_id == str(interview.id)).limit(1)
+    )
+    if issued_before is None:
+        audit.record("interview.session_issued", interview, actor=g.api_user, session=session.id)
+        db.session.commit()
+    email = booking.invitation_email(interview)
+    body = {
+        "success": True,
+        "interview_link": notifications.interview_link(session.session_key),
+        "session_key": session.session_key,
+        "session_id": str(session.id),
+        "candidate_name": session.candidate_name,
+        "candidate_email": session.candidate_email,
+        "scheduled_at": timeutil.isoformat_z(session.scheduled_at),
+        "coding_language": session.coding_language,
+        "email_sent": booking.email_was_sent(email),
+    }
+    return jsonify(body), 201 if issued_before is None else 200
+
+
+@bp.post("/interviews/<interview_id>/reschedule/")
+def reschedule(interview_id):
+    """Move the interview to `slot_id`; the link stays the same."""
+    interview = _get(Interview, interview_id, "Interview")
+    data = _body()
+    if not data.get("slot_id"):
+        return _bad_input("slot_id is required", {"slot_id": "slot_id is required"})
+    slot = _get(InterviewSlot, data["slot_id"], "Slot")
+    try:
+        booking.reschedule_interview(interview, slot, actor=g.api_user)
+    except booking.BookingError as error:
+        return _booking_error(error)
+    return jsonify(interview_json(interview))
+
+
+@bp.post("/interviews/<interview_id>/cancel/")
+def cancel(interview_id):
+    """Cancel the interview and free its seat."""
+    interview = _get(Interview, interview_id, "Interview")
+    data = request.get_json(silent=True) or {}
+    try:
+        booking.cancel_interview(interview, actor=g.api_user, reason=str(data.get("reason") or ""))
+    except booking.BookingError as error:
+        return _booking_error(error)
+    return jsonify(interview_json(interview))

@@ -1,0 +1,176 @@
+"""Recruiters' view of interviews: the dashboard, booking, an interview's page, reschedule, cancel."""
+import uuid
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import viewer_zone
+from blueprints.interviews import bp
+from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
+from blueprints.web import is_htmx, render_page_or_fragment
+from models import Candidate, Interview, InterviewSlot, db
+from services import booking, notifications, slots, timeutil
+from services import dashboard as dashboard_data
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """Counts, then today / upcoming / past interviews, filtered by job and status."""
+    data = dashboard_data.interviews_dashboard(
+        timeutil.zone(viewer_zone()), job_id=request.args.get("job") or None, status=request.args.get("status") or None
+    )
+    return render_page_or_fragment(
+        "interviews/dashboard.html",
+        "interviews/_dashboard_sections.html",
+        data=data,
+        jobs=slots.open_jobs(),
+        interview_link=notifications.interview_link,
+    )
+
+
+def _uuid(raw):
+    try:
+        return uuid.UUID(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _slot_label(slot):
+    return f"{timeutil.format_local(slot.start_at, timeutil.zone(viewer_zone()))} · {slot.ai_interview_type} · {slot.current_bookings}/{slot.max_candidates} booked"
+
+
+def _booking_choices(form, slot, candidate):
+    """Candidates of the slot's job not yet in it, or open slots of the candidate's job."""
+    if slot is not None:
+        people = slots.unbooked_candidates(slot)
+        form.candidate_id.choices = [("", "Choose a candidate")] + [(str(c.id), f"{c.full_name} <{c.email}>") for c in people]
+        form.slot_id.choices = [(str(slot.id), _slot_label(slot))]
+    if candidate is not None:
+        open_slots = slots.bookable_slots(candidate.job_id)
+        form.slot_id.choices = [("", "Choose a slot")] + [(str(s.id), _slot_label(s)) for s in open_slots]
+        form.candidate_id.choices = [(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
+
+
+@bp.route("/book", methods=["GET", "POST"])
+def book():
+    """The booking dialog (from a slot: choose a candidate; from a candidate: choose a slot)."""
+    form = BookingForm()
+    origin = request.values.get("origin") or ("slot" if request.args.get("slot_id") else "candidate")
+    fixed_id = _uuid(request.values.get("slot_id" if origin == "slot" else "candidate_id"))
+    slot = db.session.get(InterviewSlot, fixed_id) if origin == "slot" and fixed_id else None
+    candidate = db.session.get(Candidate, fixed_id) if origin == "candidate" and fixed_id else None
+    if slot is None and candidate is None:
+        abort(404, description="Open the booking from a slot or a candidate.")
+    _booking_choices(form, slot, candidate)
+    error, status = None, 200
+    if form.validate_on_submit():
+        chosen_candidate = db.session.get(Candidate, _uuid(form.candidate_id.data)) if _uuid(form.candidate_id.data) else None
+        chosen_slot = db.session.get(InterviewSlot, _uuid(form.slot_id.data)) if _uuid(form.slot_id.data) else None
+        if chosen_candidate is None:
+            form.candidate_id.errors = ["Choose a candidate."]
+        if chosen_slot is None:
+            form.slot_id.errors = ["Choose a slot."]
+        if chosen_candidate is not None and chosen_slot is not None:
+            try:
+                interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
+            except booking.BookingError as exc:
+                error, status = exc.message, exc.status_code
+                _booking_choices(form, slot, candidate)
+            else:
+                return _booked(interview)
+        else:
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error}
+    if is_htmx():
+        # Errors come back as 200 so htmx swaps the dialog with its message in place.
+        return render_template("interviews/_book_dialog.html", **context)
+    return render_template("interviews/book.html", **context), status
+
+
+def _booked(interview):
+    """The confirmation: the link with a copy button and the invitation's e-mail state."""
+    email = booking.invitation_email(interview)
+    if not is_htmx():
+        flash(f"Booked. {booking.email_state_text(email)}", "success")
+        return redirect(url_for("interviews.detail", interview_id=interview.id))
+    response = make_response(
+        render_template(
+            "interviews/_book_done.html",
+            interview=interview,
+            link=notifications.interview_link(interview.session_key),
+            email=email,
+            email_text=booking.email_state_text(email),
+        )
+    )
+    response.headers["HX-Trigger"] = "booking-changed"
+    return response
+
+
+def _interview_or_404(interview_id):
+    return db.get_or_404(Interview, interview_id, description="Interview not found.")
+
+
+@bp.get("/<uuid:interview_id>")
+def detail(interview_id):
+    """One interview: candidate, job, time, state, link, notes, e-mails, actions."""
+    interview = _interview_or_404(interview_id)
+    return render_template(
+        "interviews/detail.html",
+        interview=interview,
+        emails=notifications.interview_emails(interview),
+        invitation=booking.invitation_email(interview),
+        email_state_text=booking.email_state_text,
+        link=notifications.interview_link(interview.session_key) if interview.session_key else None,
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.route("/<uuid:interview_id>/reschedule", methods=["GET", "POST"])
+def reschedule(interview_id):
+    """Move the interview to another slot of its job; the link stays the same."""
+    interview = _interview_or_404(interview_id)
+    form = RescheduleForm()
+    form.slot_id.choices = [("", "Choose a slot")] + [
+        (str(s.id), _slot_label(s)) for s in slots.bookable_slots(interview.job_id) if s.id != interview.slot_id
+    ]
+    error, status = None, 200
+    if form.validate_on_submit():
+        new_slot = db.session.get(InterviewSlot, _uuid(form.slot_id.data)) if _uuid(form.slot_id.data) else None
+        if new_slot is None:
+            form.slot_id.errors, status = ["Choose a slot."], 400
+        else:
+            try:
+                booking.reschedule_interview(interview, new_slot, actor=current_user)
+            except booking.BookingError as exc:
+                error, status = exc.message, exc.status_code
+            else:
+                flash(f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.", "success")
+                if is_htmx():
+                    response = make_response("")
+                    response.headers["HX-Redirect"] = url_for("interviews.detail", interview_id=interview.id)
+                    return response
+                return redirect(url_for("interviews.detail", interview_id=interview.id))
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "interview": interview, "error": error}
+    if is_htmx():
+        return render_template("interviews/_reschedule_dialog.html", **context)
+    return render_template("interviews/reschedule.html", **context), status
+
+
+@bp.post("/<uuid:interview_id>/cancel")
+def cancel(interview_id):
+    """Cancel the interview and free its seat; the candidate is told."""
+    interview = _interview_or_404(interview_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        booking.cancel_interview(interview, actor=current_user, reason=form.reason.data or "")
+    except booking.BookingError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Interview cancelled; the seat is free again and the candidate is told.", "success")
+    return redirect(url_for("interviews.detail", interview_id=interview.id))

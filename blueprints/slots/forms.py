@@ -1,0 +1,79 @@
+"""Forms for slots and bookings. Rules live in services/slots.py and services/booking.py; these only
+carry input (with CSRF) and show per-field errors, so the API and the pages share one validation."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+
+from models import InterviewType
+from services import slots
+
+TYPE_CHOICES = [(InterviewType.TECHNICAL.value, "Technical"), (InterviewType.CODING.value, "Coding")]
+WEEKDAY_CHOICES = [(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
+
+
+class ZoneMixin:
+    def init_zone(self, zone_name):
+        self.timezone.choices = [(z, z) for z in slots.zone_names()]
+        if not self.timezone.data:
+            self.timezone.data = zone_name
+
+
+class SlotForm(ZoneMixin, FlaskForm):
+    job_id = SelectField("Job", validate_choice=False)
+    interview_date = StringField("Date", render_kw={"type": "date"})
+    start_time = StringField("Start time", render_kw={"type": "time"})
+    end_time = StringField("End time", render_kw={"type": "time"})
+    ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
+    max_candidates = StringField("Capacity (candidates)", default="1", render_kw={"type": "number", "min": 1})
+    timezone = SelectField("Time zone of these times", validate_choice=False)
+    confirm_overlap = BooleanField("Create anyway, although it overlaps")
+
+
+class PatternForm(ZoneMixin, FlaskForm):
+    job_id = SelectField("Job", validate_choice=False)
+    start_date = StringField("First day", render_kw={"type": "date"})
+    end_date = StringField("Last day", render_kw={"type": "date"})
+    weekdays = SelectMultipleField(
+        "Days of the week",
+        choices=WEEKDAY_CHOICES,
+        default=["0", "1", "2", "3", "4"],
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+    start_times = StringField("Start times", default="10:00, 14:00")
+    length_minutes = StringField("Length (minutes)", default="30", render_kw={"type": "number", "min": 5})
+    ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
+    max_candidates = StringField("Capacity (candidates per slot)", default="1", render_kw={"type": "number", "min": 1})
+    timezone = SelectField("Time zone of these times", validate_choice=False)
+    confirm_overlap = BooleanField("Create anyway, although some overlap")
+
+
+class SlotEditForm(FlaskForm):
+    max_candidates = StringField("Capacity (candidates)", render_kw={"type": "number", "min": 1})
+    ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
+
+
+class BookingForm(FlaskForm):
+    candidate_id = SelectField("Candidate", validate_choice=False)
+    slot_id = SelectField("Slot", validate_choice=False)
+    booking_notes = TextAreaField("Booking notes (optional)")
+
+
+class RescheduleForm(FlaskForm):
+    slot_id = SelectField("New slot", validate_choice=False)
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason (optional)")
+
+
+class EmptyForm(FlaskForm):
+    """CSRF-only form for buttons that change state."""
+
+
+def apply_errors(form, fields):
+    """Put a service's per-field messages next to the matching form fields."""
+    for name, message in fields.items():
+        target = getattr(form, name, None)
+        if target is not None:
+            target.errors = list(target.errors or []) + [message]

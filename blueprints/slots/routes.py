@@ -1,0 +1,196 @@
+"""Slots: the calendar, creating (one or from a pattern), the slot page, editing and cancelling."""
+import uuid
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import viewer_zone
+from blueprints.slots import bp
+from blueprints.slots.forms import EmptyForm, PatternForm, SlotEditForm, SlotForm, apply_errors
+from blueprints.web import render_page_or_fragment
+from models import InterviewSlot, Job, db
+from services import booking, slots, timeutil
+
+
+def _calendar_args(calendar_view, **changes):
+    """Query arguments that reproduce the current calendar, with `changes` applied."""
+    args = {"view": calendar_view.mode, "date": calendar_view.anchor.isoformat(), "tz": calendar_view.tz.key}
+    if calendar_view.job is not None:
+        args["job"] = str(calendar_view.job.id)
+    args.update(changes)
+    return {key: value for key, value in args.items() if value}
+
+
+def _optional_job(raw):
+    try:
+        return db.session.get(Job, uuid.UUID(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+def calendar():
+    """Week or month of slots, for one job or all; htmx swaps just the calendar."""
+    try:
+        anchor = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        anchor = None
+    view = slots.calendar_view(
+        request.args.get("view", "week"), anchor, timeutil.zone(viewer_zone()), _optional_job(request.args.get("job"))
+    )
+    return render_page_or_fragment(
+        "slots/calendar.html",
+        "slots/_calendar.html",
+        view=view,
+        jobs=slots.open_jobs(),
+        zones=slots.zone_names(),
+        calendar_args=lambda **changes: _calendar_args(view, **changes),
+    )
+
+
+def _slot_form_context(form):
+    jobs = slots.open_jobs()
+    form.job_id.choices = [("", "Choose a job")] + [(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs]
+    form.init_zone(viewer_zone())
+    return jobs
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """One slot; an overlap with the job's other slots must be confirmed."""
+    form = SlotForm()
+    if request.method == "GET" and request.args.get("job"):
+        form.job_id.data = request.args["job"]
+    _slot_form_context(form)
+    clashes = []
+    if form.validate_on_submit():
+        try:
+            spec = slots.slot_spec(
+                job_id=form.job_id.data,
+                interview_date=form.interview_date.data,
+                start_time=form.start_time.data,
+                end_time=form.end_time.data,
+                max_candidates=form.max_candidates.data,
+                ai_interview_type=form.ai_interview_type.data,
+                timezone=form.timezone.data,
+            )
+            slot = slots.create_slot(spec, actor=current_user, allow_overlap=form.confirm_overlap.data)
+        except slots.SlotInputError as error:
+            apply_errors(form, error.fields)
+        except slots.SlotOverlap as error:
+            clashes = error.clashes
+        else:
+            flash(f"Slot created for {timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))}.", "success")
+            return redirect(url_for("slots.detail", slot_id=slot.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("slots/new.html", form=form, clashes=clashes), status
+
+
+def _pattern_plan(form):
+    return slots.plan_pattern(
+        job_id=form.job_id.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        weekdays=form.weekdays.data,
+        start_times=form.start_times.data,
+        length_minutes=form.length_minutes.data,
+        max_candidates=form.max_candidates.data,
+        ai_interview_type=form.ai_interview_type.data,
+        timezone=form.timezone.data,
+    )
+
+
+@bp.route("/pattern", methods=["GET", "POST"])
+def create_pattern():
+    """Many slots from days of week × start times × length over a date range."""
+    form = PatternForm()
+    if request.method == "GET":
+        today = timeutil.to_zone(timeutil.now(), timeutil.zone(viewer_zone())).date()
+        form.start_date.data = form.start_date.data or today.isoformat()
+        form.job_id.data = request.args.get("job") or form.job_id.data
+    _slot_form_context(form)
+    plan = None
+    if form.validate_on_submit():
+        try:
+            plan = _pattern_plan(form)
+            created = slots.create_from_plan(plan, actor=current_user, allow_overlap=form.confirm_overlap.data)
+        except slots.SlotInputError as error:
+            apply_errors(form, error.fields)
+        except slots.SlotOverlap:
+            form.confirm_overlap.errors = ["Some slots overlap existing ones (see the preview); tick to create them anyway."]
+        else:
+            flash(f"Created {len(created)} slots.", "success")
+            return redirect(url_for("slots.calendar", job=plan.job.id, date=created[0].start_at.date().isoformat(), tz=form.timezone.data))
+    status = 400 if request.method == "POST" else 200
+    return render_template("slots/pattern.html", form=form, plan=plan), status
+
+
+@bp.post("/pattern/preview")
+def preview_pattern():
+    """The slots a pattern would create and their clashes (replaces #pattern-preview)."""
+    form = PatternForm()
+    _slot_form_context(form)
+    plan, errors = None, {}
+    if form.validate_on_submit():
+        try:
+            plan = _pattern_plan(form)
+        except slots.SlotInputError as error:
+            errors = error.fields
+    return render_template("slots/_pattern_preview.html", plan=plan, errors=errors, form=form)
+
+
+def _slot_or_404(slot_id):
+    return db.get_or_404(InterviewSlot, slot_id, description="Slot not found.")
+
+
+@bp.get("/<uuid:slot_id>/")
+def detail(slot_id):
+    """A slot with the candidates booked into it and the way to book more."""
+    slot = _slot_or_404(slot_id)
+    return render_page_or_fragment("slots/detail.html", "slots/_slot.html", **_detail_context(slot))
+
+
+def _detail_context(slot):
+    interviews = slots.slot_interviews(slot)
+    return {
+        "slot": slot,
+        "interviews": interviews,
+        "state": slots.slot_state(slot),
+        "emails": booking.invitation_emails([i.id for i in interviews]),
+        "form": EmptyForm(),
+    }
+
+
+@bp.route("/<uuid:slot_id>/edit", methods=["GET", "POST"])
+def edit(slot_id):
+    """Capacity and type; capacity never below the seats already booked."""
+    slot = _slot_or_404(slot_id)
+    form = SlotEditForm(obj=slot if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            slots.update_slot(slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, actor=current_user)
+        except slots.SlotInputError as error:
+            apply_errors(form, error.fields)
+            if not error.fields:
+                flash(error.message, "error")
+        else:
+            flash("Slot updated.", "success")
+            return redirect(url_for("slots.detail", slot_id=slot.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("slots/edit.html", form=form, slot=slot), status
+
+
+@bp.post("/<uuid:slot_id>/cancel")
+def cancel(slot_id):
+    """Cancel the slot and every booking in it (each candidate is told)."""
+    slot = _slot_or_404(slot_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        cancelled = booking.cancel_slot(slot, actor=current_user)
+    except booking.BookingError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Slot cancelled; {len(cancelled)} booked interview(s) cancelled and the candidates told.", "success")
+    return redirect(url_for("slots.detail", slot_id=slot.id))

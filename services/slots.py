@@ -1,0 +1,536 @@
+"""Interview slots: parsing what people type, creating (one or from a pattern), editing, calendars.
+
+Times are typed in a zone (IST by default) and stored as UTC instants. Booking, cancelling and
+seat counting live in services/booking.py.
+"""
+import calendar as calendar_module
+import functools
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import selectinload
+
+from models import ACTIVE_INTERVIEW_STATUSES, Candidate, Interview, InterviewSlot, InterviewType, Job, SlotStatus, db
+from services import audit, timeutil
+
+MAX_PATTERN_SLOTS = 500
+MAX_CAPACITY = 100
+MONTH_DAY_LIMIT = 4  # slots listed per day in the month view; the rest are a "+N more" link to the week
+CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class SlotInputError(ValueError):
+    """Input that cannot make a slot; `fields` maps input names to messages."""
+
+    status_code = 400
+
+    def __init__(self, fields, message="Please correct the highlighted fields."):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+class SlotOverlap(ValueError):
+    """The new slot overlaps slots of the same job; allowed only when the user confirms."""
+
+    status_code = 409
+
+    def __init__(self, clashes):
+        self.clashes = clashes
+        self.message = (
+            f"This overlaps {len(clashes)} existing slot{'s' if len(clashes) != 1 else ''} for the same job. "
+            "Tick “Create anyway” to keep both."
+        )
+        super().__init__(self.message)
+
+
+@dataclass
+class SlotSpec:
+    """A validated slot, not yet saved."""
+
+    job: Job
+    start_at: datetime
+    end_at: datetime
+    ai_interview_type: str
+    max_candidates: int
+    clashes: list = field(default_factory=list)
+
+
+def parse_date(text, name, errors):
+    """`YYYY-MM-DD` → date, or a message in `errors[name]`."""
+    text = (str(text) if text is not None else "").strip()
+    if not text:
+        errors[name] = "Enter a date."
+        return None
+    try:
+        if not DATE_RE.match(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = f"“{text}” is not a date in the form YYYY-MM-DD."
+        return None
+
+
+def parse_clock(text, name, errors):
+    """`HH:MM` (24-hour) → time, or a message in `errors[name]`."""
+    text = (str(text) if text is not None else "").strip()
+    if not text:
+        errors[name] = "Enter a time."
+        return None
+    match = CLOCK_RE.match(text)
+    if not match:
+        errors[name] = f"“{text}” is not a time in the form HH:MM (24-hour)."
+        return None
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_int(value, name, errors, *, low, high, label):
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        errors[name] = f"{label} must be a whole number."
+        return None
+    if not low <= number <= high:
+        errors[name] = f"{label} must be between {low} and {high}."
+        return None
+    return number
+
+
+def parse_zone(name, errors):
+    name = (name or "").strip() or None
+    try:
+        return timeutil.zone(name)
+    except timeutil.TimeInputError as exc:
+        errors["timezone"] = str(exc)
+        return None
+
+
+def parse_type(value, errors):
+    value = (value or InterviewType.TECHNICAL.value).strip().lower()
+    if value not in InterviewType.values():
+        errors["ai_interview_type"] = "Choose technical or coding."
+        return None
+    return value
+
+
+def find_job(job_id, errors):
+    """The job with this public id (archived jobs take no new slots)."""
+    try:
+        job = db.session.get(Job, uuid.UUID(str(job_id))) if job_id else None
+    except ValueError:
+        job = None
+    if job is None:
+        errors["job_id"] = "Choose a job." if not job_id else "No such job."
+    elif job.is_archived:
+        errors["job_id"] = "This job is archived; it takes no new slots."
+        return None
+    return job
+
+
+def local_instant(day, clock, tz, name, errors):
+    """A wall-clock time in `tz` → UTC, or the zone's reason (clocks skip or repeat it)."""
+    try:
+        return timeutil.combine_local(day, clock, tz)
+    except timeutil.TimeInputError as exc:
+        errors[name] = str(exc)
+        return None
+
+
+def slot_spec(*, job_id, interview_date, start_time, end_time, max_candidates=1, ai_interview_type=None, timezone=None):
+    """Validate typed slot input (the API's and the form's field names) into a SlotSpec."""
+    errors = {}
+    job = find_job(job_id, errors)
+    tz = parse_zone(timezone, errors)
+    day = parse_date(interview_date, "interview_date", errors)
+    start_clock = parse_clock(start_time, "start_time", errors)
+    end_clock = parse_clock(end_time, "end_time", errors)
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity")
+    kind = parse_type(ai_interview_type, errors)
+    start_at = end_at = None
+    if tz and day and start_clock:
+        start_at = local_instant(day, start_clock, tz, "start_time", errors)
+    if tz and day and end_clock:
+        end_at = local_instant(day, end_clock, tz, "end_time", errors)
+    if start_at and end_at and end_at <= start_at:
+        errors["end_time"] = "The end must be after the start."
+    if start_at and "start_time" not in errors and start_at <= timeutil.now():
+        errors["interview_date"] = "This time is in the past; pick a future time."
+    if errors:
+        raise SlotInputError(errors)
+    return SlotSpec(job, start_at, end_at, kind, capacity)
+
+
+def overlapping_slots(job_id, start_at, end_at, exclude_id=None):
+    """Live slots of the job whose time overlaps [start_at, end_at)."""
+    query = select(InterviewSlot).where(
+        InterviewSlot.job_id == job_id,
+        InterviewSlot.status != SlotStatus.CANCELLED.value,
+        InterviewSlot.start_at < end_at,
+        InterviewSlot.end_at > start_at,
+    )
+    if exclude_id is not None:
+        query = query.where(InterviewSlot.id != exclude_id)
+    return list(db.session.scalars(query.order_by(InterviewSlot.start_at)))
+
+
+def create_slot(spec, *, actor=None, allow_overlap=False):
+    """Save one slot; an overlap with the job's other slots needs `allow_overlap`."""
+    clashes = overlapping_slots(spec.job.id, spec.start_at, spec.end_at)
+    if clashes and not allow_overlap:
+        raise SlotOverlap(clashes)
+    slot = _new_slot(spec, actor)
+    db.session.flush()
+    audit.record("slot.created", slot, actor=actor, start_at=slot.start_at.isoformat(), overlaps=len(clashes))
+    db.session.commit()
+    return slot
+
+
+def _new_slot(spec, actor):
+    slot = InterviewSlot(
+        job=spec.job,
+        start_at=spec.start_at,
+        end_at=spec.end_at,
+        ai_interview_type=spec.ai_interview_type,
+        max_candidates=spec.max_candidates,
+        current_bookings=0,
+        status=SlotStatus.AVAILABLE.value,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(slot)
+    return slot
+
+
+@dataclass
+class PatternPlan:
+    """What a pattern would create: slots in the future (with their clashes) and skipped past ones."""
+
+    job: Job
+    tz: object
+    slots: list
+    skipped_past: list
+
+    @property
+    def clash_count(self):
+        return sum(1 for spec in self.slots if spec.clashes)
+
+
+def plan_pattern(
+    *, job_id, start_date, end_date, weekdays, start_times, length_minutes, max_candidates=1, ai_interview_type=None, timezone=None
+):
+    """Expand days of week × start times × length over a date range into slot specs with clashes."""
+    errors = {}
+    job = find_job(job_id, errors)
+    tz = parse_zone(timezone, errors)
+    first = parse_date(start_date, "start_date", errors)
+    last = parse_date(end_date, "end_date", errors)
+    if first and last and last < first:
+        errors["end_date"] = "The last day must not be before the first."
+    elif first and last and (last - first).days > 366:
+        errors["end_date"] = "A pattern covers at most a year."
+    days_of_week = set()
+    for value in weekdays or ():
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        if not 0 <= number <= 6:
+            errors["weekdays"] = "Days of the week are numbered 0 (Monday) to 6 (Sunday)."
+            break
+        days_of_week.add(number)
+    if not days_of_week and "weekdays" not in errors:
+        errors["weekdays"] = "Pick at least one day of the week."
+    clocks = []
+    raw_times = start_times if isinstance(start_times, (list, tuple)) else re.split(r"[,\s]+", start_times or "")
+    for text in (t for t in raw_times if t and t.strip()):
+        clock = parse_clock(text, "start_times", errors)
+        if clock is None:
+            break
+        clocks.append(clock)
+    if not clocks and "start_times" not in errors:
+        errors["start_times"] = "Enter at least one start time, e.g. 09:00, 14:30."
+    length = parse_int(length_minutes, "length_minutes", errors, low=5, high=480, label="Length")
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity")
+    kind = parse_type(ai_interview_type, errors)
+    if errors:
+        raise SlotInputError(errors)
+
+    now = timeutil.now()
+    specs, skipped = [], []
+    day = first
+    while day <= last:
+        if day.weekday() in days_of_week:
+            for clock in sorted(set(clocks)):
+                try:
+                    start_at = timeutil.combine_local(day, clock, tz)
+                except timeutil.TimeInputError as exc:
+                    skipped.append((datetime.combine(day, clock), str(exc)))
+                    continue
+                spec = SlotSpec(job, start_at, start_at + timedelta(minutes=length), kind, capacity)
+                if start_at <= now:
+                    skipped.append((datetime.combine(day, clock), "in the past"))
+                else:
+                    specs.append(spec)
+        day += timedelta(days=1)
+    if len(specs) > MAX_PATTERN_SLOTS:
+        raise SlotInputError({"end_date": f"That pattern makes {len(specs)} slots; at most {MAX_PATTERN_SLOTS} at once."})
+    if not specs:
+        raise SlotInputError({"start_date": "The pattern makes no future slots; widen the dates or days."})
+    _mark_clashes(job, specs)
+    return PatternPlan(job, tz, specs, skipped)
+
+
+def _mark_clashes(job, specs):
+    """Attach to each spec the existing slots and the other planned slots it overlaps (one query)."""
+    existing = overlapping_slots(job.id, specs[0].start_at, max(s.end_at for s in specs))
+    for index, spec in enumerate(specs):
+        spec.clashes = [s for s in existing if s.start_at < spec.end_at and s.end_at > spec.start_at]
+        spec.clashes += [
+            other for other_index, other in enumerate(specs)
+            if other_index < index and other.start_at < spec.end_at and other.end_at > spec.start_at
+        ]
+
+
+def create_from_plan(plan, *, actor=None, allow_overlap=False):
+    """Save every planned slot in one transaction; clashes need `allow_overlap`."""
+    clashing = [spec for spec in plan.slots if spec.clashes]
+    if clashing and not allow_overlap:
+        raise SlotOverlap([clash for spec in clashing for clash in spec.clashes])
+    slots = [_new_slot(spec, actor) for spec in plan.slots]
+    db.session.flush()
+    audit.record("slot.pattern_created", plan.job, actor=actor, count=len(slots), overlaps=len(clashing))
+    db.session.commit()
+    return slots
+
+
+def update_slot(slot, *, max_candidates, ai_interview_type, actor=None):
+    """Change capacity and type; capacity never drops below the seats already taken (race-safe)."""
+    errors = {}
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity")
+    kind = parse_type(ai_interview_type, errors)
+    if slot.status == SlotStatus.CANCELLED.value:
+        raise SlotInputError({}, "This slot is cancelled; it can't be edited.")
+    if errors:
+        raise SlotInputError(errors)
+    result = db.session.execute(
+        update(InterviewSlot)
+        .where(InterviewSlot.id == slot.id, InterviewSlot.current_bookings <= capacity)
+        .values(
+            max_candidates=capacity,
+            ai_interview_type=kind,
+            status=case(
+                (InterviewSlot.status == SlotStatus.CANCELLED.value, SlotStatus.CANCELLED.value),
+                (InterviewSlot.current_bookings >= capacity, SlotStatus.FULL.value),
+                else_=SlotStatus.AVAILABLE.value,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(slot)
+        raise SlotInputError(
+            {"max_candidates": f"{slot.current_bookings} candidates are booked; capacity can't go below {slot.current_bookings}."}
+        )
+    audit.record("slot.updated", slot, actor=actor, max_candidates=capacity, ai_interview_type=kind)
+    db.session.commit()
+    db.session.refresh(slot)
+    return slot
+
+
+def slot_state(slot, at=None):
+    """What a person sees: cancelled, past, full or available."""
+    if slot.status == SlotStatus.CANCELLED.value:
+        return "cancelled"
+    if slot.is_past(at):
+        return "past"
+    if slot.current_bookings >= slot.max_candidates:
+        return "full"
+    return "available"
+
+
+@dataclass
+class CalendarView:
+    """One week or month of slots in a zone, grouped by local day (one query)."""
+
+    mode: str
+    anchor: date
+    first_day: date
+    last_day: date
+    tz: object
+    job: Job | None
+    days: dict
+    more: dict  # month view: local day → slots not listed in its cell (the week view shows them all)
+    now: datetime
+
+    @property
+    def weeks(self):
+        """Rows of seven days covering the view (a week view has one row)."""
+        start = self.first_day - timedelta(days=self.first_day.weekday())
+        end = self.last_day + timedelta(days=6 - self.last_day.weekday())
+        dates = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        return [dates[i : i + 7] for i in range(0, len(dates), 7)]
+
+    @property
+    def previous_anchor(self):
+        if self.mode == "week":
+            return self.anchor - timedelta(days=7)
+        return (self.first_day - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next_anchor(self):
+        if self.mode == "week":
+            return self.anchor + timedelta(days=7)
+        return self.last_day + timedelta(days=1)
+
+    @property
+    def title(self):
+        if self.mode == "month":
+            return self.first_day.strftime("%B %Y")
+        return f"{self.first_day:%d %b} – {self.last_day:%d %b %Y}"
+
+    @property
+    def today(self):
+        return timeutil.to_zone(self.now, self.tz).date()
+
+
+def calendar_range(mode, anchor):
+    """The first and last local day of the week (Monday first) or month holding `anchor`."""
+    if mode == "month":
+        last = calendar_module.monthrange(anchor.year, anchor.month)[1]
+        return anchor.replace(day=1), anchor.replace(day=last)
+    monday = anchor - timedelta(days=anchor.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+@dataclass(slots=True)
+class CalendarSlot:
+    """What the calendar shows of a slot, read as plain columns (no ORM objects) to stay cheap."""
+
+    id: uuid.UUID
+    job_title: str
+    time_label: str
+    ai_interview_type: str
+    current_bookings: int
+    max_candidates: int
+    state: str
+
+
+def calendar_view(mode="week", anchor=None, tz=None, job=None):
+    """Slots of a week or month (all jobs, or one) in ONE SQL query, whatever the number of slots.
+
+    A month lists up to MONTH_DAY_LIMIT slots a day and counts the rest, so a busy month renders
+    about as fast as a quiet one; the week view lists every slot.
+    """
+    mode = mode if mode in ("week", "month") else "week"
+    tz = tz or timeutil.zone()
+    now = timeutil.now()
+    anchor = anchor or timeutil.to_zone(now, tz).date()
+    first, last = calendar_range(mode, anchor)
+    grid_start = first - timedelta(days=first.weekday())
+    grid_end = last + timedelta(days=6 - last.weekday())
+    day_count = (grid_end - grid_start).days + 1
+    # Local midnights as UTC instants (DST-correct); a CASE maps each slot to its local day in SQL.
+    midnights = [timeutil.start_of_day(grid_start + timedelta(days=n), tz) for n in range(day_count + 1)]
+    day_index = case(*[(InterviewSlot.start_at < midnights[n + 1], n) for n in range(day_count)], else_=day_count)
+    columns = [
+        InterviewSlot.id,
+        InterviewSlot.start_at,
+        InterviewSlot.end_at,
+        InterviewSlot.ai_interview_type,
+        InterviewSlot.current_bookings,
+        InterviewSlot.max_candidates,
+        InterviewSlot.status,
+        Job.job_title,
+        day_index.label("day"),
+    ]
+    if mode == "month":
+        # The database ranks slots within each day, so only the listed ones cross the wire.
+        columns += [
+            func.row_number().over(partition_by=day_index, order_by=(InterviewSlot.start_at, Job.job_title)).label("rank"),
+            func.count().over(partition_by=day_index).label("day_total"),
+        ]
+    query = (
+        select(*columns)
+        .join(Job, Job.id == InterviewSlot.job_id)
+        .where(InterviewSlot.start_at >= midnights[0], InterviewSlot.start_at < midnights[-1])
+    )
+    if job is not None:
+        query = query.where(InterviewSlot.job_id == job.id)
+    if mode == "month":
+        ranked = query.subquery()
+        query = select(ranked).where(ranked.c.rank <= MONTH_DAY_LIMIT).order_by(ranked.c.start_at, ranked.c.job_title)
+    else:
+        query = query.order_by(InterviewSlot.start_at, Job.job_title)
+    days, more = defaultdict(list), {}
+    for row in db.session.execute(query):
+        day = grid_start + timedelta(days=row.day)
+        if mode == "month":
+            more[day] = row.day_total - min(row.day_total, MONTH_DAY_LIMIT)
+        start, end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
+        if row.status == SlotStatus.CANCELLED.value:
+            state = "cancelled"
+        elif row.start_at <= now:
+            state = "past"
+        elif row.current_bookings >= row.max_candidates:
+            state = "full"
+        else:
+            state = "available"
+        days[day].append(
+            CalendarSlot(
+                row.id, row.job_title, f"{start:%H:%M}–{end:%H:%M}", row.ai_interview_type,
+                row.current_bookings, row.max_candidates, state,
+            )
+        )
+    return CalendarView(mode, anchor, first, last, tz, job, days, more, now)
+
+
+@functools.cache
+def zone_names():
+    """IANA zone names for pickers; listing the zone database costs ~15 ms, so once per process."""
+    return tuple(timeutil.common_zones())
+
+
+def open_jobs():
+    """Jobs that take slots, for pickers."""
+    return list(db.session.scalars(select(Job).where(Job.archived_at.is_(None)).order_by(Job.job_title)))
+
+
+def unbooked_candidates(slot, limit=500):
+    """Candidates of the slot's job who hold no active seat in it, by name."""
+    taken = select(Interview.candidate_id).where(Interview.slot_id == slot.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
+    return list(
+        db.session.scalars(
+            select(Candidate).where(Candidate.job_id == slot.job_id, Candidate.id.not_in(taken)).order_by(Candidate.full_name).limit(limit)
+        )
+    )
+
+
+def slot_interviews(slot):
+    """Every interview ever booked into the slot, oldest first, with sessions loaded."""
+    return list(
+        db.session.scalars(
+            select(Interview).where(Interview.slot_id == slot.id).options(selectinload(Interview.session)).order_by(Interview.created_at)
+        )
+    )
+
+
+def bookable_slots(job_id, limit=200):
+    """Future, uncancelled slots of a job with a free seat, soonest first."""
+    return list(
+        db.session.scalars(
+            select(InterviewSlot)
+            .where(
+                InterviewSlot.job_id == job_id,
+                InterviewSlot.status != SlotStatus.CANCELLED.value,
+                InterviewSlot.current_bookings < InterviewSlot.max_candidates,
+                InterviewSlot.start_at > timeutil.now(),
+            )
+            .order_by(InterviewSlot.start_at)
+            .limit(limit)
+        )
+    )
