@@ -1,7 +1,7 @@
 """Helpers every blueprint's views share: htmx detection, dual-mode rendering, role checks."""
 from functools import wraps
 
-from flask import abort, make_response, render_template, request
+from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
 
@@ -39,3 +39,12 @@ def staff_required(blueprint):
         return None
 
     return blueprint
+
+
+def redirect_after_post(url):
+    """Post/redirect/get; htmx follows an HX-Redirect header instead of swapping the 302's page."""
+    if is_htmx():
+        response = make_response("")
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -1,4 +1,19 @@
-"""Jobs: the records interviews are built from."""
+"""Jobs: the records interviews are built from. Admins keep them; sessions snapshot them at booking."""
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from models import Candidate, CodingLanguage, Domain, Interview, InterviewSlot, Job, db
+from services import audit, timeutil
+from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+DOMAIN_MAX = 80
+MAX_DURATION_MINUTES = 480
+JOB_FIELDS = (
+    "job_title", "company_name", "job_description", "coding_language", "domain", "domain_id",
+    "tech_stack_details", "duration_minutes",
+)
 
 
 def build_job_description(job):
@@ -14,3 +29,158 @@ def build_job_description(job):
     if job.tech_stack_details and job.tech_stack_details.strip():
         lines += ["", f"Tech stack: {job.tech_stack_details.strip()}"]
     return "\n".join(lines)
+
+
+def domain_names():
+    """Every domain's name, for the pick-or-create inputs."""
+    return list(db.session.scalars(select(Domain.name).order_by(Domain.name)))
+
+
+def find_or_create_domain(name):
+    """The domain called `name` (case-insensitive), created when new; None for a blank name."""
+    if not name:
+        return None
+    query = select(Domain).where(func.lower(Domain.name) == name.lower())
+    domain = db.session.scalar(query)
+    if domain is not None:
+        return domain
+    try:
+        # A savepoint, so losing a race to create the same name keeps the caller's transaction.
+        with db.session.begin_nested():
+            domain = Domain(name=name)
+            db.session.add(domain)
+    except IntegrityError:
+        domain = db.session.scalar(query)
+    return domain
+
+
+def read_domain(data, errors):
+    """The domain picked by `domain_id` or named (pick or create) by `domain`; blank means none."""
+    if data.get("domain_id"):
+        domain = db.session.get(Domain, parse_uuid(data["domain_id"])) if parse_uuid(data["domain_id"]) else None
+        if domain is None:
+            errors["domain_id"] = "No such domain."
+        return domain
+    name = clean_text(data.get("domain"), "domain", errors, label="Domain", max_length=DOMAIN_MAX)
+    return find_or_create_domain(name) if name and "domain" not in errors else None
+
+
+def _job_values(data, *, partial):
+    """Validated column values from `data`; with `partial`, only the keys present (PATCH)."""
+    errors, values = {}, {}
+
+    def given(name):
+        return not partial or name in data
+
+    if given("job_title"):
+        values["job_title"] = clean_text(data.get("job_title"), "job_title", errors, label="Job title", required=True, max_length=TITLE_MAX)
+    if given("company_name"):
+        values["company_name"] = clean_text(data.get("company_name"), "company_name", errors, label="Company name", required=True, max_length=TITLE_MAX)
+    if given("job_description"):
+        values["job_description"] = clean_text(data.get("job_description"), "job_description", errors, label="Job description", max_length=DESCRIPTION_MAX, multiline=True)
+    if given("coding_language"):
+        language = data.get("coding_language")
+        values["coding_language"] = parse_choice(
+            CodingLanguage.PYTHON.value if language in (None, "") and not partial else language,
+            "coding_language", errors, label="Coding language", choices=CodingLanguage.values(), upper=True,
+        )
+    if given("tech_stack_details"):
+        values["tech_stack_details"] = clean_text(data.get("tech_stack_details"), "tech_stack_details", errors, label="Tech stack details", max_length=DESCRIPTION_MAX, multiline=True) or None
+    if given("duration_minutes"):
+        duration = data.get("duration_minutes")
+        values["duration_minutes"] = parse_int(
+            30 if duration in (None, "") and not partial else duration,
+            "duration_minutes", errors, label="Interview duration (minutes)", low=5, high=MAX_DURATION_MINUTES, required=True,
+        )
+    return values, errors
+
+
+def _apply(job, data, *, partial):
+    values, errors = _job_values(data, partial=partial)
+    domain_given = not partial or "domain" in data or "domain_id" in data
+    domain = read_domain(data, errors) if domain_given and not errors else None
+    if errors:
+        raise InputError(errors)
+    for name, value in values.items():
+        setattr(job, name, value)
+    if domain_given:
+        job.domain = domain
+
+
+def create_job(data, *, actor=None):
+    """A new job from form or JSON `data`; InputError with per-field messages when invalid."""
+    job = Job(created_by_id=getattr(actor, "id", None))
+    try:
+        _apply(job, data, partial=False)
+        db.session.add(job)
+        db.session.flush()
+        audit.record("job.created", job, actor=actor)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return job
+
+
+def update_job(job, data, *, actor=None, partial=False):
+    """Change a job; booked sessions keep their own snapshot, so they never change with it."""
+    try:
+        _apply(job, data, partial=partial)
+        audit.record("job.updated", job, actor=actor, fields=",".join(sorted(k for k in data if k in JOB_FIELDS)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return job
+
+
+def search_jobs(query_text="", *, include_archived=False):
+    """A select of jobs matching words of title, company or domain, open ones first, by title."""
+    query = select(Job).outerjoin(Job.domain).order_by(Job.archived_at.is_not(None), func.lower(Job.job_title), Job.created_at)
+    for word in (query_text or "").split()[:5]:
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                func.lower(Job.job_title).like(pattern, escape="\\"),
+                func.lower(Job.company_name).like(pattern, escape="\\"),
+                func.lower(Domain.name).like(pattern, escape="\\"),
+            )
+        )
+    if not include_archived:
+        query = query.where(Job.archived_at.is_(None))
+    return query
+
+
+def is_in_use(job):
+    """True when candidates, slots or interviews point at the job (so it is archived, not deleted)."""
+    return db.session.scalar(
+        select(
+            exists().where(Interview.job_id == job.id)
+            | exists().where(Candidate.job_id == job.id)
+            | exists().where(InterviewSlot.job_id == job.id)
+        )
+    )
+
+
+def remove_job(job, *, actor=None):
+    """Delete an unused job; archive one that has candidates, slots or interviews. Returns which."""
+    if is_in_use(job):
+        if job.archived_at is None:
+            job.archived_at = timeutil.now()
+            audit.record("job.archived", job, actor=actor)
+        db.session.commit()
+        return "archived"
+    audit.record("job.deleted", job, actor=actor, title=job.job_title)
+    db.session.delete(job)
+    db.session.commit()
+    return "deleted"
+
+
+def restore_job(job, *, actor=None):
+    """Bring an archived job back into the pickers."""
+    if job.archived_at is not None:
+        job.archived_at = None
+        audit.record("job.restored", job, actor=actor)
+        db.session.commit()
+    return job
+

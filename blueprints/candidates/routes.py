@@ -1,8 +1,154 @@
-from flask import render_template
+"""Candidates: search, add and edit them, their resumes (upload, replace, download) and interviews."""
+from flask import abort, flash, render_template, request, send_from_directory, url_for
+from flask_login import current_user
 
 from blueprints.candidates import bp
+from blueprints.candidates.forms import CandidateForm, ResumeForm
+from blueprints.slots.forms import apply_errors
+from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from models import Candidate, CandidateStatus, db
+from services import candidates, jobs, resumes, slots
+from services.validation import InputError, parse_uuid
+
+PER_PAGE = 20
 
 
 @bp.get("/")
 def index():
-    return render_template("candidates/index.html")
+    """Candidates matching the search, job and status filters; htmx swaps just the list."""
+    query_text = request.args.get("q", "").strip()
+    job_id = parse_uuid(request.args.get("job"))
+    status = request.args.get("status") if request.args.get("status") in CandidateStatus.values() else None
+    query = candidates.search_candidates(query_text, job_id=job_id, status=status)
+    page = db.paginate(query, per_page=PER_PAGE, max_per_page=100, error_out=False)
+    return render_page_or_fragment(
+        "candidates/index.html",
+        "candidates/_list.html",
+        page=page,
+        q=query_text,
+        job_id=str(job_id) if job_id else "",
+        status=status or "",
+        jobs=db.session.scalars(jobs.search_jobs(include_archived=True).limit(500)).all(),
+        statuses=CandidateStatus.values(),
+    )
+
+
+def _candidate_or_404(candidate_id):
+    return db.get_or_404(Candidate, candidate_id, description="Candidate not found.")
+
+
+def _job_choices(form, current_job=None):
+    """Open jobs, plus the candidate's own job when it has been archived since."""
+    choices = slots.open_jobs()
+    if current_job is not None and current_job not in choices:
+        choices.insert(0, current_job)
+    form.job_id.choices = [("", "Choose a job")] + [(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]
+
+
+def _form_page(form, candidate, status):
+    """The form again with its errors: just the form for htmx (200, so it swaps), else the page."""
+    context = {"form": form, "candidate": candidate, "domains": jobs.domain_names()}
+    if is_htmx():
+        return render_template("candidates/_form.html", **context)
+    return render_template("candidates/form.html", **context), status
+
+
+def _flash_resume_state(candidate):
+    if candidate.resume is not None and not candidate.resume.has_text:
+        flash(resumes.NO_TEXT_WARNING, "warning")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """A new candidate for a job, optionally with a resume; nothing is saved unless all is valid."""
+    form = CandidateForm()
+    _job_choices(form)
+    if request.method == "GET" and request.args.get("job"):
+        form.job_id.data = request.args["job"]
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            candidate = candidates.create_candidate(form.data, actor=current_user, resume_file=form.file.data)
+        except InputError as error:
+            apply_errors(form, error.fields)
+            status = error.status_code
+        else:
+            flash(f"{candidate.full_name} added.", "success")
+            _flash_resume_state(candidate)
+            return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
+    return _form_page(form, None, status)
+
+
+@bp.route("/<uuid:candidate_id>/edit", methods=["GET", "POST"])
+def edit(candidate_id):
+    """Change a candidate's details (the resume has its own form on the candidate's page)."""
+    candidate = _candidate_or_404(candidate_id)
+    form = CandidateForm(obj=candidate)  # the Domain renders as its name
+    del form.file
+    _job_choices(form, candidate.job)
+    if request.method == "GET":
+        form.job_id.data = str(candidate.job_id)
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            candidates.update_candidate(candidate, form.data, actor=current_user)
+        except InputError as error:
+            apply_errors(form, error.fields)
+        else:
+            flash("Candidate saved.", "success")
+            return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
+    return _form_page(form, candidate, status)
+
+
+def _detail_page(candidate, resume_form, status=200):
+    return render_template(
+        "candidates/detail.html",
+        candidate=candidate,
+        interviews=candidates.candidate_interviews(candidate),
+        resume_form=resume_form,
+    ), status
+
+
+@bp.get("/<uuid:candidate_id>")
+def detail(candidate_id):
+    """One candidate: details, resume text, interviews and their states."""
+    return _detail_page(_candidate_or_404(candidate_id), ResumeForm())
+
+
+@bp.post("/<uuid:candidate_id>/resume")
+def upload_resume(candidate_id):
+    """Upload or replace the resume; the old one stays until the new file has been read."""
+    candidate = _candidate_or_404(candidate_id)
+    form = ResumeForm()
+    status, notice = 400, None
+    if form.validate_on_submit():
+        try:
+            resumes.upload_and_store(candidate, form.file.data, actor=current_user)
+        except InputError as error:
+            apply_errors(form, error.fields)
+            status = error.status_code
+        else:
+            notice = "Resume saved; its text is below." if candidate.resume.has_text else resumes.NO_TEXT_WARNING
+            if not is_htmx():
+                flash(notice, "success" if candidate.resume.has_text else "warning")
+                return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
+            form, status = ResumeForm(formdata=None), 200
+    if is_htmx():
+        # Replaces the resume section (outerHTML); errors come back 200 so htmx swaps them in.
+        return render_template("candidates/_resume.html", candidate=candidate, resume_form=form, notice=notice)
+    return _detail_page(candidate, form, status)
+
+
+@bp.get("/<uuid:candidate_id>/resume")
+def download_resume(candidate_id):
+    """The stored resume file, always as a download (never rendered by the browser)."""
+    resume = _candidate_or_404(candidate_id).resume
+    if resume is None:
+        abort(404, description="This candidate has no resume.")
+    response = send_from_directory(
+        resumes.upload_folder(), resume.stored_name, as_attachment=True,
+        download_name=resume.original_filename, mimetype=resume.content_type, max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,8 +1,97 @@
-from flask import render_template
+"""Jobs: admins create, edit and archive them; recruiters read them."""
+from flask import flash, render_template, request, url_for
+from flask_login import current_user
 
 from blueprints.jobs import bp
+from blueprints.jobs.forms import JobForm
+from blueprints.slots.forms import EmptyForm, apply_errors
+from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
+from models import Job, db
+from services import jobs
+from services.validation import InputError
+
+PER_PAGE = 20
 
 
 @bp.get("/")
 def index():
-    return render_template("jobs/index.html")
+    """Jobs matching the search, open ones first; htmx swaps just the list as the user types."""
+    query_text = request.args.get("q", "").strip()
+    show_archived = request.args.get("archived") == "1"
+    page = db.paginate(jobs.search_jobs(query_text, include_archived=show_archived), per_page=PER_PAGE, max_per_page=100, error_out=False)
+    return render_page_or_fragment("jobs/index.html", "jobs/_list.html", page=page, q=query_text, show_archived=show_archived)
+
+
+def _job_or_404(job_id):
+    return db.get_or_404(Job, job_id, description="Job not found.")
+
+
+@bp.get("/<uuid:job_id>")
+def detail(job_id):
+    """One job with everything an interview is built from."""
+    job = _job_or_404(job_id)
+    return render_template("jobs/detail.html", job=job, action_form=EmptyForm(), in_use=jobs.is_in_use(job))
+
+
+def _form_page(form, job):
+    """The form again with its errors: just the form for htmx (200, so it swaps), else the page (400)."""
+    context = {"form": form, "job": job, "domains": jobs.domain_names()}
+    if is_htmx():
+        return render_template("jobs/_form.html", **context)
+    return render_template("jobs/form.html", **context), 400 if request.method == "POST" else 200
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def create():
+    """A new job."""
+    form = JobForm()
+    if form.validate_on_submit():
+        try:
+            job = jobs.create_job(form.data, actor=current_user)
+        except InputError as error:
+            apply_errors(form, error.fields)
+        else:
+            flash(f"Job “{job.job_title}” created.", "success")
+            return redirect_after_post(url_for("jobs.detail", job_id=job.id))
+    return _form_page(form, None)
+
+
+@bp.route("/<uuid:job_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(job_id):
+    """Change a job; interviews already booked keep the text they were booked with."""
+    job = _job_or_404(job_id)
+    form = JobForm(obj=job)  # the Domain renders as its name
+    if form.validate_on_submit():
+        try:
+            jobs.update_job(job, form.data, actor=current_user)
+        except InputError as error:
+            apply_errors(form, error.fields)
+        else:
+            flash("Job saved. Interviews already booked keep the details they were booked with.", "success")
+            return redirect_after_post(url_for("jobs.detail", job_id=job.id))
+    return _form_page(form, job)
+
+
+@bp.post("/<uuid:job_id>/remove")
+@admin_required
+def remove(job_id):
+    """Delete an unused job; archive one with candidates, slots or interviews."""
+    job = _job_or_404(job_id)
+    title = job.job_title
+    if jobs.remove_job(job, actor=current_user) == "archived":
+        flash(f"“{title}” is archived: it has candidates, slots or interviews, so it is kept for their records.", "success")
+        return redirect_after_post(url_for("jobs.detail", job_id=job_id))
+    flash(f"“{title}” deleted.", "success")
+    return redirect_after_post(url_for("jobs.index"))
+
+
+@bp.post("/<uuid:job_id>/restore")
+@admin_required
+def restore(job_id):
+    """Bring an archived job back."""
+    job = _job_or_404(job_id)
+    jobs.restore_job(job, actor=current_user)
+    flash(f"“{job.job_title}” is open again.", "success")
+    return redirect_after_post(url_for("jobs.detail", job_id=job.id))

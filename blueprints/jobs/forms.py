@@ -1,0 +1,19 @@
+"""Job forms. Rules live in services/jobs.py (shared with the API); these carry input with CSRF."""
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+
+from models import CodingLanguage
+
+LANGUAGE_LABELS = {"CSHARP": "C#", "JAVASCRIPT": "JavaScript", "PHP": "PHP", "SQL": "SQL"}
+LANGUAGE_CHOICES = [(value, LANGUAGE_LABELS.get(value, value.capitalize())) for value in CodingLanguage.values()]
+
+
+class JobForm(FlaskForm):
+    job_title = StringField("Job title", render_kw={"maxlength": 200, "autocomplete": "off"})
+    company_name = StringField("Company name", render_kw={"maxlength": 200})
+    job_description = TextAreaField("Job description", render_kw={"rows": 8})
+    coding_language = SelectField("Coding language", choices=LANGUAGE_CHOICES, default="PYTHON", validate_choice=False)
+    domain = StringField("Domain", render_kw={"list": "domain-options", "maxlength": 80, "autocomplete": "off"})
+    duration_minutes = StringField("Interview duration (minutes)", default="30", render_kw={"type": "number", "min": 5, "max": 480})
+    tech_stack_details = TextAreaField("Tech stack details (legacy, optional)", render_kw={"rows": 3})
+

@@ -1,0 +1,177 @@
+"""Candidates: the people recruiters interview, each applying for one job (e-mail unique per job)."""
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from models import Candidate, CandidateStatus, Interview, Job, db
+from services import accounts, audit, resumes
+from services.jobs import read_domain
+from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
+
+NAME_MAX = 200
+PHONE_MAX = 40
+PHONE_CHARACTERS = set("0123456789+-() .")
+MAX_EXPERIENCE_YEARS = 70
+DUPLICATE_EMAIL = "A candidate with this e-mail has already applied for this job."
+CANDIDATE_FIELDS = ("full_name", "email", "phone", "work_experience", "domain", "domain_id", "status", "job_id")
+
+
+def _email(value, errors):
+    text = clean_text(value, "email", errors, label="E-mail", required=True, max_length=254)
+    if text is None:
+        return None
+    try:
+        return accounts.normalise_email(text)
+    except accounts.AccountError as exc:
+        errors["email"] = f"“{text[:80]}” is not a valid e-mail address: {exc}"
+        return None
+
+
+def _phone(value, errors):
+    text = clean_text(value, "phone", errors, label="Phone", max_length=PHONE_MAX)
+    if text and (not set(text) <= PHONE_CHARACTERS or sum(ch.isdigit() for ch in text) < 6):
+        errors["phone"] = "Enter a phone number of digits, spaces and + - ( ) (at least 6 digits)."
+        return None
+    return text
+
+
+def _job(value, errors, current=None):
+    """The job applied for: an open one, or the candidate's current job even when archived."""
+    job = db.session.get(Job, parse_uuid(value)) if parse_uuid(value) else None
+    if job is None:
+        errors["job_id"] = "Choose a job." if not value else "No such job."
+    elif job.is_archived and job is not current:
+        errors["job_id"] = "This job is archived; it takes no new candidates."
+        return None
+    return job
+
+
+def _candidate_values(data, *, partial, current_job=None):
+    """Validated column values from `data`; with `partial`, only the keys present (PATCH)."""
+    errors, values = {}, {}
+
+    def given(name):
+        return not partial or name in data
+
+    if given("full_name"):
+        values["full_name"] = clean_text(data.get("full_name"), "full_name", errors, label="Full name", required=True, max_length=NAME_MAX)
+    if given("email"):
+        values["email"] = _email(data.get("email"), errors)
+    if given("phone"):
+        values["phone"] = _phone(data.get("phone"), errors) or ""
+    if given("work_experience"):
+        values["work_experience"] = parse_int(
+            data.get("work_experience"), "work_experience", errors, label="Work experience (years)", low=0, high=MAX_EXPERIENCE_YEARS
+        )
+    if given("status"):
+        status = data.get("status")
+        values["status"] = parse_choice(
+            CandidateStatus.NEW.value if status in (None, "") and not partial else status,
+            "status", errors, label="Status", choices=CandidateStatus.values(),
+        )
+    if given("job_id"):
+        values["job"] = _job(data.get("job_id"), errors, current_job)
+    if (not partial or "domain" in data or "domain_id" in data) and not errors:
+        values["domain"] = read_domain(data, errors)
+    return values, errors
+
+
+def _check_unique_email(candidate, errors):
+    if "email" in errors or "job_id" in errors or candidate.job is None or not candidate.email:
+        return
+    query = select(Candidate.id).where(Candidate.job_id == candidate.job.id, Candidate.email == candidate.email)
+    if candidate.id is not None:
+        query = query.where(Candidate.id != candidate.id)
+    if db.session.scalar(query.limit(1)) is not None:
+        errors["email"] = DUPLICATE_EMAIL
+
+
+def _save(candidate, action, actor, **details):
+    """Flush, audit and commit; a lost race on the (job, email) constraint becomes a field error."""
+    try:
+        db.session.flush()
+        audit.record(action, candidate, actor=actor, **details)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InputError({"email": DUPLICATE_EMAIL}) from None
+
+
+def create_candidate(data, *, actor=None, resume_file=None):
+    """A new candidate, with an optional resume upload; all saved or nothing (InputError)."""
+    values, errors = _candidate_values(data, partial=False)
+    candidate = Candidate(created_by_id=getattr(actor, "id", None))
+    with db.session.no_autoflush:
+        for name, value in values.items():
+            setattr(candidate, name, value)
+        _check_unique_email(candidate, errors)
+    upload, status_code = None, 400
+    if resume_file is not None and resume_file.filename:
+        try:
+            upload = resumes.read_upload(resume_file)
+        except resumes.ResumeError as error:
+            errors.update(error.fields)
+            status_code = error.status_code
+    if errors:
+        db.session.rollback()
+        raise InputError(errors, status_code=status_code if set(errors) == {resumes.FIELD} else 400)
+    db.session.add(candidate)
+    _save(candidate, "candidate.created", actor)
+    if upload is not None:
+        resumes.store(candidate, upload, actor=actor)
+    return candidate
+
+
+def update_candidate(candidate, data, *, actor=None, partial=False):
+    """Change a candidate; moving one with interviews to another job is refused."""
+    with db.session.no_autoflush:
+        values, errors = _candidate_values(data, partial=partial, current_job=candidate.job)
+        new_job = values.get("job")
+        if new_job is not None and new_job.id != candidate.job_id and has_interviews(candidate):
+            errors["job_id"] = "This candidate has interviews for their current job; add them again for the other job instead."
+        if errors:
+            db.session.rollback()
+            raise InputError(errors)
+        for name, value in values.items():
+            setattr(candidate, name, value)
+        _check_unique_email(candidate, errors)
+    if errors:
+        db.session.rollback()
+        raise InputError(errors)
+    _save(candidate, "candidate.updated", actor, fields=",".join(sorted(k for k in data if k in CANDIDATE_FIELDS)))
+    return candidate
+
+
+def has_interviews(candidate):
+    return db.session.scalar(select(exists().where(Interview.candidate_id == candidate.id)))
+
+
+def search_candidates(query_text="", *, job_id=None, status=None):
+    """A select of candidates matching words of name, e-mail or phone, filtered by job and status."""
+    query = select(Candidate).order_by(Candidate.created_at.desc(), Candidate.id)
+    for word in (query_text or "").split()[:5]:
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(
+                func.lower(Candidate.full_name).like(pattern, escape="\\"),
+                Candidate.email.like(pattern, escape="\\"),
+                Candidate.phone.like(pattern, escape="\\"),
+            )
+        )
+    if job_id:
+        query = query.where(Candidate.job_id == job_id)
+    if status:
+        query = query.where(Candidate.status == status)
+    return query
+
+
+def candidate_interviews(candidate):
+    """The candidate's interviews, newest first, with sessions and schedules loaded for the page."""
+    return list(
+        db.session.scalars(
+            select(Interview)
+            .where(Interview.candidate_id == candidate.id)
+            .options(selectinload(Interview.session), selectinload(Interview.schedule))
+            .order_by(Interview.created_at.desc())
+        )
+    )
