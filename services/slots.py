@@ -61,6 +61,9 @@ class SlotSpec:
     clashes: list = field(default_factory=list)
 
 
+YEARS = range(1970, 3000)
+
+
 def parse_date(text, name, errors):
     """`YYYY-MM-DD` → date, or a message in `errors[name]`."""
     text = (str(text) if text is not None else "").strip()
@@ -70,10 +73,15 @@ def parse_date(text, name, errors):
     try:
         if not DATE_RE.match(text):
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[name] = f"“{text}” is not a date in the form YYYY-MM-DD."
         return None
+    # Far-off years overflow time-zone arithmetic and are always a typo.
+    if not YEARS.start <= day.year < YEARS.stop:
+        errors[name] = f"Enter a date between {YEARS.start} and {YEARS.stop - 1}."
+        return None
+    return day
 
 
 def parse_clock(text, name, errors):
@@ -102,7 +110,7 @@ def parse_int(value, name, errors, *, low, high, label):
 
 
 def parse_zone(name, errors):
-    name = (name or "").strip() or None
+    name = str(name or "").strip() or None
     try:
         return timeutil.zone(name)
     except timeutil.TimeInputError as exc:
@@ -111,7 +119,7 @@ def parse_zone(name, errors):
 
 
 def parse_type(value, errors):
-    value = (value or InterviewType.TECHNICAL.value).strip().lower()
+    value = str(value or InterviewType.TECHNICAL.value).strip().lower()
     if value not in InterviewType.values():
         errors["ai_interview_type"] = "Choose technical or coding."
         return None

@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(items):
     """Mark tests by the real parts they use, so CI can count them and refuse to skip them."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        if names & {"page", "browser_page", "live_server"}:
+        if names & {"page", "browser_page"}:
             item.add_marker("browser")
         if "smtp" in names:
             item.add_marker("smtp")

@@ -5,13 +5,17 @@ from blueprints.api import bp
 from extensions import csrf
 from services import accounts
 
+PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}  # the API description and its page
+
 # Token-authenticated requests carry no cookie session, so CSRF does not apply.
 csrf.exempt(bp)
 
 
 @bp.before_request
 def authenticate():
-    """Every API call needs a valid token; the user is in g.api_user."""
+    """Every API call needs a valid token (the user is in g.api_user), except the description."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     scheme, _, raw = (request.headers.get("Authorization") or "").partition(" ")
     user = accounts.user_for_token(raw.strip()) if scheme.lower() == "token" else None
     if user is None:

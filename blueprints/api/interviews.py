@@ -244,6 +244,8 @@ def create_interview_session():
         return _bad_input("interview_id is required", {"interview_id": "interview_id is required"})
     interview = _get(Interview, data["interview_id"], "Interview")
     session = interview.session
+    if interview.status == InterviewStatus.CANCELLED.value:
+        return jsonify(error="This interview is cancelled; book a new one."), 409
     if session is None:
         return _bad_input(
             "The interview has no time yet; book it into a slot first.",

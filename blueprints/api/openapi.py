@@ -1,0 +1,347 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json and rendered at /api/docs.
+
+Kept as Python data so the repeated parts (errors, ids, pagination) are written once. A test fails
+when a route under /api/ (or /ai/start) is missing here, and schemathesis checks every response
+against it.
+"""
+from copy import deepcopy
+
+from flask import jsonify, render_template
+from flask_login import login_required
+
+from blueprints.api import bp
+from models import CodingLanguage, InterviewStatus, InterviewType, SlotStatus
+
+UUID = {"type": "string", "format": "uuid"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+INSTANT = {"type": ["string", "null"], "format": "date-time", "description": "UTC, ISO 8601 with Z"}
+DATE = {"type": "string", "format": "date", "examples": ["2030-01-21"]}
+CLOCK = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "examples": ["10:00"]}
+
+ERROR_TEXT = {
+    400: "Bad input; `fields` names what is wrong with each field",
+    401: "No or bad token",
+    403: "Not allowed for this user's role",
+    404: "Unknown or malformed id",
+    409: "Conflict: the slot is full, cancelled or past, or the booking overlaps another",
+    413: "The upload is too large",
+    429: "Too many requests",
+}
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_body(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def operation(summary, responses, *, errors=(), body=None, params=(), tag, public=False, multipart=None):
+    """One operation: its success responses plus the documented error codes (all `Error` bodies)."""
+    op = {"summary": summary, "tags": [tag], "responses": dict(responses)}
+    for code in (*errors, *(() if public else (401,))):
+        op["responses"][str(code)] = json_body(ref("Error"), ERROR_TEXT[code])
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if multipart is not None:
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": multipart}}}
+    if params:
+        op["parameters"] = list(params)
+    if public:
+        op["security"] = []
+    return op
+
+
+def path_id(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": "A UUID"}
+
+
+def query(name, schema, description):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def page_of(item):
+    return {
+        "type": "object",
+        "required": ["results", "count", "page", "pages", "next"],
+        "properties": {
+            "results": {"type": "array", "items": ref(item)},
+            "count": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "next": NULLABLE_STRING,
+        },
+    }
+
+
+PAGING = (
+    query("page", {"type": "integer", "minimum": 1}, "Page number, from 1"),
+    query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, "Rows per page (default 20)"),
+)
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["user"],
+        "properties": {
+            "user": {
+                "type": "object",
+                "required": ["id", "email", "role"],
+                "properties": {"id": UUID, "email": {"type": "string"}, "role": {"enum": ["admin", "recruiter"]}},
+            }
+        },
+    },
+    "SlotInput": {
+        "type": "object",
+        "required": ["job_id", "interview_date", "start_time", "end_time"],
+        "properties": {
+            "job_id": UUID,
+            "interview_date": DATE,
+            "start_time": CLOCK,
+            "end_time": CLOCK,
+            "max_candidates": {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
+            "ai_interview_type": {"enum": InterviewType.values(), "default": "technical"},
+            "timezone": {"type": "string", "description": "IANA zone of the date and times (default Asia/Kolkata)"},
+            "allow_overlap": {"type": "boolean", "description": "Create even when it overlaps another slot of the job"},
+        },
+    },
+    "SlotUpdate": {
+        "type": "object",
+        "properties": {
+            "max_candidates": {"type": "integer", "minimum": 1, "maximum": 100},
+            "ai_interview_type": {"enum": InterviewType.values()},
+        },
+        "description": "current_bookings and status are the server's; sent values are ignored and listed in ignored_fields",
+    },
+    "Slot": {
+        "type": "object",
+        "required": ["id", "job_id", "interview_date", "start_time", "end_time", "start_at", "end_at", "max_candidates", "current_bookings", "status"],
+        "properties": {
+            "id": UUID,
+            "job_id": UUID,
+            "job_title": {"type": "string"},
+            "interview_date": DATE,
+            "start_time": CLOCK,
+            "end_time": CLOCK,
+            "timezone": {"type": "string"},
+            "start_at": INSTANT,
+            "end_at": INSTANT,
+            "ai_interview_type": {"enum": InterviewType.values()},
+            "max_candidates": {"type": "integer"},
+            "current_bookings": {"type": "integer", "minimum": 0},
+            "seats_left": {"type": "integer", "minimum": 0},
+            "status": {"enum": SlotStatus.values()},
+            "state": {"enum": ["available", "full", "cancelled", "past"]},
+            "ignored_fields": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Interview": {
+        "type": "object",
+        "required": ["id", "candidate_id", "job_id", "slot_id", "status", "session_key", "interview_link"],
+        "properties": {
+            "id": UUID,
+            "candidate_id": UUID,
+            "job_id": UUID,
+            "slot_id": {"type": ["string", "null"], "format": "uuid"},
+            "status": {"enum": InterviewStatus.values()},
+            "started_at": INSTANT,
+            "ended_at": INSTANT,
+            "session_key": NULLABLE_STRING,
+            "interview_link": NULLABLE_STRING,
+            "booking_notes": {"type": "string"},
+            "email_status": NULLABLE_STRING,
+            "email_sent": {"type": "boolean"},
+        },
+    },
+    "InterviewSessionLink": {
+        "type": "object",
+        "description": "Seed 001's response of create_interview_session",
+        "required": ["success", "interview_link", "session_key", "session_id", "candidate_name", "candidate_email", "scheduled_at", "coding_language", "email_sent"],
+        "properties": {
+            "success": {"const": True},
+            "interview_link": {"type": "string"},
+            "session_key": {"type": "string"},
+            "session_id": UUID,
+            "candidate_name": {"type": "string"},
+            "candidate_email": {"type": "string"},
+            "scheduled_at": INSTANT,
+            "coding_language": {"enum": CodingLanguage.values()},
+            "email_sent": {"type": "boolean"},
+        },
+    },
+}
+
+TAG_SLOTS, TAG_INTERVIEWS, TAG_META = "Slots", "Interviews", "Meta"
+SLOT_ID, INTERVIEW_ID = path_id("slot_id"), path_id("interview_id")
+INTERVIEW_ID_BODY = {"type": "object", "required": ["interview_id"], "properties": {"interview_id": UUID}}
+
+PATHS = {
+    "/api/openapi.json": {
+        "get": operation("This description (no token needed)", {"200": json_body({"type": "object"})}, tag=TAG_META, public=True),
+    },
+    "/api/": {
+        "get": operation("Who the token belongs to", {"200": json_body(ref("Me"))}, tag=TAG_META),
+    },
+    "/api/interviews/slots/": {
+        "get": operation(
+            "Slots, soonest first",
+            {"200": json_body({"type": "array", "items": ref("Slot")})},
+            errors=(400, 404),
+            params=(
+                query("job_id", UUID, "Only this job's slots"),
+                query("status", {"enum": SlotStatus.values()}, "Only slots with this status"),
+                query("from", DATE, "From this day (in the zone)"),
+                query("to", DATE, "Before this day (in the zone)"),
+                query("timezone", {"type": "string"}, "Zone of the dates and times in the answer"),
+            ),
+            tag=TAG_SLOTS,
+        ),
+        "post": operation(
+            "Create a slot (times in IST unless `timezone`)",
+            {"201": json_body(ref("Slot"), "Created")},
+            errors=(400, 409),
+            body=ref("SlotInput"),
+            tag=TAG_SLOTS,
+        ),
+    },
+    "/api/interviews/slots/{slot_id}/": {
+        "get": operation("One slot", {"200": json_body(ref("Slot"))}, errors=(404,), params=(SLOT_ID,), tag=TAG_SLOTS),
+        "put": operation(
+            "Change capacity (never below the bookings) or type",
+            {"200": json_body(ref("Slot"))},
+            errors=(400, 404, 409),
+            body=ref("SlotUpdate"),
+            params=(SLOT_ID,),
+            tag=TAG_SLOTS,
+        ),
+        "patch": operation(
+            "Same as PUT", {"200": json_body(ref("Slot"))}, errors=(400, 404, 409), body=ref("SlotUpdate"), params=(SLOT_ID,), tag=TAG_SLOTS
+        ),
+    },
+    "/api/interviews/slots/{slot_id}/cancel/": {
+        "post": operation(
+            "Cancel the slot and every booking in it (candidates are told)",
+            {
+                "200": json_body(
+                    {
+                        "type": "object",
+                        "required": ["slot", "cancelled_interviews"],
+                        "properties": {"slot": ref("Slot"), "cancelled_interviews": {"type": "array", "items": UUID}},
+                    }
+                )
+            },
+            errors=(404, 409),
+            params=(SLOT_ID,),
+            tag=TAG_SLOTS,
+        ),
+    },
+    "/api/interviews/slots/{slot_id}/book_slot/": {
+        "post": operation(
+            "Book an interview into this slot",
+            {"201": json_body(ref("Interview"), "Booked; the invitation is queued")},
+            errors=(400, 404, 409),
+            body={**INTERVIEW_ID_BODY, "properties": {"interview_id": UUID, "booking_notes": {"type": "string"}}},
+            params=(SLOT_ID,),
+            tag=TAG_SLOTS,
+        ),
+    },
+    "/api/interviews/": {
+        "post": operation(
+            "A pending interview for a candidate of a job (book it next)",
+            {"201": json_body(ref("Interview"), "Created")},
+            errors=(400, 404),
+            body={"type": "object", "required": ["candidate_id", "job_id"], "properties": {"candidate_id": UUID, "job_id": UUID}},
+            tag=TAG_INTERVIEWS,
+        ),
+    },
+    "/api/interviews/{interview_id}/": {
+        "get": operation("One interview", {"200": json_body(ref("Interview"))}, errors=(404,), params=(INTERVIEW_ID,), tag=TAG_INTERVIEWS),
+    },
+    "/api/interviews/schedules/book_interview/": {
+        "post": operation(
+            "Book an interview into a slot",
+            {"201": json_body(ref("Interview"), "Booked; the invitation is queued")},
+            errors=(400, 404, 409),
+            body={
+                "type": "object",
+                "required": ["interview_id", "slot_id"],
+                "properties": {"interview_id": UUID, "slot_id": UUID, "booking_notes": {"type": "string"}},
+            },
+            tag=TAG_INTERVIEWS,
+        ),
+    },
+    "/api/interviews/schedules/create_interview_session/": {
+        "post": operation(
+            "The booked interview's session and link (idempotent)",
+            {"201": json_body(ref("InterviewSessionLink"), "First call"), "200": json_body(ref("InterviewSessionLink"), "Same session again")},
+            errors=(400, 404, 409),
+            body=INTERVIEW_ID_BODY,
+            tag=TAG_INTERVIEWS,
+        ),
+    },
+    "/api/interviews/{interview_id}/reschedule/": {
+        "post": operation(
+            "Move to another slot; the link stays the same",
+            {"200": json_body(ref("Interview"))},
+            errors=(400, 404, 409),
+            body={"type": "object", "required": ["slot_id"], "properties": {"slot_id": UUID}},
+            params=(INTERVIEW_ID,),
+            tag=TAG_INTERVIEWS,
+        ),
+    },
+    "/api/interviews/{interview_id}/cancel/": {
+        "post": operation(
+            "Cancel and free the seat (the candidate is told)",
+            {"200": json_body(ref("Interview"))},
+            errors=(404, 409),
+            params=(INTERVIEW_ID,),
+            tag=TAG_INTERVIEWS,
+        ),
+    },
+}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Interview scheduler API",
+        "version": "1.0.0",
+        "description": "Send `Authorization: Token <token>` (make one with `flask create-token EMAIL` or on the "
+        "Account page). Times are entered in IST (`Asia/Kolkata`) unless a `timezone` is given and returned both "
+        "as local fields and as UTC instants. Errors are `{\"error\": \"…\"}`, with `fields` for bad input.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"tokenAuth": []}],
+    "components": {
+        "securitySchemes": {
+            "tokenAuth": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Token <token>`"}
+        },
+        "schemas": SCHEMAS,
+    },
+    "paths": PATHS,
+}
+
+def description():
+    """A copy of the description (callers may not change the module's)."""
+    return deepcopy(SPEC)
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The machine-readable description."""
+    return jsonify(SPEC)
+
+
+@bp.get("/docs")
+@login_required
+def docs():
+    """The description as a page, for people signed in to the app."""
+    return render_template("api/docs.html", spec=SPEC, methods=("get", "post", "put", "patch", "delete"))
