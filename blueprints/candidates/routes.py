@@ -24,7 +24,7 @@ def index():
     return render_page_or_fragment(
         "candidates/index.html",
         "candidates/_list.html",
-        page=page,
+        results=page,
         q=query_text,
         job_id=str(job_id) if job_id else "",
         status=status or "",

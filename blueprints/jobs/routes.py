@@ -19,7 +19,7 @@ def index():
     query_text = request.args.get("q", "").strip()
     show_archived = request.args.get("archived") == "1"
     page = db.paginate(jobs.search_jobs(query_text, include_archived=show_archived), per_page=PER_PAGE, max_per_page=100, error_out=False)
-    return render_page_or_fragment("jobs/index.html", "jobs/_list.html", page=page, q=query_text, show_archived=show_archived)
+    return render_page_or_fragment("jobs/index.html", "jobs/_list.html", results=page, q=query_text, show_archived=show_archived)
 
 
 def _job_or_404(job_id):

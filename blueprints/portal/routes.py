@@ -1,16 +1,201 @@
-"""The candidate portal behind `/?session_key=…` (and `/interview/?session_key=…`)."""
-from flask import abort, redirect, request, url_for
+"""The candidate portal behind `/?session_key=…` (and `/interview/?session_key=…`).
+
+Every view that looks a session key up shares one per-IP limit that only unknown keys use up,
+so guessing keys is slow while a candidate's own page never runs into it.
+"""
+import json
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints.portal import bp
+from blueprints.web import is_htmx, render_page_or_fragment
+from extensions import csrf, limiter
+from models import db
+from services import interviewer, portal, timeutil
+
+COUNTDOWN_RESYNC_SECONDS = 30
+HEARTBEAT_SECONDS = 15
+
+
+def _lookup_limit():
+    return current_app.config.get("PORTAL_LOOKUP_LIMIT", "30/minute")
+
+
+key_lookup_limited = limiter.shared_limit(
+    _lookup_limit,
+    scope="portal-key-lookup",
+    deduct_when=lambda response: response.status_code == 404,
+    exempt_when=lambda: request.endpoint == "portal.index" and request.args.get("session_key") is None,
+)
+
+
+def _session_key():
+    """The key from the query, the form, or a JSON body."""
+    key = request.values.get("session_key")
+    if key is None and request.is_json:
+        body = request.get_json(silent=True)
+        key = body.get("session_key") if isinstance(body, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _session_or_404(key):
+    """The session for `key`; unknown and malformed keys get the same 404."""
+    session = portal.find_session(key)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _stage_context(session, now, notice=None, view=None):
+    """What the portal's stage shows for `session` at `now` (commits an expiry it notices)."""
+    state = portal.portal_state(session, now)
+    db.session.commit()  # an expiry portal_state noticed
+    if interviewer.close_timed_out_question(session, now):
+        state = portal.portal_state(session, now)
+    if view is None:
+        if state == portal.INTERVIEW:
+            view = "question" if session.status == "in_progress" else "precheck"
+        else:
+            view = state
+    opens_at, _ = portal.window(session)
+    return {
+        "state": state,
+        "view": view,
+        "session": session,
+        "session_key": session.session_key,
+        "notice": notice,
+        "question": interviewer.question_view(session, now) if view == "question" else None,
+        "seconds_until_open": portal.seconds_until_open(session, now),
+        "opens_at": opens_at,
+        "resync_seconds": current_app.config.get("PORTAL_RESYNC_SECONDS", COUNTDOWN_RESYNC_SECONDS),
+        "heartbeat_seconds": current_app.config.get("PORTAL_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS),
+        "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
+        "display_zone": current_app.config["DISPLAY_TIMEZONE"],
+        "audio_max_mb": current_app.config["AUDIO_MAX_BYTES"] // (1024 * 1024),
+    }
+
+
+def _render_stage(context, headers=None):
+    """The portal page, or for htmx just the #portal-stage fragment it swaps."""
+    response = render_page_or_fragment("portal/portal.html", "portal/_stage.html", **context)
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 @bp.get("/")
 @bp.get("/interview/")
+@key_lookup_limited
 def index():
     """A session key opens the portal; otherwise staff go to the dashboard, others to sign-in."""
-    if request.args.get("session_key") is not None:
-        abort(404)
-    if current_user.is_authenticated:
-        return redirect(url_for("interviews.dashboard"))
-    return redirect(url_for("auth.login"))
+    key = request.args.get("session_key")
+    if key is None:
+        if current_user.is_authenticated:
+            return redirect(url_for("interviews.dashboard"))
+        return redirect(url_for("auth.login"))
+    session = _session_or_404(key)
+    return _render_stage(_stage_context(session, timeutil.now()))
+
+
+@bp.get("/interview/stage")
+@key_lookup_limited
+def stage():
+    """The stage fragment: the countdown's resync, and the question page's heartbeat.
+
+    A heartbeat (with question_id) answers 204 while its tab still holds the same question.
+    """
+    session = _session_or_404(_session_key())
+    now = timeutil.now()
+    shown_question = request.args.get("question_id")
+    if shown_question is not None:
+        client_id = interviewer.valid_client_id(request.args.get("client_id"))
+        if session.active_client_id and client_id != session.active_client_id:
+            return _render_stage(_stage_context(session, now, view="taken_over"))
+        interviewer.close_timed_out_question(session, now)
+        current = interviewer.current_question(session)
+        if session.status == "in_progress" and current is not None and str(current.id) == shown_question:
+            return "", 204
+    return _render_stage(_stage_context(session, now))
+
+
+@bp.post("/interview/start")
+@key_lookup_limited
+def start():
+    """Start (or resume, taking over from another tab) and show the current question."""
+    session = _session_or_404(_session_key())
+    now = timeutil.now()
+    if not is_htmx():
+        try:
+            interviewer.start_interview(session, now, interviewer.valid_client_id(request.form.get("client_id")))
+        except interviewer.InterviewError:
+            pass
+        return redirect(url_for("portal.index", session_key=session.session_key), 303)
+    notice = None
+    try:
+        interviewer.start_interview(
+            session, now, interviewer.valid_client_id(request.form.get("client_id")),
+            audio_consent=request.form.get("audio_consent") == "yes",
+        )
+    except interviewer.InterviewError as exc:
+        notice = exc.message
+    # Replaces #portal-stage with the first (or current) question.
+    return _render_stage(_stage_context(session, now, notice=notice))
+
+
+@bp.post("/interview/answer")
+@key_lookup_limited
+def answer():
+    """Store the answer to the current question; htmx gets the next question (or the end)."""
+    session = _session_or_404(_session_key())
+    now = timeutil.now()
+    question_id = interviewer.parse_uuid(request.form.get("question_id"))
+    notice, view, headers = None, None, {}
+    try:
+        interviewer.submit_answer(
+            session, question_id=question_id, text=request.form.get("text", ""), code=request.form.get("code", ""),
+            audio=request.files.get("audio") or None, client_id=interviewer.valid_client_id(request.form.get("client_id")), now=now,
+        )
+        headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
+    except interviewer.TakenOver:
+        view = "taken_over"
+    except interviewer.InterviewError as exc:
+        notice = exc.message
+        if isinstance(exc, interviewer.TimeUp):
+            headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
+    if not is_htmx():
+        return redirect(url_for("portal.index", session_key=session.session_key), 303)
+    # Replaces #portal-stage: the next question, the same one with a notice, or the end.
+    return _render_stage(_stage_context(session, now, notice=notice, view=view), headers)
+
+
+@bp.post("/ai/start")
+@csrf.exempt
+@key_lookup_limited
+def ai_start():
+    """JSON: open the interview and return the current question (idempotent)."""
+    key = _session_key()
+    if not key:
+        return jsonify(error="session_key is required", fields={"session_key": "This field is required."}), 400
+    session = _session_or_404(key)
+    now = timeutil.now()
+    body = request.get_json(silent=True) if request.is_json else request.form
+    client_id = interviewer.valid_client_id(body.get("client_id")) if hasattr(body, "get") else None
+    try:
+        interviewer.start_interview(session, now, client_id)
+    except interviewer.InterviewError as exc:
+        return jsonify(error=exc.message, state=portal.portal_state(session, now)), exc.status_code
+    view = interviewer.question_view(session, now)
+    if view is None:
+        return jsonify(error=interviewer.AlreadyFinished.message, state=portal.COMPLETED), 409
+    return jsonify(status=session.status, **view)
+
+
+@bp.app_template_filter("mmss")
+def minutes_seconds(seconds):
+    """`seconds` as M:SS (or H:MM:SS past an hour) for timers."""
+    seconds = max(int(seconds or 0), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
