@@ -70,6 +70,8 @@ def _stage_context(session, now, notice=None, view=None):
         "opens_at": opens_at,
         "resync_seconds": current_app.config.get("PORTAL_RESYNC_SECONDS", COUNTDOWN_RESYNC_SECONDS),
         "heartbeat_seconds": current_app.config.get("PORTAL_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS),
+        "prism_language": interviewer.PRISM_LANGUAGES.get(session.coding_language, "none"),
+        "audio_consent": view == "question" and interviewer.audio_consented(session),
         "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
         "display_zone": current_app.config["DISPLAY_TIMEZONE"],
         "audio_max_mb": current_app.config["AUDIO_MAX_BYTES"] // (1024 * 1024),

@@ -1,0 +1,588 @@
+"""The interviewer: a question plan from the session snapshot, then one answer at a time.
+
+The offline provider extracts skills and keywords from the job description and resume and picks
+questions from the curated bank in data/questions/*.json, seeded by the session key so a reload
+never reshuffles. An OpenAI-compatible chat endpoint (LLM_API_BASE, LLM_API_KEY, LLM_MODEL) may
+write the plan instead; any failure or timeout falls back to the bank.
+
+Every function that changes state commits, so each answer is durable before the next question
+appears; the server's clock (timeutil.now) enforces each question's time limit across reloads.
+"""
+import hashlib
+import json
+import logging
+import math
+import random
+import re
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from models import (
+    AuditEvent,
+    CandidateStatus,
+    InterviewAnswer,
+    InterviewQuestion,
+    InterviewSession,
+    InterviewStatus,
+    InterviewType,
+    SessionStatus,
+    db,
+)
+from services import audit, notifications, portal
+
+log = logging.getLogger(__name__)
+
+BANK_DIR = Path(__file__).resolve().parent.parent / "data" / "questions"
+QUESTION_KINDS = ("intro", "technical", "behavioural", "coding", "closing")
+ANSWER_MAX_CHARS = 10_000
+CODE_MAX_CHARS = 50_000
+# Seconds after a question's limit in which an answer still counts (the browser submits at zero).
+SUBMIT_GRACE_SECONDS = 10
+CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+AUDIO_EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/mpeg": "mp3", "audio/wav": "wav"}
+
+# The skill of the bank that matches each job language.
+LANGUAGE_SKILL = {
+    "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
+    "RUBY": "ruby", "CSHARP": "csharp", "SQL": "sql",
+}
+LANGUAGE_NAMES = {
+    "PYTHON": "Python", "JAVASCRIPT": "JavaScript", "JAVA": "Java", "PHP": "PHP",
+    "RUBY": "Ruby", "CSHARP": "C#", "SQL": "SQL",
+}
+# Prism.js grammar names, for highlighting code in the editor and in the review.
+PRISM_LANGUAGES = {
+    "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
+    "RUBY": "ruby", "CSHARP": "csharp", "SQL": "sql",
+}
+STOPWORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers him his how i if in into is it its itself just like me more most must my no
+    nor not of off on once only or other our ours out over own same she should so some such than that
+    the their them then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours role job work working team teams
+    company candidate candidates experience years year using use used strong good great ability new
+    title description domain""".split()
+)
+
+
+class InterviewError(Exception):
+    """An action the interview refuses; `status_code` for HTTP, `message` for the candidate."""
+
+    status_code = 409
+    code = "refused"
+    message = "That is not possible now."
+
+    def __init__(self, message=None):
+        self.message = message or self.message
+        super().__init__(self.message)
+
+
+class NotOpen(InterviewError):
+    status_code = 403
+    code = "not_open"
+
+
+class AlreadyFinished(InterviewError):
+    code = "completed"
+    message = "This interview is already finished; no more answers are accepted."
+
+
+class TakenOver(InterviewError):
+    code = "taken_over"
+    message = "This interview is now open in another tab or window. Continue there, or take it back here."
+
+
+class NotCurrent(InterviewError):
+    code = "not_current"
+    message = "That is not the current question."
+
+
+class TimeUp(InterviewError):
+    code = "time_up"
+    message = "Time ran out for that question before the answer arrived; here is the next one."
+
+
+class AnswerTooLarge(InterviewError):
+    status_code = 413
+    code = "too_large"
+
+
+class BadAnswer(InterviewError):
+    status_code = 400
+    code = "bad_input"
+
+
+NOT_OPEN_MESSAGES = {
+    portal.COUNTDOWN: "The interview has not opened yet. Please wait for the countdown.",
+    portal.EXPIRED: "The time to join this interview has passed.",
+    portal.CANCELLED: "This interview was cancelled.",
+}
+
+
+# --- the bank ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def load_bank():
+    """The curated question bank (data/questions/*.json), keyed by file name."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(BANK_DIR.glob("*.json"))}
+
+
+def _words(text):
+    return re.findall(r"[a-z0-9][a-z0-9+#.\-/]*[a-z0-9+#]|[a-z0-9]", (text or "").lower())
+
+
+def _stem(word):
+    """A crude stem so "hashing", "hashes" and "hash" meet."""
+    for suffix in ("ing", "ies", "es", "ed", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:7]
+
+
+def _alias_pattern(alias):
+    return re.compile(r"(?<![\w#+.])" + re.escape(alias.lower()) + r"(?![\w#+])")
+
+
+@lru_cache(maxsize=1)
+def _skill_patterns():
+    skills = load_bank()["technical"]["skills"]
+    return {name: [_alias_pattern(a) for a in spec["aliases"]] for name, spec in skills.items()}
+
+
+def _skills_in(text):
+    """Bank skills mentioned in `text`, most mentioned first."""
+    lowered = (text or "").lower()
+    counts = {name: sum(len(p.findall(lowered)) for p in patterns) for name, patterns in _skill_patterns().items()}
+    return [name for name, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n]
+
+
+def _experience_years(resume_text):
+    years = [int(n) for n in re.findall(r"(\d{1,2})\+?\s*(?:years|yrs)", (resume_text or "").lower())]
+    return max(years) if years else None
+
+
+def _difficulty(job_description, years):
+    """1 junior, 2 mid, 3 senior — from the job's wording, else the resume's years."""
+    text = (job_description or "").lower()
+    if re.search(r"\b(senior|lead|principal|staff|architect)\b", text):
+        return 3
+    if re.search(r"\b(junior|intern|graduate|trainee|entry)\b", text):
+        return 1
+    if years is None:
+        return 2
+    return 1 if years < 2 else 2 if years < 5 else 3
+
+
+def analyse_keywords(job_description, resume_text, coding_language):
+    """Skills and keywords of the job and resume, with the coding language (seed 001's CODING_LANG)."""
+    job_skills, resume_skills = _skills_in(job_description), _skills_in(resume_text)
+    counts = Counter(w for w in _words(job_description) if w not in STOPWORDS and len(w) > 2 and not w.isdigit())
+    years = _experience_years(resume_text)
+    return {
+        "CODING_LANG": coding_language,
+        "coding_language": coding_language,
+        "job_skills": job_skills,
+        "resume_skills": resume_skills,
+        "matched_skills": [s for s in job_skills if s in resume_skills],
+        "keywords": [word for word, _ in counts.most_common(15)],
+        "experience_years": years,
+        "difficulty": _difficulty(job_description, years),
+    }
+
+
+def keyword_coverage(expected_points, answer_text):
+    """Which expected points an answer mentions (an aid for reviewers, never a score)."""
+    said = {_stem(w) for w in _words(answer_text)}
+    matched, missing = [], []
+    for point in expected_points or []:
+        terms = [_stem(w) for w in _words(point) if w not in STOPWORDS] or [_stem(w) for w in _words(point)]
+        hits = sum(term in said for term in terms)
+        (matched if terms and hits >= math.ceil(len(terms) / 2) else missing).append(point)
+    total = len(matched) + len(missing)
+    return {"matched": matched, "missing": missing, "ratio": round(len(matched) / total, 2) if total else None}
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+
+def _rng(session):
+    """A random generator seeded by the session key: the same plan on every call."""
+    return random.Random(int.from_bytes(hashlib.sha256(session.session_key.encode()).digest()[:8], "big"))
+
+
+def _context(session):
+    return {
+        "job_title": session.job_title or "this",
+        "company_name": session.company_name or "the company",
+        "language": LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
+    }
+
+
+def _planned(kind, item, time_limit, context, prefix=""):
+    return {
+        "kind": kind,
+        "text": prefix + item["text"].format(**context),
+        "expected_points": list(item.get("expected_points", [])),
+        "time_limit_seconds": int(item.get("time_limit_seconds", time_limit)),
+        "starter_code": item.get("starter_code", ""),
+        "source": item["id"],
+    }
+
+
+def _closest(items, difficulty, rng, count):
+    """`count` items nearest the target difficulty, ties broken by the seeded generator."""
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    return sorted(shuffled, key=lambda q: abs(q.get("difficulty", 2) - difficulty))[:count]
+
+
+def _technical_questions(analysis, language, count, rng, context):
+    """Round-robin over skills: shared by job and resume first, then the job's, the language, the resume's."""
+    skills = load_bank()["technical"]["skills"]
+    order = []
+    for name in analysis["matched_skills"] + analysis["job_skills"] + [LANGUAGE_SKILL.get(language)] + analysis["resume_skills"] + ["fundamentals"]:
+        if name in skills and name not in order:
+            order.append(name)
+    pools = {name: _closest(skills[name]["questions"], analysis["difficulty"], rng, len(skills[name]["questions"])) for name in order}
+    time_limit = load_bank()["technical"]["time_limit_seconds"]
+    chosen = []
+    while len(chosen) < count and any(pools.values()):
+        for name in order:
+            if pools[name] and len(chosen) < count:
+                item = pools[name].pop(0)
+                prefix = f"Your resume mentions {skills[name]['label']}. " if name in analysis["resume_skills"] else ""
+                chosen.append(_planned("technical", item, time_limit, context, prefix))
+    return chosen
+
+
+def offline_plan(session, analysis):
+    """6–10 questions from the bank: intro, technical, behavioural, coding in the job's language, closing."""
+    bank, rng, context = load_bank(), _rng(session), _context(session)
+    coding_round = session.interview_type == InterviewType.CODING.value
+    technical_count, coding_count = (2, 3) if coding_round else (4, 1)
+
+    def pick(name, count=1):
+        section = bank[name]
+        return [_planned(section["kind"], item, section["time_limit_seconds"], context) for item in rng.sample(section["questions"], count)]
+
+    tasks = bank["coding"]["languages"].get(session.coding_language) or bank["coding"]["languages"]["PYTHON"]
+    coding = [_planned("coding", item, bank["coding"]["time_limit_seconds"], context)
+              for item in sorted(_closest(tasks, analysis["difficulty"], rng, coding_count), key=lambda q: q.get("difficulty", 2))]
+    return (
+        pick("intro")
+        + _technical_questions(analysis, session.coding_language, technical_count, rng, context)
+        + pick("behavioural")
+        + coding
+        + pick("closing")
+    )
+
+
+def _llm_prompt(session, analysis):
+    kind = "coding-focused" if session.interview_type == InterviewType.CODING.value else "technical"
+    return (
+        f"Write a {kind} interview plan of 6 to 10 questions as JSON: {{\"questions\": [{{\"kind\": one of "
+        f"{list(QUESTION_KINDS)}, \"text\": str, \"expected_points\": [str], \"time_limit_seconds\": int, "
+        f"\"starter_code\": str}}]}}. Start with an intro and end with a closing question. Include at least one "
+        f"coding task in {LANGUAGE_NAMES.get(session.coding_language)} with starter code.\n\n"
+        f"Job description:\n{session.job_description[:6000]}\n\nResume:\n{session.resume_text[:6000]}\n\n"
+        f"Skills found: {', '.join(analysis['job_skills'] + analysis['resume_skills'])}"
+    )
+
+
+def _validated_llm_plan(payload):
+    """The provider's questions, or ValueError when they do not make a usable plan."""
+    questions = payload.get("questions") if isinstance(payload, dict) else payload
+    if not isinstance(questions, list) or not 6 <= len(questions) <= 10:
+        raise ValueError("the plan needs 6 to 10 questions")
+    plan = []
+    for item in questions:
+        if not isinstance(item, dict) or item.get("kind") not in QUESTION_KINDS or not str(item.get("text") or "").strip():
+            raise ValueError(f"unusable question {item!r:.200}")
+        points = item.get("expected_points") or []
+        plan.append({
+            "kind": item["kind"],
+            "text": str(item["text"]).strip()[:2000],
+            "expected_points": [str(p)[:200] for p in points][:10] if isinstance(points, list) else [],
+            "time_limit_seconds": min(max(int(item.get("time_limit_seconds") or 180), 60), 1800),
+            "starter_code": str(item.get("starter_code") or "")[:5000],
+            "source": "llm",
+        })
+    if not any(q["kind"] == "coding" for q in plan):
+        raise ValueError("the plan has no coding task")
+    return plan
+
+
+def llm_plan(session, analysis):
+    """A plan from the OpenAI-compatible chat endpoint, or None (not configured, slow or unusable)."""
+    config = current_app.config
+    if not config.get("LLM_API_BASE") or not config.get("LLM_MODEL"):
+        return None
+    body = json.dumps({
+        "model": config["LLM_MODEL"],
+        "temperature": 0.2,
+        "messages": [
+            {"role": "system", "content": "You are a careful technical interviewer. Reply with JSON only."},
+            {"role": "user", "content": _llm_prompt(session, analysis)},
+        ],
+    }).encode()
+    request = urllib.request.Request(
+        config["LLM_API_BASE"].rstrip("/") + "/chat/completions",
+        data=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {config.get('LLM_API_KEY') or ''}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=config.get("LLM_TIMEOUT_SECONDS", 20)) as response:
+            reply = json.loads(response.read(1_000_000))
+        content = reply["choices"][0]["message"]["content"]
+        content = re.sub(r"^```(?:json)?\s*|\s*```$", "", content.strip())
+        return _validated_llm_plan(json.loads(content))
+    except (OSError, urllib.error.URLError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("LLM question plan failed (%s); using the offline bank", exc)
+        return None
+
+
+def plan_questions(session):
+    """(keyword_analysis, plan) for a session: the LLM's plan when it works, else the bank's."""
+    analysis = {**(session.keyword_analysis or {}), **analyse_keywords(session.job_description, session.resume_text, session.coding_language)}
+    plan = llm_plan(session, analysis)
+    analysis["provider"] = "llm" if plan else "offline"
+    return analysis, plan or offline_plan(session, analysis)
+
+
+# --- taking the interview ------------------------------------------------------------------
+
+
+def parse_uuid(raw):
+    """A UUID from user input, or None."""
+    try:
+        return uuid.UUID(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def valid_client_id(raw):
+    """A tab's id as sent by the browser, or None when missing or malformed."""
+    return raw if raw and CLIENT_ID_PATTERN.fullmatch(raw) else None
+
+
+def current_question(session):
+    """The question the candidate should answer now, or None once all are answered."""
+    index = session.current_question_index
+    return session.questions[index] if 0 <= index < len(session.questions) else None
+
+
+def seconds_left(session, question, now):
+    """Seconds remaining on the current question by the server's clock (never negative)."""
+    if session.question_started_at is None:
+        return question.time_limit_seconds
+    deadline = session.question_started_at + timedelta(seconds=question.time_limit_seconds)
+    return max(int((deadline - now).total_seconds()), 0)
+
+
+def question_view(session, now):
+    """The current question as the API and the portal page present it."""
+    question = current_question(session)
+    if question is None:
+        return None
+    return {
+        "question_id": str(question.id),
+        "question": question.text,
+        "index": question.position,
+        "number": question.position + 1,
+        "total": len(session.questions),
+        "time_limit": question.time_limit_seconds,
+        "seconds_left": seconds_left(session, question, now),
+        "type": question.kind,
+        "starter_code": question.starter_code,
+        "coding_language": session.coding_language,
+    }
+
+
+def _lock(session):
+    """Re-read the session under a row lock (PostgreSQL) so two tabs cannot race one step."""
+    db.session.execute(select(InterviewSession.id).where(InterviewSession.id == session.id).with_for_update())
+    db.session.refresh(session)
+
+
+def start_interview(session, now, client_id=None, audio_consent=False):
+    """Open the interview (plan built once) and hand it to `client_id`'s tab; idempotent.
+
+    `audio_consent` records the candidate's consent to voice recordings (asked before starting).
+    """
+    state = portal.portal_state(session, now)
+    if state == portal.COMPLETED:
+        db.session.commit()
+        raise AlreadyFinished()
+    if state != portal.INTERVIEW:
+        db.session.commit()  # keeps an expiry portal_state just recorded
+        error = NotOpen(NOT_OPEN_MESSAGES[state])
+        error.status_code = 403 if state == portal.COUNTDOWN else 410
+        raise error
+    _lock(session)
+    if session.status == SessionStatus.SCHEDULED.value:
+        analysis, plan = plan_questions(session)
+        session.keyword_analysis = analysis
+        for position, item in enumerate(plan):
+            session.questions.append(InterviewQuestion(position=position, **item))
+        session.status = SessionStatus.IN_PROGRESS.value
+        session.started_at = session.question_started_at = now
+        session.current_question_index = 0
+        if session.interview is not None:
+            session.interview.status = InterviewStatus.IN_PROGRESS.value
+            audit.record("interview.started", session.interview)
+    if client_id:
+        session.active_client_id = client_id  # the later tab takes over
+    if audio_consent and not audio_consented(session):
+        audit.record("session.audio_consent", session)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request started it at the same moment; its plan stands.
+        db.session.rollback()
+        db.session.refresh(session)
+        if client_id:
+            session.active_client_id = client_id
+            db.session.commit()
+    close_timed_out_question(session, now)
+    return session
+
+
+def audio_consented(session):
+    """True once the candidate agreed to voice answers being recorded."""
+    return db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.subject_id == str(session.id), AuditEvent.action == "session.audio_consent").limit(1)
+    ) is not None
+
+
+def check_client(session, client_id):
+    """Refuse a tab that is no longer the one holding the interview."""
+    if session.active_client_id and client_id != session.active_client_id:
+        raise TakenOver()
+
+
+def _move_on(session, now):
+    session.current_question_index += 1
+    session.question_started_at = now
+    if current_question(session) is None:
+        finish_interview(session, now)
+
+
+def close_timed_out_question(session, now):
+    """Record the current question as timed out once its limit (plus grace) has passed; commits."""
+    if session.status != SessionStatus.IN_PROGRESS.value:
+        return False
+    question = current_question(session)
+    if question is None:
+        finish_interview(session, now)
+        db.session.commit()
+        return True
+    if question.answer is not None or seconds_left(session, question, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) > 0:
+        return False
+    db.session.add(InterviewAnswer(
+        question=question, session_id=session.id, submitted_at=now, seconds_taken=question.time_limit_seconds,
+        timed_out=True, keyword_coverage=keyword_coverage(question.expected_points, ""),
+    ))
+    _move_on(session, now)
+    db.session.commit()
+    return True
+
+
+def _check_sizes(text, code, audio):
+    if len(text) > ANSWER_MAX_CHARS:
+        raise AnswerTooLarge(f"The answer is too long ({len(text):,} characters); the limit is {ANSWER_MAX_CHARS:,}.")
+    if len(code) > CODE_MAX_CHARS:
+        raise AnswerTooLarge(f"The code is too long ({len(code):,} characters); the limit is {CODE_MAX_CHARS:,}.")
+    if audio is None:
+        return None
+    content_type = (audio.mimetype or "").lower()
+    if content_type not in AUDIO_EXTENSIONS:
+        raise BadAnswer("The recording is not an audio file this site accepts.")
+    data = audio.stream.read(current_app.config["AUDIO_MAX_BYTES"] + 1)
+    if len(data) > current_app.config["AUDIO_MAX_BYTES"]:
+        raise AnswerTooLarge(f"The recording is too large; the limit is {current_app.config['AUDIO_MAX_BYTES'] // (1024 * 1024)} MB.")
+    return (data, content_type) if data else None
+
+
+def audio_folder():
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "audio"
+
+
+def submit_answer(session, *, question_id, text="", code="", audio=None, client_id=None, now):
+    """Store the answer to the current question and move on; a repeat of a stored answer is a no-op.
+
+    Returns True when this call stored the answer, False for an idempotent repeat.
+    """
+    text, code = (text or "").replace("\r\n", "\n"), (code or "").replace("\r\n", "\n")
+    question = db.session.get(InterviewQuestion, question_id) if question_id else None
+    if question is None or question.session_id != session.id:
+        raise BadAnswer("That question is not part of this interview.")
+    _lock(session)
+    if question.answer is not None:
+        if not question.answer.timed_out and question.answer.text == text.strip() and question.answer.code == code:
+            return False
+        raise (TimeUp() if question.answer.timed_out else NotCurrent("That question was already answered."))
+    if session.status == SessionStatus.COMPLETED.value:
+        raise AlreadyFinished()
+    if session.status != SessionStatus.IN_PROGRESS.value:
+        raise NotOpen("The interview has not started.")
+    check_client(session, client_id)
+    if question.position != session.current_question_index:
+        raise NotCurrent()
+    if close_timed_out_question(session, now):
+        raise TimeUp()
+    recording = _check_sizes(text, code, audio)
+    if recording is not None and not audio_consented(session):
+        raise BadAnswer("Voice answers need your consent to recording, given before the interview starts.")
+    answer = InterviewAnswer(
+        question=question, session_id=session.id, text=text.strip(), code=code, submitted_at=now,
+        seconds_taken=question.time_limit_seconds - seconds_left(session, question, now),
+        keyword_coverage=keyword_coverage(question.expected_points, f"{text}\n{code}"),
+    )
+    saved_audio = None
+    if recording is not None:
+        data, content_type = recording
+        folder = audio_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        saved_audio = folder / f"{secrets.token_hex(16)}.{AUDIO_EXTENSIONS[content_type]}"
+        saved_audio.write_bytes(data)
+        answer.audio_stored_name, answer.audio_content_type = saved_audio.name, content_type
+    db.session.add(answer)
+    _move_on(session, now)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if saved_audio is not None:
+            saved_audio.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def finish_interview(session, now):
+    """Session and interview completed, candidate interviewed, recruiter told (caller commits)."""
+    session.status = SessionStatus.COMPLETED.value
+    session.ended_at = now
+    session.question_started_at = None
+    interview = session.interview
+    if interview is None:
+        return
+    interview.status = InterviewStatus.COMPLETED.value
+    if interview.candidate.status == CandidateStatus.SCHEDULED.value:
+        interview.candidate.status = CandidateStatus.INTERVIEWED.value
+    notifications.queue_completion_notice(interview)
+    audit.record("interview.completed", interview)
