@@ -26,8 +26,8 @@ def index():
         "candidates/_list.html",
         results=page,
         q=query_text,
-        job_id=str(job_id) if job_id else "",
-        status=status or "",
+        job_filter=str(job_id) if job_id else "",
+        status_filter=status or "",
         jobs=db.session.scalars(jobs.search_jobs(include_archived=True).limit(500)).all(),
         statuses=CandidateStatus.values(),
     )
