@@ -73,7 +73,7 @@ def read_upload(storage, max_bytes=None):
     max_bytes = max_bytes or current_app.config["RESUME_MAX_BYTES"]
     data = storage.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ResumeError(f"The file is larger than the {_megabytes(max_bytes)} limit.", status_code=413)
+        raise ResumeError(f"The file is larger than the {_size_text(max_bytes)} limit.", status_code=413)
     if not data:
         raise ResumeError("The file is empty.")
     filename = _display_name(storage.filename)
@@ -151,7 +151,7 @@ def _check_docx_archive(data):
     if len(members) > MAX_ZIP_MEMBERS:
         raise ResumeError("The Word document holds too many parts to be a resume.")
     if sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES:
-        raise ResumeError(f"The Word document would expand to more than {_megabytes(MAX_UNZIPPED_BYTES)}; it looks like a zip bomb.")
+        raise ResumeError(f"The Word document would expand to more than {_size_text(MAX_UNZIPPED_BYTES)}; it looks like a zip bomb.")
     for member in members:
         if member.file_size > RATIO_CHECK_FROM_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
             raise ResumeError("The Word document is compressed suspiciously well; it looks like a zip bomb.")
@@ -189,8 +189,10 @@ def _display_name(filename):
     return "".join(ch for ch in name if ch.isprintable())[-255:] or "resume"
 
 
-def _megabytes(size):
-    return f"{size / (1024 * 1024):g} MB"
+def _size_text(size):
+    if size >= 1024 * 1024:
+        return f"{round(size / (1024 * 1024), 1):g} MB"
+    return f"{round(size / 1024, 1):g} KB"
 
 
 def upload_folder():
