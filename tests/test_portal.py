@@ -1,0 +1,409 @@
+"""The candidate portal over HTTP: window states, 404s, rate limit, /ai/start, answers and their faults."""
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+from models import (
+    AuditEvent,
+    CandidateStatus,
+    InterviewAnswer,
+    InterviewSession,
+    InterviewStatus,
+    OutboxEmail,
+    SessionStatus,
+    db,
+)
+from services import booking, interviewer, portal, timeutil
+from tests.conftest import CSRFClient
+from tests.portal_support import book_session, hx, open_window, stage_view
+
+CLIENT_A, CLIENT_B = "tab-a-0000000001", "tab-b-0000000002"
+
+
+def start(client, session, client_id=CLIENT_A, **form):
+    return client.post("/interview/start", data={"session_key": session.session_key, "client_id": client_id, **form}, headers=hx())
+
+
+def answer(client, session, question, text="An answer.", client_id=CLIENT_A, **form):
+    data = {"session_key": session.session_key, "question_id": str(question.id), "text": text, "client_id": client_id, **form}
+    return client.post("/interview/answer", data=data, headers=hx(), content_type="multipart/form-data")
+
+
+def current(session):
+    db.session.refresh(session)
+    return interviewer.current_question(session)
+
+
+# --- window ------------------------------------------------------------------------------------
+
+
+def test_countdown_page_shows_job_company_and_times(client, clock):
+    session = book_session(minutes_ahead=120)
+    response = client.get(f"/?session_key={session.session_key}")
+    assert response.status_code == 200
+    html = response.text
+    assert 'data-portal-state="countdown"' in html
+    assert "Backend Engineer at Acme" in html
+    assert "Tuesday 15 January 2030, 12:00 IST" in html  # 10:00 IST + 2 h
+    assert f'data-local-time="{session.scheduled_at.isoformat()}"' in html
+    assert 'data-seconds-left="7170"' in html  # opens 30 s early
+    assert "Asha Rao" in html and "recruiter@example.com" not in html
+    assert "<script>" not in html and 'style="' not in html
+
+
+@pytest.mark.parametrize("path", ["/", "/interview/"])
+def test_both_portal_urls_open_the_session(client, clock, path):
+    session = book_session()
+    assert client.get(f"{path}?session_key={session.session_key}").status_code == 200
+
+
+def test_without_a_key_the_start_page_redirects(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_unknown_and_malformed_keys_get_the_same_404(client, clock):
+    book_session()
+    bodies = set()
+    for key in ["x" * 43, "short", "../../etc/passwd", "<script>", "", "a" * 200]:
+        response = client.get("/", query_string={"session_key": key})
+        assert response.status_code == 404
+        bodies.add(response.text)
+    assert len(bodies) == 1
+
+
+def test_key_guessing_is_rate_limited_but_real_keys_are_not(app_config, clock):
+    app_config["PORTAL_LOOKUP_LIMIT"] = "5/minute"
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        session = book_session()
+        client = app.test_client()
+        for _ in range(8):  # the candidate's own page never uses the budget
+            assert client.get(f"/?session_key={session.session_key}").status_code == 200
+        codes = [client.get(f"/?session_key=guess{n:040d}").status_code for n in range(7)]
+        assert codes[:5] == [404] * 5 and codes[5:] == [429, 429]
+        assert client.post("/ai/start", json={"session_key": "guess" + "0" * 40}).status_code == 429
+        db.session.remove()
+
+
+def test_window_boundaries(app, clock):
+    session = book_session(minutes_ahead=60)
+    start_at = session.scheduled_at
+    assert portal.portal_state(session, start_at - timedelta(seconds=31)) == portal.COUNTDOWN
+    assert portal.portal_state(session, start_at - timedelta(seconds=30)) == portal.INTERVIEW
+    assert portal.portal_state(session, start_at + timedelta(minutes=10)) == portal.INTERVIEW
+    assert session.status == SessionStatus.SCHEDULED.value
+    assert portal.portal_state(session, start_at + timedelta(minutes=10, seconds=1)) == portal.EXPIRED
+    assert session.status == SessionStatus.EXPIRED.value
+    assert session.interview.status == InterviewStatus.EXPIRED.value
+
+
+def test_expired_page_marks_session_and_interview(client, clock):
+    session = book_session(minutes_ahead=5)
+    clock.set(session.scheduled_at + timedelta(minutes=11))
+    response = client.get(f"/?session_key={session.session_key}")
+    assert response.status_code == 200
+    assert 'data-portal-state="expired"' in response.text
+    assert "reply to the invitation e-mail" in response.text
+    db.session.expire_all()
+    assert session.status == "expired" and session.interview.status == "expired"
+
+
+def test_started_interview_continues_past_the_window(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    clock.advance(timedelta(minutes=11))
+    html = client.get(f"/?session_key={session.session_key}").text
+    assert 'data-portal-state="interview"' in html
+
+
+def test_cancelled_page(client, clock):
+    session = book_session()
+    booking.cancel_interview(session.interview)
+    html = client.get(f"/?session_key={session.session_key}").text
+    assert 'data-portal-state="cancelled"' in html and "was cancelled" in html
+
+
+def test_stage_fragment_for_htmx_and_resync(client, clock):
+    session = book_session()
+    response = client.get(f"/interview/stage?session_key={session.session_key}", headers=hx())
+    assert "<html" not in response.text and stage_view(response.text) == ("countdown", "countdown")
+    assert "HX-Request" in response.headers["Vary"]
+    open_window(session)
+    response = client.get(f"/interview/stage?session_key={session.session_key}", headers=hx())
+    assert stage_view(response.text) == ("interview", "precheck")
+    assert "Start the interview" in response.text and "Test my microphone" in response.text
+
+
+# --- /ai/start ----------------------------------------------------------------------------------
+
+
+def test_ai_start_refuses_outside_the_window(client, clock):
+    session = book_session()
+    response = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False)
+    assert response.status_code == 403
+    assert response.json["state"] == "countdown" and "not opened yet" in response.json["error"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(InterviewAnswer)) == 0
+    clock.set(session.scheduled_at + timedelta(minutes=11))
+    response = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False)
+    assert response.status_code == 410 and response.json["state"] == "expired"
+
+
+def test_ai_start_returns_first_question_and_is_idempotent(client, clock):
+    session = book_session()
+    open_window(session)
+    first = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False)
+    assert first.status_code == 200
+    body = first.json
+    assert {"question", "index", "total", "time_limit", "type"} <= body.keys()
+    assert body["index"] == 0 and body["type"] == "intro" and 6 <= body["total"] <= 10
+    clock.advance(timedelta(seconds=20))
+    again = client.post("/ai/start", data={"session_key": session.session_key}, csrf=False)
+    assert again.json["question_id"] == body["question_id"]
+    assert again.json["seconds_left"] == body["time_limit"] - 20
+    db.session.refresh(session)
+    assert session.status == "in_progress" and session.interview.status == "in_progress"
+    assert len(session.questions) == body["total"]
+
+
+@pytest.mark.parametrize("payload, status", [({}, 400), ({"session_key": "nope" * 12}, 404), ({"session_key": 7}, 400)])
+def test_ai_start_bad_input(client, clock, payload, status):
+    response = client.post("/ai/start", json=payload, csrf=False)
+    assert response.status_code == status
+    assert "error" in response.json
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def test_answer_flow_to_completion_notifies_recruiter(client, clock, recruiter):
+    session = book_session(actor=recruiter)
+    open_window(session)
+    response = start(client, session)
+    assert stage_view(response.text) == ("interview", "question")
+    total = len(current(session).session.questions)
+    for number in range(total):
+        question = current(session)
+        assert f"Question {number + 1} of {total}" in client.get(f"/?session_key={session.session_key}").text
+        clock.advance(timedelta(seconds=30))
+        response = answer(client, session, question, text=f"Answer {number}", code="print(1)\n" if question.kind == "coding" else "")
+        assert response.status_code == 200
+        assert json.loads(response.headers["HX-Trigger"]) == {"answer-saved": {"question_id": str(question.id)}}
+    assert stage_view(response.text) == ("completed", "completed")
+    db.session.refresh(session)
+    assert session.status == "completed" and session.ended_at == clock.now()
+    assert session.interview.status == "completed"
+    assert session.interview.candidate.status == CandidateStatus.INTERVIEWED.value
+    answers = db.session.scalars(db.select(InterviewAnswer).order_by(InterviewAnswer.submitted_at)).all()
+    assert [a.text for a in answers] == [f"Answer {n}" for n in range(total)]
+    assert all(a.seconds_taken == 30 for a in answers)
+    mail = db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.kind == "completed")).one()
+    assert mail.to_email == recruiter.email and "Asha Rao" in mail.subject
+    assert 'data-portal-state="completed"' in client.get(f"/?session_key={session.session_key}").text
+
+
+def test_answer_to_a_question_that_is_not_current(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    later = session.questions[2]
+    response = answer(client, session, later)
+    assert "That is not the current question." in response.text
+    assert later.answer is None and current(session).position == 0
+
+
+def test_answer_after_the_time_limit_is_refused_and_the_question_closes(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)
+    clock.advance(timedelta(seconds=question.time_limit_seconds + interviewer.SUBMIT_GRACE_SECONDS + 1))
+    response = answer(client, session, question, text="too late")
+    assert "Time ran out" in response.text
+    db.session.refresh(question)
+    assert question.answer.timed_out and question.answer.text == ""
+    assert current(session).position == 1
+
+
+def test_answer_within_the_grace_after_the_limit_counts(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)
+    clock.advance(timedelta(seconds=question.time_limit_seconds + 5))
+    answer(client, session, question, text="just in time")
+    db.session.refresh(question)
+    assert question.answer.text == "just in time" and not question.answer.timed_out
+
+
+def test_time_limit_keeps_running_across_reloads(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    clock.advance(timedelta(seconds=50))
+    html = client.get(f"/?session_key={session.session_key}").text
+    assert f'data-seconds-left="{current(session).time_limit_seconds - 50}"' in html
+
+
+def test_answer_after_completion(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    for question in list(session.questions):
+        answer(client, session, question, text="done")
+    response = answer(client, session, session.questions[-1], text="something else")
+    assert stage_view(response.text)[0] == "completed"
+    assert "already answered" in response.text or "already finished" in response.text
+    assert session.questions[-1].answer.text == "done"
+    with pytest.raises(interviewer.AlreadyFinished):
+        interviewer.start_interview(session, clock.now())
+
+
+def test_answer_for_another_session(client, clock):
+    mine = book_session(name="Asha Rao")
+    other = book_session(name="Ben Other", job=mine.interview.job)
+    open_window(mine)
+    start(client, mine)
+    start(client, other)
+    response = answer(client, mine, other.questions[0], text="wrong session")
+    assert "not part of this interview" in response.text
+    assert other.questions[0].answer is None and mine.questions[0].answer is None
+
+
+def test_resubmitting_the_same_answer_is_idempotent(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)
+    answer(client, session, question, text="Same words")
+    response = answer(client, session, question, text="Same words")
+    assert "not the current question" not in response.text and "already answered" not in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(InterviewAnswer)) == 1
+    assert current(session).position == 1
+    response = answer(client, session, question, text="Different words")
+    assert "already answered" in response.text
+
+
+@pytest.mark.parametrize("field, size", [("text", interviewer.ANSWER_MAX_CHARS + 1), ("code", interviewer.CODE_MAX_CHARS + 1)])
+def test_oversize_text_is_refused(client, clock, field, size):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)
+    form = {"text": "x" * size} if field == "text" else {"text": "", "code": "x" * size}
+    response = answer(client, session, question, **form)
+    assert "too long" in response.text
+    assert question.answer is None and current(session).position == 0
+
+
+def test_audio_answer_needs_consent_and_respects_the_cap(app, client, clock):
+    app.config["AUDIO_MAX_BYTES"] = 1000
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)
+    response = answer(client, session, question, audio=(io.BytesIO(b"x" * 100), "a.webm", "audio/webm"))
+    assert "consent" in response.text and question.answer is None
+    start(client, session, audio_consent="yes")
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "session.audio_consent")) is not None
+    response = answer(client, session, question, audio=(io.BytesIO(b"x" * 1001), "a.webm", "audio/webm"))
+    assert "recording is too large" in response.text and question.answer is None
+    response = answer(client, session, question, audio=(io.BytesIO(b"<html>"), "a.html", "text/html"))
+    assert "not an audio file" in response.text and question.answer is None
+    answer(client, session, question, text="", audio=(io.BytesIO(b"\x1aE\xdf\xa3 voice"), "a.webm", "audio/webm"))
+    db.session.refresh(question)
+    stored = interviewer.audio_folder() / question.answer.audio_stored_name
+    assert stored.read_bytes() == b"\x1aE\xdf\xa3 voice" and question.answer.audio_content_type == "audio/webm"
+
+
+def test_request_larger_than_the_upload_cap_gets_413(app, client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    big = io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    response = answer(client, session, current(session), audio=(big, "a.webm", "audio/webm"))
+    assert response.status_code == 413
+    assert current(session).answer is None
+
+
+def test_two_tabs_the_later_takes_over(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session, client_id=CLIENT_A)
+    start(client, session, client_id=CLIENT_B)
+    question = current(session)
+    response = answer(client, session, question, client_id=CLIENT_A)
+    assert stage_view(response.text) == ("interview", "taken_over")
+    assert "open in another tab" in response.text and question.answer is None
+    heartbeat = client.get(
+        "/interview/stage", query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_A}, headers=hx()
+    )
+    assert stage_view(heartbeat.text) == ("interview", "taken_over")
+    heartbeat = client.get(
+        "/interview/stage", query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_B}, headers=hx()
+    )
+    assert heartbeat.status_code == 204
+    answer(client, session, question, client_id=CLIENT_B)
+    assert question.answer is not None
+    # "Continue in this tab" takes it back.
+    start(client, session, client_id=CLIENT_A)
+    assert stage_view(answer(client, session, current(session), client_id=CLIENT_B).text) == ("interview", "taken_over")
+
+
+def test_heartbeat_moves_on_when_the_question_timed_out(client, clock):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)
+    clock.advance(timedelta(seconds=question.time_limit_seconds + interviewer.SUBMIT_GRACE_SECONDS + 1))
+    heartbeat = client.get(
+        "/interview/stage", query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_A}, headers=hx()
+    )
+    assert heartbeat.status_code == 200 and "Question 2 of" in heartbeat.text
+
+
+def test_server_restart_mid_interview_resumes(app_config, clock):
+    first_app = create_app(app_config)
+    first_app.test_client_class = CSRFClient
+    with first_app.app_context():
+        db.create_all()
+        session = book_session()
+        key = session.session_key
+        open_window(session)
+        client = first_app.test_client()
+        start(client, session)
+        answer(client, session, current(session), text="before the restart")
+        second_id = str(current(session).id)
+        db.session.remove()
+        db.engine.dispose()
+    clock.advance(timedelta(seconds=40))
+    second_app = create_app(app_config)
+    with second_app.app_context():
+        html = second_app.test_client().get(f"/?session_key={key}").text
+        assert "Question 2 of" in html and second_id in html
+        session = db.session.scalars(db.select(InterviewSession).where(InterviewSession.session_key == key)).one()
+        assert f'data-seconds-left="{current(session).time_limit_seconds - 40}"' in html
+        db.session.remove()
+
+
+def test_non_htmx_posts_redirect_back_to_the_portal(client, clock):
+    session = book_session()
+    open_window(session)
+    response = client.post("/interview/start", data={"session_key": session.session_key, "client_id": CLIENT_A})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/?session_key={session.session_key}")
+    response = client.post("/interview/answer", data={"session_key": session.session_key, "question_id": str(current(session).id), "text": "hi", "client_id": CLIENT_A})
+    assert response.status_code == 303
+    assert session.questions[0].answer.text == "hi"
+
+
+def test_portal_posts_need_csrf(client, clock):
+    session = book_session()
+    open_window(session)
+    response = client.post("/interview/start", data={"session_key": session.session_key}, headers=hx(), csrf=False)
+    assert response.status_code == 400
