@@ -112,6 +112,9 @@ def load_config(instance_path):
         "GRACE_MINUTES": env_int("GRACE_MINUTES", 10),
         "REDIS_URL": env("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env("REDIS_URL", "memory://"),
+        # Off only for load tests that drive the app from one IP.
+        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         "LLM_API_BASE": env("LLM_API_BASE"),
         "LLM_API_KEY": env("LLM_API_KEY"),
         "LLM_MODEL": env("LLM_MODEL"),

@@ -4,41 +4,29 @@ PostgreSQL: a scratch database served by gunicorn with 4 workers; SQLite: a thre
 this process. Each request is the API's book endpoint. Expected: exactly C succeed, N - C get
 409, 0 errors, and the slot's seat count is C.
 
-    .venv/bin/python bench/booking_race.py [--requests 200] [--capacity 5] [--pg-url URL] [--skip-pg]
+    .venv/bin/python bench/booking_race.py [--requests 200] [--capacity 5] [--skip-pg]
+    (PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL, else the local server)
 """
 import argparse
 import json
-import os
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from support import app_config, gunicorn, result, scratch_postgres  # noqa: I001  (puts the repo on sys.path)
+from werkzeug.serving import make_server
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from app import create_app  # noqa: E402
-from models import Candidate, Interview, InterviewSlot, Job, Role, db  # noqa: E402
-from services import accounts, timeutil  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from app import create_app
+from models import Candidate, Interview, InterviewSlot, Job, Role, db
+from services import accounts, timeutil
 
 
 def seed(app, requests, capacity):
@@ -91,7 +79,7 @@ def fire(base_url, token, slot_id, interview_ids, threads=50):
 
 def seats(app, slot_id):
     with app.app_context():
-        slot = db.session.get(InterviewSlot, __import__("uuid").UUID(slot_id))
+        slot = db.session.get(InterviewSlot, uuid.UUID(slot_id))
         active = db.session.query(Interview).filter(Interview.slot_id == slot.id, Interview.status == "scheduled").count()
         return slot.current_bookings, active
 
@@ -106,20 +94,16 @@ def report(label, outcomes, seat_count, active, requests, capacity, elapsed):
     )
     if errors:
         print(f"  other outcomes: {dict((k, v) for k, v in outcomes.items() if k not in (201, 409))}")
-    return ok
+    return result(
+        f"booking race {label}: {requests} requests into {capacity} seats (booked/409/errors/seats)",
+        f"{succeeded}/{refused}/{errors}/{seat_count}", f"{capacity}/{requests - capacity}/0/{capacity}", ok,
+    )
 
 
 def run_sqlite(requests, capacity):
     """Threads against a threaded HTTP server over one SQLite file."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/race.db",
-            "SECRET_KEY": "bench",
-            "MAIL_SERVER": None,
-            "OUTBOX_IN_PROCESS": False,
-            "RATELIMIT_ENABLED": False,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 60, "max_overflow": 10},
-        })
+        app = create_app(app_config(f"sqlite:///{tmp}/race.db", SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 10}))
         token, slot_id, interview_ids = seed(app, requests, capacity)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -136,59 +120,19 @@ def run_sqlite(requests, capacity):
         return report("SQLite (threads)", outcomes, seat_count, active, requests, capacity, elapsed)
 
 
-def run_postgres(base_url, requests, capacity, workers):
+def run_postgres(requests, capacity, workers):
     """Gunicorn with `workers` processes against a scratch PostgreSQL database."""
-    name = f"bench_race_{secrets.token_hex(4)}"
-    admin_engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    server = None
-    try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "MAIL_SERVER": None})
+    with scratch_postgres() as url:
+        app = create_app(app_config(url))
         token, slot_id, interview_ids = seed(app, requests, capacity)
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench-secret",
-            "BACKEND_URL": f"http://127.0.0.1:{port}",
-            "OUTBOX_IN_PROCESS": "false",
-            "MAIL_SERVER": "",
-            "EMAIL_HOST": "",
-        }
-        server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_until_up(f"http://127.0.0.1:{port}", token)
-        started = time.perf_counter()
-        outcomes = fire(f"http://127.0.0.1:{port}", token, slot_id, interview_ids)
-        elapsed = time.perf_counter() - started
+        with gunicorn(url, workers=workers) as base_url:
+            started = time.perf_counter()
+            outcomes = fire(base_url, token, slot_id, interview_ids)
+            elapsed = time.perf_counter() - started
         seat_count, active = seats(app, slot_id)
         with app.app_context():
             db.engine.dispose()
         return report(f"PostgreSQL (gunicorn, {workers} workers)", outcomes, seat_count, active, requests, capacity, elapsed)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
-
-
-def wait_until_up(base_url, token, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            request = urllib.request.Request(f"{base_url}/api/", headers={"Authorization": f"Token {token}"})
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def main():
@@ -196,12 +140,11 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=5)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     results = [run_sqlite(args.requests, args.capacity)]
     if not args.skip_pg:
-        results.append(run_postgres(args.pg_url, args.requests, args.capacity, args.workers))
+        results.append(run_postgres(args.requests, args.capacity, args.workers))
     sys.exit(0 if all(results) else 1)
 
 

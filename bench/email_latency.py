@@ -11,7 +11,6 @@ Run from the repository root: `.venv/bin/python bench/email_latency.py [--reques
 """
 import argparse
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -19,8 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from support import free_port, result  # noqa: I001  (puts the repo on sys.path)
 import asyncio  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -44,12 +42,6 @@ class StallingHandler:
         await asyncio.sleep(STALL_SECONDS)
         self.received += 1
         return "250 OK"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_app(workdir, name, requests, smtp_port=None):
@@ -130,6 +122,7 @@ def main():
     unconfigured = outbox_counts(quiet_app).get(EmailStatus.UNCONFIGURED.value, 0)
     ok = ratio <= TARGET_RATIO and unconfigured == args.requests + 2
     print("PASS" if ok else "FAIL")
+    result(f"booking latency, SMTP stalling {STALL_SECONDS} s / no SMTP", round(ratio, 3), f"<= {TARGET_RATIO}", ok)
     # Stop the senders before the server (which cuts the stalled send short), then remove the files.
     senders = [app.extensions[outbox.SENDER_EXTENSION] for app in (quiet_app, stall_app)]
     for sender in senders:

@@ -3,6 +3,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
@@ -32,7 +33,9 @@ MESSAGES = {
     413: "The upload is too large.",
     429: "Too many requests. Please wait a moment and try again.",
     500: "Something went wrong on our side. It has been logged.",
+    503: "The service is briefly unavailable. Please try again in a moment.",
 }
+RETRY_AFTER_SECONDS = 5
 
 
 def register(app):
@@ -51,11 +54,32 @@ def register(app):
             response.headers["WWW-Authenticate"] = "Token"
         return response
 
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc):
+        """A lost database connection (restart, failover) is a 503 to retry, not a crash."""
+        if not exc.connection_invalidated and not _is_connection_error(exc):
+            return unexpected_error(exc)
+        db.session.rollback()
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        if wants_json():
+            response = jsonify(error=MESSAGES[503])
+        else:
+            # A page that needs nothing from the database (base.html would look up the user).
+            response = app.make_response(render_template("errors/unavailable.html", message=MESSAGES[503]))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.errorhandler(Exception)
     def unexpected_error(exc):
         db.session.rollback()
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, MESSAGES[500])
+
+
+def _is_connection_error(exc):
+    """psycopg and sqlite3 report a database that can't be reached as an OperationalError."""
+    return type(exc.orig).__name__ == "OperationalError" and "connect" in str(exc.orig).lower()
 
 
 def _custom(exc):

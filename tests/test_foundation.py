@@ -155,3 +155,15 @@ def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
 
 def test_password_is_stored_hashed(admin):
     assert PASSWORD not in admin.password_hash and admin.check_password(PASSWORD)
+
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_to_retry(app_config, api_headers):
+    """A restart or failover answers 503 with Retry-After (JSON for the API, a page for people)."""
+    down = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:9/none"})
+    client = down.test_client()
+    response = client.get("/api/", headers=api_headers)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.json == {"error": "The service is briefly unavailable. Please try again in a moment."}
+    page = client.get("/?session_key=" + "k" * 43)
+    assert page.status_code == 503 and "Back in a moment" in page.get_data(as_text=True)
