@@ -232,10 +232,13 @@ def _context(session):
     }
 
 
+PLACEHOLDER = re.compile(r"\{(job_title|company_name|language)\}")
+
+
 def _planned(kind, item, time_limit, context, prefix=""):
     return {
         "kind": kind,
-        "text": prefix + item["text"].format(**context),
+        "text": prefix + PLACEHOLDER.sub(lambda m: context[m.group(1)], item["text"]),
         "expected_points": list(item.get("expected_points", [])),
         "time_limit_seconds": int(item.get("time_limit_seconds", time_limit)),
         "starter_code": item.get("starter_code", ""),
