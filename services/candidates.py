@@ -71,7 +71,7 @@ def _candidate_values(data, *, partial, current_job=None):
         )
     if given("job_id"):
         values["job"] = _job(data.get("job_id"), errors, current_job)
-    if (not partial or "domain" in data or "domain_id" in data) and not errors:
+    if not partial or "domain" in data or "domain_id" in data:
         values["domain"] = read_domain(data, errors)
     return values, errors
 

@@ -55,14 +55,18 @@ def find_or_create_domain(name):
 
 
 def read_domain(data, errors):
-    """The domain picked by `domain_id` or named (pick or create) by `domain`; blank means none."""
+    """The domain picked by `domain_id` or named (pick or create) by `domain`; blank means none.
+
+    Call it after the other fields are checked: a new domain is created only if `errors` is empty.
+    """
     if data.get("domain_id"):
         domain = db.session.get(Domain, parse_uuid(data["domain_id"])) if parse_uuid(data["domain_id"]) else None
         if domain is None:
             errors["domain_id"] = "No such domain."
         return domain
     name = clean_text(data.get("domain"), "domain", errors, label="Domain", max_length=DOMAIN_MAX)
-    return find_or_create_domain(name) if name and "domain" not in errors else None
+    # Created only when everything else is valid, so refused input leaves no new domain behind.
+    return find_or_create_domain(name) if name and not errors else None
 
 
 def _job_values(data, *, partial):
@@ -98,7 +102,7 @@ def _job_values(data, *, partial):
 def _apply(job, data, *, partial):
     values, errors = _job_values(data, partial=partial)
     domain_given = not partial or "domain" in data or "domain_id" in data
-    domain = read_domain(data, errors) if domain_given and not errors else None
+    domain = read_domain(data, errors) if domain_given else None
     if errors:
         raise InputError(errors)
     for name, value in values.items():

@@ -237,3 +237,10 @@ def test_no_orphan_resume_rows(app):
     job = make_job()
     candidates.create_candidate(candidate_data(job))
     assert db.session.scalar(select(func.count(Resume.id))) == 0
+
+
+def test_every_bad_field_is_reported_at_once(app):
+    job = make_job()
+    with pytest.raises(InputError) as caught:
+        candidates.create_candidate(candidate_data(job, email="bad", domain="d" * 81, status="gone"))
+    assert set(caught.value.fields) == {"email", "domain", "status"}
