@@ -1,4 +1,5 @@
 """The API against its OpenAPI description: coverage of the routes, fuzzing, reachable error codes."""
+import io
 import os
 import re
 import uuid
@@ -118,13 +119,34 @@ def scenario(app, clock, client, api_headers, recruiter):
         "recruiter_headers": {"Authorization": f"Token {recruiter_token}"},
         "ids": {"slot_id": str(slot.id), "interview_id": str(interview.id), "job_id": str(job.id), "candidate_id": str(waiting.id)},
         "cancelled_interview_id": str(cancelled.id),
+        "session_key": interview.session_key,
+        "cancelled_session_key": cancelled.session_key,
+        "interview": interview,
         "pending_interview_id": str(pending.id),
         "job": job,
     }
 
 
+def ai_start_request(code, s):
+    """The candidate portal's /ai/start: the session key is its credential, the window its rule."""
+    if code == 429:
+        s["client"].application.config["PORTAL_LOOKUP_LIMIT"] = "1/minute"
+        s["client"].post("/ai/start", json={"session_key": "unknown-key-" + "x" * 32})
+    bodies = {
+        400: {},
+        403: {"session_key": s["session_key"]},  # still counting down
+        404: {"session_key": "unknown-key-" + "x" * 32},
+        409: {"session_key": s["session_key"]},  # completed by PREPARE_CONFLICT
+        410: {"session_key": s["cancelled_session_key"]},
+        429: {"session_key": "unknown-key-" + "x" * 32},
+    }
+    return "/ai/start", {"json": bodies[code]}
+
+
 def request_for(method, path, code, s):
     """(path, kwargs) for a request to `method path` that should answer `code`."""
+    if path == "/ai/start":
+        return ai_start_request(code, s)
     ids = dict(s["ids"])
     body, headers = {}, s["headers"]
     if code == 401:
@@ -138,14 +160,20 @@ def request_for(method, path, code, s):
             return path + f"?job_id={ids['job_id']}", {"headers": headers}
     elif code == 400:
         if method == "GET":
-            return path + "?status=nonsense", {"headers": headers}
-        body = {"max_candidates": 0, "job_id": ids["job_id"], "candidate_id": str(s["ids"]["candidate_id"])}
+            return path + "?status=nonsense&page=0", {"headers": headers}
+        body = {
+            "max_candidates": 0, "job_id": ids["job_id"], "candidate_id": str(s["ids"]["candidate_id"]),
+            "email": "not-an-email", "coding_language": "KLINGON",
+        }
         if path == "/api/interviews/":
             body["job_id"] = str(make_job("Another").id)
         if path == "/api/interviews/schedules/create_interview_session/":
             body = {"interview_id": s["pending_interview_id"]}  # not booked into a slot yet
     elif code == 409:
         body = CONFLICTS[(method, path)](s)
+    elif code == 413:
+        oversize = io.BytesIO(b"x" * (s["client"].application.config["RESUME_MAX_BYTES"] + 1))
+        return path.format(**ids), {"headers": headers, "data": {"file": (oversize, "cv.txt")}}
     url = path.format(**ids)
     return url, {"headers": headers, "json": body}
 
@@ -165,6 +193,10 @@ CONFLICTS = {
     ("POST", "/api/interviews/schedules/create_interview_session/"): lambda s: {"interview_id": s["cancelled_interview_id"]},
 }
 PREPARE_CONFLICT = {
+    ("POST", "/ai/start"): lambda s: (
+        setattr(s["interview"].session, "status", "completed"),
+        db.session.commit(),
+    ),
     # These conflicts need the row in a state first: a cancelled slot, an interview cancelled.
     ("POST", "/api/interviews/slots/{slot_id}/cancel/"): lambda s: s["client"].post(
         f"/api/interviews/slots/{s['ids']['slot_id']}/cancel/", headers=s["headers"]

@@ -10,7 +10,7 @@ from flask import jsonify, render_template
 from flask_login import login_required
 
 from blueprints.api import bp
-from models import CodingLanguage, InterviewStatus, InterviewType, SlotStatus
+from models import CandidateStatus, CodingLanguage, InterviewStatus, InterviewType, SlotStatus
 
 UUID = {"type": "string", "format": "uuid"}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -180,6 +180,80 @@ SCHEMAS = {
     },
 }
 
+JOB_FIELDS = {
+    "job_title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "company_name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "job_description": {"type": "string"},
+    "coding_language": {"enum": CodingLanguage.values(), "default": "PYTHON"},
+    "domain": {"type": ["string", "null"], "maxLength": 80, "description": "A domain's name: picked when it exists (any case), else created"},
+    "domain_id": {"type": ["string", "null"], "format": "uuid", "description": "Or pick an existing domain by id"},
+    "duration_minutes": {"type": "integer", "minimum": 5, "maximum": 480, "default": 30},
+    "tech_stack_details": {"type": ["string", "null"], "description": "Legacy, optional"},
+}
+CANDIDATE_FIELDS = {
+    "full_name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "email": {"type": "string", "format": "email", "description": "Stored lower-case; unique per job"},
+    "phone": {"type": "string", "maxLength": 40},
+    "work_experience": {"type": ["integer", "null"], "minimum": 0, "maximum": 70, "description": "Years"},
+    "domain": {"type": ["string", "null"], "maxLength": 80},
+    "status": {"enum": CandidateStatus.values(), "default": "new"},
+    "job_id": UUID,
+}
+SCHEMAS.update(
+    {
+        "JobInput": {"type": "object", "required": ["job_title", "company_name"], "properties": JOB_FIELDS},
+        "JobUpdate": {"type": "object", "properties": JOB_FIELDS, "description": "Only the fields sent change (PUT too)"},
+        "Job": {
+            "type": "object",
+            "required": ["id", "job_title", "company_name", "job_description", "coding_language", "duration_minutes", "archived"],
+            "properties": {
+                "id": UUID,
+                **JOB_FIELDS,
+                "job_description": {"type": "string"},
+                "archived": {"type": "boolean"},
+                "archived_at": INSTANT,
+                "created_at": INSTANT,
+                "updated_at": INSTANT,
+            },
+        },
+        "CandidateInput": {"type": "object", "required": ["full_name", "email", "job_id"], "properties": CANDIDATE_FIELDS},
+        "CandidateUpdate": {"type": "object", "properties": CANDIDATE_FIELDS, "description": "Only the fields sent change"},
+        "Resume": {
+            "type": ["object", "null"],
+            "required": ["id", "original_filename", "content_type", "size_bytes", "has_text"],
+            "properties": {
+                "id": UUID,
+                "original_filename": {"type": "string"},
+                "content_type": {"type": "string"},
+                "size_bytes": {"type": "integer", "minimum": 1},
+                "sha256": {"type": "string"},
+                "has_text": {"type": "boolean"},
+                "uploaded_at": INSTANT,
+                "parsed_text": {"type": "string", "description": "Extracted on upload; left out of lists"},
+            },
+        },
+        "Candidate": {
+            "type": "object",
+            "required": ["id", "full_name", "email", "status", "job_id", "resume"],
+            "properties": {
+                "id": UUID,
+                "full_name": {"type": "string"},
+                "email": {"type": "string"},
+                "phone": {"type": "string"},
+                "work_experience": {"type": ["integer", "null"]},
+                "domain": NULLABLE_STRING,
+                "status": {"enum": CandidateStatus.values()},
+                "job_id": UUID,
+                "job_title": {"type": "string"},
+                "resume": ref("Resume"),
+                "warning": {"type": "string", "description": "Set when the uploaded resume has no extractable text"},
+                "created_at": INSTANT,
+                "updated_at": INSTANT,
+            },
+        },
+    }
+)
+
 TAG_SLOTS, TAG_INTERVIEWS, TAG_META = "Slots", "Interviews", "Meta"
 SLOT_ID, INTERVIEW_ID = path_id("slot_id"), path_id("interview_id")
 INTERVIEW_ID_BODY = {"type": "object", "required": ["interview_id"], "properties": {"interview_id": UUID}}
@@ -306,6 +380,118 @@ PATHS = {
             params=(INTERVIEW_ID,),
             tag=TAG_INTERVIEWS,
         ),
+    },
+}
+
+TAG_JOBS, TAG_CANDIDATES = "Jobs", "Candidates"
+JOB_ID, CANDIDATE_ID = path_id("job_id"), path_id("candidate_id")
+SEARCH = query("search", {"type": "string"}, "Words to match")
+PATHS.update(
+    {
+        "/api/jobs/": {
+            "get": operation(
+                "Jobs by title (open ones unless include_archived)",
+                {"200": json_body(page_of("Job"))},
+                errors=(400,),
+                params=(SEARCH, query("include_archived", {"enum": ["true", "false"]}, "Also archived jobs"), *PAGING),
+                tag=TAG_JOBS,
+            ),
+            "post": operation("Create a job (admins)", {"201": json_body(ref("Job"), "Created")}, errors=(400, 403), body=ref("JobInput"), tag=TAG_JOBS),
+        },
+        "/api/jobs/{job_id}/": {
+            "get": operation("One job", {"200": json_body(ref("Job"))}, errors=(404,), params=(JOB_ID,), tag=TAG_JOBS),
+            "put": operation(
+                "Change the fields sent (admins; the seed's frontend sends one field with PUT)",
+                {"200": json_body(ref("Job"))},
+                errors=(400, 403, 404),
+                body=ref("JobUpdate"),
+                params=(JOB_ID,),
+                tag=TAG_JOBS,
+            ),
+            "patch": operation(
+                "Same as PUT", {"200": json_body(ref("Job"))}, errors=(400, 403, 404), body=ref("JobUpdate"), params=(JOB_ID,), tag=TAG_JOBS
+            ),
+        },
+        "/api/candidates/": {
+            "get": operation(
+                "Candidates, newest first (without resume text)",
+                {"200": json_body(page_of("Candidate"))},
+                errors=(400,),
+                params=(
+                    SEARCH,
+                    query("job_id", UUID, "Only this job's candidates"),
+                    query("status", {"enum": CandidateStatus.values()}, "Only candidates with this status"),
+                    *PAGING,
+                ),
+                tag=TAG_CANDIDATES,
+            ),
+            "post": operation(
+                "Create a candidate (multipart form fields with the resume in `file` also work)",
+                {"201": json_body(ref("Candidate"), "Created")},
+                errors=(400,),
+                body=ref("CandidateInput"),
+                tag=TAG_CANDIDATES,
+            ),
+        },
+        "/api/candidates/{candidate_id}/": {
+            "get": operation("One candidate with the resume's text", {"200": json_body(ref("Candidate"))}, errors=(404,), params=(CANDIDATE_ID,), tag=TAG_CANDIDATES),
+            "patch": operation(
+                "Change the fields sent",
+                {"200": json_body(ref("Candidate"))},
+                errors=(400, 404),
+                body=ref("CandidateUpdate"),
+                params=(CANDIDATE_ID,),
+                tag=TAG_CANDIDATES,
+            ),
+        },
+        "/api/candidates/{candidate_id}/resume/": {
+            "post": operation(
+                "Upload or replace the resume: PDF, DOCX or TXT, checked by content",
+                {"201": json_body(ref("Candidate"), "Stored; `warning` when no text could be extracted")},
+                errors=(400, 404, 413),
+                multipart={"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}},
+                params=(CANDIDATE_ID,),
+                tag=TAG_CANDIDATES,
+            ),
+        },
+    }
+)
+# The candidate portal's JSON start (services/interviewer.py); no token: the session key is the credential.
+AI_START_ERRORS = {
+    403: "The countdown is still running: the interview cannot start early",
+    404: "Unknown or malformed session key",
+    409: "The interview is already completed",
+    410: "The window has passed (expired) or the interview was cancelled",
+    429: "Too many unknown keys from this address",
+}
+PATHS["/ai/start"] = {
+    "post": {
+        **operation(
+            "Start (or resume) the interview and get the current question (idempotent)",
+            {"200": json_body(ref("AiQuestion"))},
+            errors=(400,),
+            body={"type": "object", "required": ["session_key"], "properties": {"session_key": {"type": "string"}, "client_id": {"type": "string"}}},
+            tag=TAG_INTERVIEWS,
+            public=True,
+        ),
+    }
+}
+PATHS["/ai/start"]["post"]["responses"].update({str(code): json_body(ref("Error"), text) for code, text in AI_START_ERRORS.items()})
+SCHEMAS["AiQuestion"] = {
+    "type": "object",
+    "required": ["question", "index", "total", "time_limit", "type"],
+    "properties": {
+        "question": {"type": "string"},
+        "question_id": UUID,
+        "index": {"type": "integer", "minimum": 0, "description": "0-based"},
+        "number": {"type": "integer", "minimum": 1},
+        "total": {"type": "integer", "minimum": 6, "maximum": 10},
+        "time_limit": {"type": "integer", "description": "Seconds for this question"},
+        "seconds_left": {"type": "integer", "description": "By the server's clock; keeps running across reloads"},
+        "type": {"enum": ["intro", "technical", "behavioural", "coding", "closing"]},
+        "starter_code": {"type": "string"},
+        "coding_language": {"enum": CodingLanguage.values()},
+        "status": {"type": "string"},
     },
 }
 
