@@ -20,6 +20,11 @@ def clean_text(value, name, errors, *, label, required=False, max_length=200, mu
         errors[name] = f"{label} must be text."
         return None
     text = str(value).replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON escapes: no database can store them
+        errors[name] = f"{label} contains characters that are not valid text."
+        return None
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip() if multiline else " ".join(text.split())
     if required and not text:
         errors[name] = f"Enter the {label.lower()}."

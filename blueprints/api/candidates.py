@@ -85,7 +85,7 @@ def get_candidate(candidate_id):
     return jsonify(candidate_json(_get(Candidate, candidate_id, "Candidate")))
 
 
-@bp.route("/candidates/<candidate_id>/", methods=["PUT", "PATCH"])
+@bp.patch("/candidates/<candidate_id>/")
 def update_candidate(candidate_id):
     """Change the fields sent."""
     candidate = _get(Candidate, candidate_id, "Candidate")

@@ -10,7 +10,10 @@ MAX_PAGE_SIZE = 100
 
 
 def paginated_response(query, serialize):
-    """`{"results", "count", "page", "pages", "next"}` for a select; bad paging arguments are a 400."""
+    """`{"results", "count", "page", "pages", "next"}` for a select; bad paging arguments are a 400.
+
+    An empty list still has one (empty) page, so `pages` is at least 1.
+    """
     errors = {}
     page = parse_int(request.args.get("page") or 1, "page", errors, label="page", low=1, high=1_000_000)
     size = parse_int(request.args.get("page_size") or DEFAULT_PAGE_SIZE, "page_size", errors, label="page_size", low=1, high=1_000_000)
@@ -22,4 +25,4 @@ def paginated_response(query, serialize):
     if result.has_next:
         args = {**request.args.to_dict(), "page": page + 1}
         next_url = url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
-    return jsonify(results=[serialize(row) for row in result.items], count=result.total, page=page, pages=result.pages, next=next_url)
+    return jsonify(results=[serialize(row) for row in result.items], count=result.total, page=page, pages=max(result.pages, 1), next=next_url)
