@@ -124,6 +124,7 @@ def load_config(instance_path):
         "AUDIO_MAX_BYTES": env_int("AUDIO_MAX_BYTES", 10 * 1024 * 1024),
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_BACKOFF_SECONDS": env_int("OUTBOX_BACKOFF_SECONDS", 30),  # first retry delay; doubles each time
         "OUTBOX_IN_PROCESS": env_bool("OUTBOX_IN_PROCESS", database_url.startswith("sqlite")),
         "REMINDER_HOURS": [int(h) for h in env("REMINDER_HOURS", "24,1").split(",") if h.strip()],
         "SESSION_COOKIE_HTTPONLY": True,

@@ -54,7 +54,7 @@ def scratch_postgres(base_url=None):
     """A new, empty PostgreSQL database for one run; dropped afterwards. Yields its URL."""
     base_url = base_url or pg_url()
     name = f"bench_{secrets.token_hex(4)}"
-    admin_engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    admin_engine = create_engine(base_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a restart
     with admin_engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -105,3 +105,15 @@ def wait_until_up(base_url, timeout=30):
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"the server at {base_url} did not start")
+
+
+def app_with_ok_route():
+    """The app plus a bare `return "ok"` route: the yardstick the portal's speed is measured against.
+
+    Gunicorn loads it as `bench.support:app_with_ok_route()`.
+    """
+    from app import create_app
+
+    app = create_app()
+    app.add_url_rule("/bench/ok", "bench_ok", lambda: "ok")
+    return app

@@ -163,9 +163,9 @@ def describe_error(error):
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def backoff(attempts):
+def backoff(attempts, base_seconds=BASE_BACKOFF_SECONDS):
     """Delay before the next try after `attempts` tries: 30 s, 60 s, 120 s, … capped at an hour."""
-    return timedelta(seconds=min(BASE_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
 def _due_condition(table, now):
@@ -287,7 +287,7 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None):
                     _mark(email_id, status=EmailStatus.FAILED.value, last_error=reason)
                     counts["failed"] += 1
                 else:
-                    retry_at = timeutil.now() + backoff(attempts)
+                    retry_at = timeutil.now() + backoff(attempts, current_app.config["OUTBOX_BACKOFF_SECONDS"])
                     log.info("Outbox %s attempt %s failed (%s); retrying at %s", key, attempts, reason, retry_at)
                     _mark(email_id, status=EmailStatus.RETRYING.value, last_error=reason, next_attempt_at=retry_at)
                     counts["retrying"] += 1

@@ -50,7 +50,8 @@ def _session_or_404(key):
 def _stage_context(session, now, notice=None, view=None):
     """What the portal's stage shows for `session` at `now` (commits an expiry it notices)."""
     state = portal.portal_state(session, now)
-    db.session.commit()  # an expiry portal_state noticed
+    if db.session.dirty or db.session.new:
+        db.session.commit()  # an expiry portal_state noticed (a plain view writes nothing)
     if interviewer.close_timed_out_question(session, now):
         state = portal.portal_state(session, now)
     if view is None:
