@@ -294,9 +294,10 @@
   function claimOnLoad() {
     const section = document.querySelector("[data-question]");
     if (!section) return;
-    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-    const body = new URLSearchParams({ session_key: section.dataset.sessionKey, client_id: clientId });
-    fetch(section.dataset.claimUrl, { method: "POST", body, headers: { ...headers, "HX-Request": "true" }, credentials: "same-origin" });
+    // The answer form carries the CSRF token (the portal page sets none on <body>).
+    const token = section.querySelector('input[name="csrf_token"]');
+    const body = new URLSearchParams({ session_key: section.dataset.sessionKey, client_id: clientId, csrf_token: token ? token.value : "" });
+    fetch(section.dataset.claimUrl, { method: "POST", body, headers: { "HX-Request": "true" }, credentials: "same-origin" });
   }
 
   function setup(root) {
