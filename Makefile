@@ -28,6 +28,16 @@ test: $(VENV)/.dev-installed
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# Every benchmark, one table (needs PostgreSQL on 127.0.0.1:5432 or BENCH_DATABASE_URL, and root
+# for the PostgreSQL-restart phase of bench/load.py).
+bench: $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
 worker: $(VENV)/.installed
 	$(BIN)/flask outbox worker
 
