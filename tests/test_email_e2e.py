@@ -1,15 +1,11 @@
-"""End to end: book, reschedule and cancel with a real SMTP server and read what the candidate gets.
-
-The booking UI (helper B's slots/booking pages) was not in the tree when this was written, so the
-bookings go through services.booking — the functions those pages and the API call — and the
-messages are delivered by the real outbox sender to aiosmtpd.
-"""
+"""End to end: book, reschedule and cancel through the web UI's forms with a real SMTP server, and
+read what the candidate gets (delivered by the real outbox sender to aiosmtpd)."""
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 
-from models import InterviewSlot, db
-from services import booking, outbox
+from models import Interview, db
+from services import outbox
 from tests.booking_support import make_candidate, make_job, make_slot
 
 FIRST_START = datetime(2030, 1, 17, 4, 30, tzinfo=UTC)  # Thursday 17 January 2030, 10:00 AM IST
@@ -29,7 +25,7 @@ def deliver(smtp, count):
     return smtp.messages[before:]
 
 
-def test_book_reschedule_cancel_messages(smtp, clock, app, recruiter):
+def test_book_reschedule_cancel_messages(smtp, clock, app, recruiter, recruiter_client):
     recruiter.notify_on_booking = True
     db.session.commit()
     job = make_job(title="Data Engineer", language="SQL", duration=45)
@@ -38,7 +34,13 @@ def test_book_reschedule_cancel_messages(smtp, clock, app, recruiter):
     first = make_slot(job, FIRST_START, minutes=45, kind="coding")
     second = make_slot(job, SECOND_START, minutes=45, kind="coding")
 
-    interview = booking.book_interview(candidate, first, actor=recruiter)
+    booked = recruiter_client.post(
+        "/interviews/book",
+        data={"origin": "slot", "slot_id": str(first.id), "candidate_id": str(candidate.id), "booking_notes": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert "Interview booked" in booked.get_data(as_text=True)
+    interview = db.session.scalars(db.select(Interview).where(Interview.candidate_id == candidate.id)).one()
     link = f"http://testserver.local/?session_key={interview.session_key}"
     invitation, recruiter_copy = sorted(deliver(smtp, 2), key=lambda m: m["To"].addresses[0].addr_spec)
     assert invitation["To"].addresses[0].addr_spec == "priya@example.com"
@@ -61,7 +63,8 @@ def test_book_reschedule_cancel_messages(smtp, clock, app, recruiter):
     assert recruiter_copy["To"].addresses[0].addr_spec == "recruiter@example.com"
     assert recruiter_copy["Subject"] == "Booked: Priya Sharma - Data Engineer at Globex"
 
-    booking.reschedule_interview(interview, db.session.get(InterviewSlot, second.id), actor=recruiter)
+    moved = recruiter_client.post(f"/interviews/{interview.id}/reschedule", data={"slot_id": str(second.id)})
+    assert moved.status_code == 302
     (moved,) = deliver(smtp, 1)
     assert moved["Subject"] == "Interview Rescheduled - Data Engineer at Globex"
     text = moved.get_body(("plain",)).get_content()
@@ -74,7 +77,8 @@ def test_book_reschedule_cancel_messages(smtp, clock, app, recruiter):
     assert event["SEQUENCE"] == 1
     assert event.decoded("DTSTART") == SECOND_START
 
-    booking.cancel_interview(interview, actor=recruiter, reason="position filled")
+    cancelled = recruiter_client.post(f"/interviews/{interview.id}/cancel", data={"reason": "position filled"})
+    assert cancelled.status_code == 302
     (cancelled,) = deliver(smtp, 1)
     assert cancelled["Subject"] == "Interview Cancelled - Data Engineer at Globex"
     assert "Friday 18 January 2030, 02:00 PM IST has been cancelled" in cancelled.get_body(("plain",)).get_content()
