@@ -20,6 +20,7 @@ from models import (
 from services import booking, interviewer, portal, timeutil
 from tests.conftest import CSRFClient
 from tests.portal_support import book_session, hx, open_window, stage_view
+from tests.support import BOTH_DATABASES
 
 CLIENT_A, CLIENT_B = "tab-a-0000000001", "tab-b-0000000002"
 
@@ -66,7 +67,8 @@ def test_without_a_key_the_start_page_redirects(client):
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
 
 
-def test_unknown_and_malformed_keys_get_the_same_404(client, clock):
+@BOTH_DATABASES
+def test_unknown_and_malformed_keys_get_the_same_404(client, clock, backend):
     book_session()
     bodies = set()
     for key in ["x" * 43, "short", "../../etc/passwd", "<script>", "", "a" * 200]:
@@ -91,7 +93,8 @@ def test_key_guessing_is_rate_limited_but_real_keys_are_not(app_config, clock):
         db.session.remove()
 
 
-def test_window_boundaries(app, clock):
+@BOTH_DATABASES
+def test_window_boundaries(app, clock, backend):
     session = book_session(minutes_ahead=60)
     start_at = session.scheduled_at
     assert portal.portal_state(session, start_at - timedelta(seconds=31)) == portal.COUNTDOWN
@@ -103,7 +106,8 @@ def test_window_boundaries(app, clock):
     assert session.interview.status == InterviewStatus.EXPIRED.value
 
 
-def test_expired_page_marks_session_and_interview(client, clock):
+@BOTH_DATABASES
+def test_expired_page_marks_session_and_interview(client, clock, backend):
     session = book_session(minutes_ahead=5)
     clock.set(session.scheduled_at + timedelta(minutes=11))
     response = client.get(f"/?session_key={session.session_key}")
@@ -155,7 +159,8 @@ def test_ai_start_refuses_outside_the_window(client, clock):
     assert response.status_code == 410 and response.json["state"] == "expired"
 
 
-def test_ai_start_returns_first_question_and_is_idempotent(client, clock):
+@BOTH_DATABASES
+def test_ai_start_returns_first_question_and_is_idempotent(client, clock, backend):
     session = book_session()
     open_window(session)
     first = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False)
@@ -182,7 +187,8 @@ def test_ai_start_bad_input(client, clock, payload, status):
 # --- answers ------------------------------------------------------------------------------------
 
 
-def test_answer_flow_to_completion_notifies_recruiter(client, clock, recruiter):
+@BOTH_DATABASES
+def test_answer_flow_to_completion_notifies_recruiter(client, clock, recruiter, backend):
     session = book_session(actor=recruiter)
     open_window(session)
     response = start(client, session)
@@ -276,7 +282,8 @@ def test_answer_for_another_session(client, clock):
     assert other.questions[0].answer is None and mine.questions[0].answer is None
 
 
-def test_resubmitting_the_same_answer_is_idempotent(client, clock):
+@BOTH_DATABASES
+def test_resubmitting_the_same_answer_is_idempotent(client, clock, backend):
     session = book_session()
     open_window(session)
     start(client, session)
@@ -332,7 +339,8 @@ def test_request_larger_than_the_upload_cap_gets_413(app, client, clock):
     assert current(session).answer is None
 
 
-def test_two_tabs_the_later_takes_over(client, clock):
+@BOTH_DATABASES
+def test_two_tabs_the_later_takes_over(client, clock, backend):
     session = book_session()
     open_window(session)
     start(client, session, client_id=CLIENT_A)
