@@ -4,8 +4,10 @@ A seat is claimed with one conditional UPDATE, so the database decides who gets 
 whatever the number of workers; every error rolls the whole transaction back, seat included.
 """
 import secrets
-from functools import wraps
+from contextlib import contextmanager
 from datetime import timedelta
+from functools import wraps
+
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -158,6 +160,20 @@ def _check_overlap(candidate, slot, exclude_interview_id=None):
     raise DoubleBooking(f"{candidate.full_name} already has an interview at an overlapping time.")
 
 
+@contextmanager
+def _races_as_booking_errors(candidate):
+    """What a concurrent booking looks like from inside the transaction, as a message for people."""
+    try:
+        yield
+    except IntegrityError:
+        # The partial unique index caught a concurrent second booking of the same candidate and slot.
+        raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.") from None
+    except OperationalError as exc:
+        if "deadlock" not in str(exc).lower():
+            raise
+        raise BookingError("The slot is busy; please try again.") from None
+
+
 def _one_transaction(service):
     """Roll everything back (seats included) when a booking service fails for any reason."""
 
@@ -197,7 +213,7 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
             raise InvalidState(f"This interview is {interview.status}; it can't be booked.")
     # A clear answer for the common case (a second click); the locked re-check below decides races.
     _check_overlap(candidate, slot)
-    try:
+    with _races_as_booking_errors(candidate):
         if not _claim_seat(slot, now, allow_past):
             raise _refusal(slot, candidate, now)
         _lock_candidate(candidate)
@@ -205,13 +221,6 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
         _check_overlap(candidate, slot)
         interview = _write_booking(candidate, slot, actor, notes or "", interview)
         db.session.flush()
-    except IntegrityError:
-        # The partial unique index caught a concurrent second booking of the same candidate and slot.
-        raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.") from None
-    except OperationalError as exc:
-        if "deadlock" not in str(exc).lower():
-            raise
-        raise BookingError("The slot is busy; please try again.") from None
     notifications.queue_invitation(interview)
     if actor is not None and getattr(actor, "notify_on_booking", False):
         notifications.queue_recruiter_copy(interview, actor)
@@ -273,7 +282,7 @@ def reschedule_interview(interview, new_slot, *, actor=None):
         raise WrongJob(f"That slot is for another job ({new_slot.job.job_title}).")
     _check_overlap(candidate, new_slot, exclude_interview_id=interview.id)
     old_slot_id, old_start = interview.slot_id, interview.started_at
-    try:
+    with _races_as_booking_errors(candidate):
         if not _claim_seat(new_slot, now):
             raise _refusal(new_slot, candidate, now)
         _lock_candidate(candidate)
@@ -292,12 +301,6 @@ def reschedule_interview(interview, new_slot, *, actor=None):
             interview.session.duration_minutes = new_slot.duration_minutes
             interview.session.status = SessionStatus.SCHEDULED.value
         db.session.flush()
-    except IntegrityError:
-        raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.") from None
-    except OperationalError as exc:
-        if "deadlock" not in str(exc).lower():
-            raise
-        raise BookingError("The slot is busy; please try again.") from None
     notifications.queue_reschedule(interview, old_start)
     audit.record("interview.rescheduled", interview, actor=actor, old_slot=old_slot_id, slot=new_slot.id)
     db.session.commit()

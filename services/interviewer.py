@@ -17,7 +17,6 @@ import re
 import secrets
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from datetime import timedelta
 from functools import lru_cache
@@ -368,14 +367,6 @@ def plan_questions(session):
 
 
 # --- taking the interview ------------------------------------------------------------------
-
-
-def parse_uuid(raw):
-    """A UUID from user input, or None."""
-    try:
-        return uuid.UUID(str(raw)) if raw else None
-    except ValueError:
-        return None
 
 
 def valid_client_id(raw):

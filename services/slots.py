@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from models import ACTIVE_INTERVIEW_STATUSES, Candidate, Interview, InterviewSlot, InterviewType, Job, SlotStatus, db
 from services import audit, timeutil
+from services.validation import parse_int
 
 MAX_PATTERN_SLOTS = 500
 MAX_CAPACITY = 100
@@ -97,18 +98,6 @@ def parse_clock(text, name, errors):
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def parse_int(value, name, errors, *, low, high, label):
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        errors[name] = f"{label} must be a whole number."
-        return None
-    if not low <= number <= high:
-        errors[name] = f"{label} must be between {low} and {high}."
-        return None
-    return number
-
-
 def parse_zone(name, errors):
     name = str(name or "").strip() or None
     try:
@@ -157,7 +146,7 @@ def slot_spec(*, job_id, interview_date, start_time, end_time, max_candidates=1,
     day = parse_date(interview_date, "interview_date", errors)
     start_clock = parse_clock(start_time, "start_time", errors)
     end_clock = parse_clock(end_time, "end_time", errors)
-    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity")
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
     start_at = end_at = None
     if tz and day and start_clock:
@@ -261,8 +250,8 @@ def plan_pattern(
         clocks.append(clock)
     if not clocks and "start_times" not in errors:
         errors["start_times"] = "Enter at least one start time, e.g. 09:00, 14:30."
-    length = parse_int(length_minutes, "length_minutes", errors, low=5, high=480, label="Length")
-    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity")
+    length = parse_int(length_minutes, "length_minutes", errors, low=5, high=480, label="Length", required=True)
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
     if errors:
         raise SlotInputError(errors)
@@ -318,7 +307,7 @@ def create_from_plan(plan, *, actor=None, allow_overlap=False):
 def update_slot(slot, *, max_candidates, ai_interview_type, actor=None):
     """Change capacity and type; capacity never drops below the seats already taken (race-safe)."""
     errors = {}
-    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity")
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
     if slot.status == SlotStatus.CANCELLED.value:
         raise SlotInputError({}, "This slot is cancelled; it can't be edited.")

@@ -1,5 +1,4 @@
 """Recruiters' view of interviews: the dashboard, booking, an interview's page, reschedule, cancel."""
-import uuid
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,6 +10,7 @@ from blueprints.web import is_htmx, render_page_or_fragment
 from models import Candidate, Interview, InterviewSlot, db
 from services import booking, notifications, slots, timeutil
 from services import dashboard as dashboard_data
+from services.validation import parse_uuid
 
 
 @bp.get("/dashboard")
@@ -26,13 +26,6 @@ def dashboard():
         jobs=slots.open_jobs(),
         interview_link=notifications.interview_link,
     )
-
-
-def _uuid(raw):
-    try:
-        return uuid.UUID(str(raw)) if raw else None
-    except ValueError:
-        return None
 
 
 def _slot_label(slot):
@@ -56,7 +49,7 @@ def book():
     """The booking dialog (from a slot: choose a candidate; from a candidate: choose a slot)."""
     form = BookingForm()
     origin = request.values.get("origin") or ("slot" if request.args.get("slot_id") else "candidate")
-    fixed_id = _uuid(request.values.get("slot_id" if origin == "slot" else "candidate_id"))
+    fixed_id = parse_uuid(request.values.get("slot_id" if origin == "slot" else "candidate_id"))
     slot = db.session.get(InterviewSlot, fixed_id) if origin == "slot" and fixed_id else None
     candidate = db.session.get(Candidate, fixed_id) if origin == "candidate" and fixed_id else None
     if slot is None and candidate is None:
@@ -64,8 +57,8 @@ def book():
     _booking_choices(form, slot, candidate)
     error, status = None, 200
     if form.validate_on_submit():
-        chosen_candidate = db.session.get(Candidate, _uuid(form.candidate_id.data)) if _uuid(form.candidate_id.data) else None
-        chosen_slot = db.session.get(InterviewSlot, _uuid(form.slot_id.data)) if _uuid(form.slot_id.data) else None
+        chosen_candidate = db.session.get(Candidate, parse_uuid(form.candidate_id.data)) if parse_uuid(form.candidate_id.data) else None
+        chosen_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
         if chosen_candidate is None:
             form.candidate_id.errors = ["Choose a candidate."]
         if chosen_slot is None:
@@ -137,7 +130,7 @@ def reschedule(interview_id):
     ]
     error, status = None, 200
     if form.validate_on_submit():
-        new_slot = db.session.get(InterviewSlot, _uuid(form.slot_id.data)) if _uuid(form.slot_id.data) else None
+        new_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
         if new_slot is None:
             form.slot_id.errors, status = ["Choose a slot."], 400
         else:

@@ -13,6 +13,7 @@ from blueprints.web import is_htmx, render_page_or_fragment
 from extensions import csrf, limiter
 from models import db
 from services import interviewer, portal, timeutil
+from services.validation import parse_uuid
 
 COUNTDOWN_RESYNC_SECONDS = 30
 HEARTBEAT_SECONDS = 15
@@ -153,7 +154,7 @@ def answer():
     """Store the answer to the current question; htmx gets the next question (or the end)."""
     session = _session_or_404(_session_key())
     now = timeutil.now()
-    question_id = interviewer.parse_uuid(request.form.get("question_id"))
+    question_id = parse_uuid(request.form.get("question_id"))
     notice, view, headers = None, None, {}
     try:
         interviewer.submit_answer(
