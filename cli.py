@@ -191,8 +191,8 @@ def create_link(language, name, email, when):
       flask create-link PYTHON "Jane Smith" jane@example.com "2024-10-20 14:30"
 
     The interview is booked through the same service as the web pages: a one-seat slot of the
-    job "Quick Interview (LANGUAGE)", a session with a new link, and the invitation in the outbox
-    (sent when SMTP is configured).
+    job "AI/ML Engineer" at "Quick Interviews" for that LANGUAGE, a session with a new link, and
+    the invitation in the outbox (sent when SMTP is configured).
     """
     from services import booking, notifications
 

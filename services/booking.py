@@ -28,6 +28,7 @@ from models import (
     db,
 )
 from services import audit, notifications, timeutil
+from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
 
 
@@ -431,13 +432,21 @@ def quick_interview(language, name, email, start_at, *, actor=None):
     It goes through book_interview (allowing a start in the past), so the CLI can never drift
     from the web flow; on refusal nothing it created is kept.
     """
-    title = f"Quick Interview ({language})"
-    job = db.session.scalar(select(Job).where(Job.job_title == title, Job.archived_at.is_(None)).limit(1))
+    # The seed's script made short AI/ML interviews: one such job per coding language.
+    title, company = "AI/ML Engineer", "Quick Interviews"
+    job = db.session.scalar(
+        select(Job)
+        .where(Job.job_title == title, Job.company_name == company, Job.coding_language == language, Job.archived_at.is_(None))
+        .limit(1)
+    )
     if job is None:
         job = Job(
             job_title=title,
-            company_name="Quick Interviews",
-            job_description=f"A quick {language} interview created from the command line.",
+            company_name=company,
+            job_description=(
+                f"A short AI/ML interview in {LANGUAGE_NAMES[language]}: machine learning fundamentals, data handling, "
+                "model evaluation, APIs and testing. Created from the command line."
+            ),
             coding_language=language,
         )
         db.session.add(job)

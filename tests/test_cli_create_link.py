@@ -22,7 +22,7 @@ def test_defaults(app, clock, runner):
     session = db.session.scalar(select(InterviewSession).where(InterviewSession.session_key == key))
     assert (session.candidate_name, session.candidate_email, session.coding_language) == ("Test Candidate", "test@example.com", "PYTHON")
     assert session.scheduled_at == clock.now()
-    assert session.job_description.startswith("Job Title: Quick Interview (PYTHON)")
+    assert session.job_description.startswith("Job Title: AI/ML Engineer\nCompany: Quick Interviews")
     interview = session.interview
     assert interview.status == "scheduled" and interview.slot.max_candidates == 1 and interview.slot.current_bookings == 1
     assert db.session.scalar(select(OutboxEmail.kind).where(OutboxEmail.interview_id == interview.id)) == "invitation"
