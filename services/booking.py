@@ -28,19 +28,15 @@ from models import (
     db,
 )
 from services import audit, notifications, timeutil
+from services.errors import RefusedAction
 from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
 
 
-class BookingError(Exception):
+class BookingError(RefusedAction):
     """A booking that cannot happen; `status_code` for HTTP, `message` for people."""
 
-    status_code = 409
     message = "This booking is not possible."
-
-    def __init__(self, message=None):
-        self.message = message or self.message
-        super().__init__(self.message)
 
 
 class SlotNotFound(BookingError):

@@ -38,6 +38,7 @@ from models import (
     db,
 )
 from services import audit, notifications, portal
+from services.errors import RefusedAction
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,10 @@ STOPWORDS = frozenset(
 )
 
 
-class InterviewError(Exception):
+class InterviewError(RefusedAction):
     """An action the interview refuses; `status_code` for HTTP, `message` for the candidate."""
 
-    status_code = 409
     code = "refused"
-    message = "That is not possible now."
-
-    def __init__(self, message=None):
-        self.message = message or self.message
-        super().__init__(self.message)
 
 
 class NotOpen(InterviewError):
