@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from models import InterviewSession, InterviewStatus, SessionStatus, db
 from services import audit
@@ -17,6 +17,9 @@ PORTAL_STATES = (COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED)
 
 # Keys come from secrets.token_urlsafe(32) (43 characters); allow a little either side.
 SESSION_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+# Built once: every portal request (page views, countdown resyncs, heartbeats) runs it.
+SESSION_BY_KEY = select(InterviewSession).where(InterviewSession.session_key == bindparam("key"))
 
 _FINAL_STATES = {
     SessionStatus.COMPLETED.value: COMPLETED,
@@ -29,7 +32,7 @@ def find_session(session_key):
     """The session for a key, or None for an unknown or malformed key (callers answer 404 alike)."""
     if not session_key or not SESSION_KEY_PATTERN.fullmatch(session_key):
         return None
-    return db.session.scalars(select(InterviewSession).where(InterviewSession.session_key == session_key)).first()
+    return db.session.scalars(SESSION_BY_KEY, {"key": session_key}).first()
 
 
 def window(session):
