@@ -21,9 +21,10 @@ from collections import Counter
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from models import (
@@ -408,6 +409,11 @@ def _lock(session):
     db.session.refresh(session)
 
 
+def _snapshot(session):
+    """The session's column values, detached from the database: what a question plan reads."""
+    return SimpleNamespace(**{attr.key: getattr(session, attr.key) for attr in sa_inspect(session).mapper.column_attrs})
+
+
 def start_interview(session, now, client_id=None, audio_consent=False):
     """Open the interview (plan built once) and hand it to `client_id`'s tab; idempotent.
 
@@ -422,9 +428,16 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         error = NotOpen(NOT_OPEN_MESSAGES[state])
         error.status_code = 403 if state == portal.COUNTDOWN else 410
         raise error
+    planned = None
+    if session.status == SessionStatus.SCHEDULED.value:
+        # Plan before taking the lock: the optional LLM may take seconds, and no transaction (or
+        # pooled connection) should wait on it. A racing tab may plan too; only one plan is stored.
+        snapshot = _snapshot(session)
+        db.session.rollback()
+        planned = plan_questions(snapshot)
     _lock(session)
     if session.status == SessionStatus.SCHEDULED.value:
-        analysis, plan = plan_questions(session)
+        analysis, plan = planned or plan_questions(session)
         session.keyword_analysis = analysis
         for position, item in enumerate(plan):
             session.questions.append(InterviewQuestion(position=position, **item))

@@ -6,8 +6,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from sqlalchemy import create_engine, text
+
 from models import CodingLanguage, InterviewSession
-from services import interviewer
+from services import interviewer, timeutil
+from tests.portal_support import book_session, open_window
 
 JOB = "Job title: Senior Data Engineer\nWe need Python, PostgreSQL and Docker; REST APIs; machine learning a plus."
 RESUME = "Data engineer, 7 years. Python, pandas, SQL, Kafka and AWS."
@@ -103,13 +106,15 @@ def test_keyword_coverage(answer, matched):
 
 
 class FakeLLM(BaseHTTPRequestHandler):
-    reply = None  # (status, body) or a number of seconds to stall
+    reply = None  # (status, body), a number of seconds to stall, or a callable giving (status, body)
     requests = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeLLM.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        if isinstance(FakeLLM.reply, (int, float)):
+        if callable(FakeLLM.reply):  # a probe run while the app waits, then its answer
+            status, payload = FakeLLM.reply()
+        elif isinstance(FakeLLM.reply, (int, float)):
             time.sleep(FakeLLM.reply)
             status, payload = 200, {}
         else:
@@ -188,3 +193,30 @@ def test_llm_failures_fall_back_to_the_bank(fake_llm, reply):
 def test_unreachable_provider_falls_back(app):
     app.config.update(LLM_API_BASE="http://127.0.0.1:9/v1", LLM_MODEL="m", LLM_TIMEOUT_SECONDS=1)
     assert interviewer.plan_questions(make_session())[0]["provider"] == "offline"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_no_transaction_or_lock_is_held_while_the_provider_thinks(fake_llm, clock, backend, database_url):
+    """A slow LLM must not keep the session row locked or a database connection in a transaction."""
+    session = book_session()
+    open_window(session)
+    session_id, probe_engine, seen = session.id, create_engine(database_url), {}
+
+    def probe():
+        """Runs in the fake provider while the app waits for it."""
+        try:
+            with probe_engine.connect() as conn:
+                conn.execute(text("SELECT id FROM interview_sessions WHERE id = :id FOR UPDATE NOWAIT"), {"id": session_id})
+                seen["idle_in_transaction"] = conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+                )).scalar()
+                conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            seen["error"] = repr(exc)
+        return chat_reply(LLM_QUESTIONS)
+
+    fake_llm.reply = probe
+    interviewer.start_interview(session, timeutil.now())
+    probe_engine.dispose()
+    assert seen == {"idle_in_transaction": 0}
+    assert session.status == "in_progress" and session.questions[0].text == LLM_QUESTIONS[0]["text"]
