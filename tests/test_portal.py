@@ -1,7 +1,6 @@
 """The candidate portal over HTTP: window states, 404s, rate limit, /ai/start, answers and their faults."""
 import io
 import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from models import (
     SessionStatus,
     db,
 )
-from services import booking, interviewer, portal, timeutil
+from services import booking, interviewer, portal
 from tests.conftest import CSRFClient
 from tests.portal_support import book_session, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES

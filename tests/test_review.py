@@ -1,12 +1,10 @@
 """The recruiter's review: every answer (escaped, raw first), code, audio for staff only, the decision."""
 import io
-import re
 from datetime import timedelta
 
 import pytest
 
 from models import AuditEvent, CandidateStatus, Interview, db
-from services import interviewer
 from tests.portal_support import book_session, hx, open_window
 
 CLIENT = "review-tab-000001"

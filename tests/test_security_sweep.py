@@ -175,7 +175,7 @@ def test_no_script_runs_from_stored_markup_in_a_browser(app, live_server, browse
     browser_login(page, live_server, ADMIN_EMAIL)
     for path in (
         "/jobs/", f"/jobs/{hostile_data['job_id']}", "/candidates/", f"/candidates/{hostile_data['candidate_id']}",
-        f"/slots/?date=2030-01-16", f"/slots/{hostile_data['slot_id']}/", f"/interviews/{hostile_data['interview_id']}",
+        "/slots/?date=2030-01-16", f"/slots/{hostile_data['slot_id']}/", f"/interviews/{hostile_data['interview_id']}",
         "/interviews/dashboard", "/account/", f"/?session_key={hostile_data['session_key']}",
     ):
         page.goto(live_server + path)

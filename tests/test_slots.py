@@ -141,7 +141,7 @@ def test_create_slot_bad_input_shows_the_reason_next_to_the_field(clock, recruit
     job = make_job()
     response = recruiter_client.post("/slots/new", data=slot_form(job, **changes))
     assert response.status_code == 400
-    assert f'<p class="error" id="' in response.get_data(as_text=True) and message in response.get_data(as_text=True)
+    assert '<p class="error" id="' in response.get_data(as_text=True) and message in response.get_data(as_text=True)
     assert slot_count() == 0
 
 

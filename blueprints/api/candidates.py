@@ -2,9 +2,8 @@
 from flask import g, jsonify, request
 
 from blueprints.api import bp
-from blueprints.api.interviews import _bad_input, _body, _get
-from blueprints.api.jobs import input_error
 from blueprints.api.pagination import paginated_response
+from blueprints.api.responses import bad_input, get_or_404, input_error, json_body
 from models import Candidate, CandidateStatus
 from services import candidates, resumes, timeutil
 from services.validation import InputError, parse_uuid
@@ -62,7 +61,7 @@ def list_candidates():
     if status and status not in CandidateStatus.values():
         fields["status"] = f"One of {', '.join(CandidateStatus.values())}."
     if fields:
-        return _bad_input("Invalid filter.", fields)
+        return bad_input("Invalid filter.", fields)
     query = candidates.search_candidates(
         request.args.get("search") or request.args.get("q") or "", job_id=parse_uuid(job_id), status=status
     )
@@ -73,7 +72,7 @@ def list_candidates():
 def create_candidate():
     """A candidate from `full_name, email, phone, work_experience, domain, status, job_id` (and `file`, multipart)."""
     try:
-        candidate = candidates.create_candidate(_body(), actor=g.api_user, resume_file=request.files.get(resumes.FIELD))
+        candidate = candidates.create_candidate(json_body(), actor=g.api_user, resume_file=request.files.get(resumes.FIELD))
     except InputError as error:
         return input_error(error)
     return jsonify(_with_resume_warning(candidate)), 201
@@ -82,15 +81,15 @@ def create_candidate():
 @bp.get("/candidates/<candidate_id>/")
 def get_candidate(candidate_id):
     """One candidate with the resume's extracted text."""
-    return jsonify(candidate_json(_get(Candidate, candidate_id, "Candidate")))
+    return jsonify(candidate_json(get_or_404(Candidate, candidate_id, "Candidate")))
 
 
 @bp.patch("/candidates/<candidate_id>/")
 def update_candidate(candidate_id):
     """Change the fields sent."""
-    candidate = _get(Candidate, candidate_id, "Candidate")
+    candidate = get_or_404(Candidate, candidate_id, "Candidate")
     try:
-        candidates.update_candidate(candidate, _body(), actor=g.api_user, partial=True)
+        candidates.update_candidate(candidate, json_body(), actor=g.api_user, partial=True)
     except InputError as error:
         return input_error(error)
     return jsonify(candidate_json(candidate))
@@ -99,7 +98,7 @@ def update_candidate(candidate_id):
 @bp.post("/candidates/<candidate_id>/resume/")
 def upload_resume(candidate_id):
     """Upload or replace the resume (multipart, field `file`); the old one stays until the new one is read."""
-    candidate = _get(Candidate, candidate_id, "Candidate")
+    candidate = get_or_404(Candidate, candidate_id, "Candidate")
     try:
         resumes.upload_and_store(candidate, request.files.get(resumes.FIELD), actor=g.api_user)
     except InputError as error:

@@ -1,10 +1,9 @@
 """JSON API for slots and interviews (seeds 001/002): create and list slots, book, session links."""
-import uuid
-
-from flask import abort, g, jsonify, request
+from flask import g, jsonify, request
 from sqlalchemy import select
 
 from blueprints.api import bp
+from blueprints.api.responses import bad_input, get_or_404, json_body
 from models import AuditEvent, Candidate, Interview, InterviewSlot, InterviewStatus, Job, SlotStatus, db
 from services import audit, booking, notifications, slots, timeutil
 
@@ -12,34 +11,8 @@ from services import audit, booking, notifications, slots, timeutil
 SERVER_OWNED_SLOT_FIELDS = ("current_bookings", "status")
 
 
-def _body():
-    data = request.get_json(silent=True)
-    if data is None and request.form:
-        data = request.form.to_dict()
-    if not isinstance(data, dict):
-        abort(400, description="Send a JSON object.")
-    return data
-
-
-def _bad_input(message, fields=None):
-    response = jsonify(error=message, fields=fields or {})
-    response.status_code = 400
-    return response
-
-
 def _booking_error(error):
     return jsonify(error=error.message), error.status_code
-
-
-def _get(model, raw_id, name):
-    """The row with this public id; malformed or unknown ids are a 404."""
-    try:
-        row = db.session.get(model, uuid.UUID(str(raw_id))) if raw_id else None
-    except ValueError:
-        row = None
-    if row is None:
-        abort(404, description=f"{name} not found")
-    return row
 
 
 def _zone_for_output():
@@ -93,11 +66,11 @@ def list_slots():
     tz = _zone_for_output()
     query = select(InterviewSlot).order_by(InterviewSlot.start_at)
     if request.args.get("job_id"):
-        query = query.where(InterviewSlot.job_id == _get(Job, request.args["job_id"], "Job").id)
+        query = query.where(InterviewSlot.job_id == get_or_404(Job, request.args["job_id"], "Job").id)
     status = request.args.get("status")
     if status:
         if status not in SlotStatus.values():
-            return _bad_input("Unknown status.", {"status": f"One of {', '.join(SlotStatus.values())}."})
+            return bad_input("Unknown status.", {"status": f"One of {', '.join(SlotStatus.values())}."})
         query = query.where(InterviewSlot.status == status)
     errors = {}
     for name, op in (("from", "ge"), ("to", "lt")):
@@ -107,14 +80,14 @@ def list_slots():
                 bound = timeutil.start_of_day(day, tz)
                 query = query.where(InterviewSlot.start_at >= bound if op == "ge" else InterviewSlot.start_at < bound)
     if errors:
-        return _bad_input("Invalid filter.", errors)
+        return bad_input("Invalid filter.", errors)
     return jsonify([slot_json(slot, tz) for slot in db.session.scalars(query.limit(1000))])
 
 
 @bp.post("/interviews/slots/")
 def create_slot():
     """A slot from `job_id, interview_date, start_time, end_time` (IST unless `timezone`), capacity, type."""
-    data = _body()
+    data = json_body()
     try:
         spec = slots.slot_spec(
             job_id=data.get("job_id"),
@@ -127,7 +100,7 @@ def create_slot():
         )
         slot = slots.create_slot(spec, actor=g.api_user, allow_overlap=bool(data.get("allow_overlap")))
     except slots.SlotInputError as error:
-        return _bad_input(error.message, error.fields)
+        return bad_input(error.message, error.fields)
     except slots.SlotOverlap as error:
         message = f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to create it anyway."
         return jsonify(error=message, overlaps=[slot_json(s) for s in error.clashes]), 409
@@ -137,14 +110,14 @@ def create_slot():
 @bp.get("/interviews/slots/<slot_id>/")
 def get_slot(slot_id):
     """One slot."""
-    return jsonify(slot_json(_get(InterviewSlot, slot_id, "Slot"), _zone_for_output()))
+    return jsonify(slot_json(get_or_404(InterviewSlot, slot_id, "Slot"), _zone_for_output()))
 
 
 @bp.route("/interviews/slots/<slot_id>/", methods=["PUT", "PATCH"])
 def update_slot(slot_id):
     """Capacity and type; seats and status are the server's (sent values are ignored)."""
-    slot = _get(InterviewSlot, slot_id, "Slot")
-    data = _body()
+    slot = get_or_404(InterviewSlot, slot_id, "Slot")
+    data = json_body()
     try:
         slots.update_slot(
             slot,
@@ -153,7 +126,7 @@ def update_slot(slot_id):
             actor=g.api_user,
         )
     except slots.SlotInputError as error:
-        return _bad_input(error.message, error.fields) if error.fields else (jsonify(error=error.message), 409)
+        return bad_input(error.message, error.fields) if error.fields else (jsonify(error=error.message), 409)
     body = slot_json(slot)
     ignored = [name for name in SERVER_OWNED_SLOT_FIELDS if name in data]
     if ignored:
@@ -164,7 +137,7 @@ def update_slot(slot_id):
 @bp.post("/interviews/slots/<slot_id>/cancel/")
 def cancel_slot(slot_id):
     """Cancel the slot and every booking in it."""
-    slot = _get(InterviewSlot, slot_id, "Slot")
+    slot = get_or_404(InterviewSlot, slot_id, "Slot")
     try:
         reason = str((request.get_json(silent=True) or {}).get("reason") or "")
         cancelled = booking.cancel_slot(slot, actor=g.api_user, reason=reason)
@@ -176,17 +149,17 @@ def cancel_slot(slot_id):
 @bp.post("/interviews/")
 def create_interview():
     """A PENDING interview for `candidate_id, job_id`; book it into a slot next (seed 002's flow)."""
-    data = _body()
+    data = json_body()
     fields = {}
     for name in ("candidate_id", "job_id"):
         if not data.get(name):
             fields[name] = f"{name} is required"
     if fields:
-        return _bad_input("candidate_id and job_id are required", fields)
-    candidate = _get(Candidate, data["candidate_id"], "Candidate")
-    job = _get(Job, data["job_id"], "Job")
+        return bad_input("candidate_id and job_id are required", fields)
+    candidate = get_or_404(Candidate, data["candidate_id"], "Candidate")
+    job = get_or_404(Job, data["job_id"], "Job")
     if candidate.job_id != job.id:
-        return _bad_input("The candidate applied for another job.", {"job_id": "Not the candidate's job."})
+        return bad_input("The candidate applied for another job.", {"job_id": "Not the candidate's job."})
     interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=g.api_user.id)
     db.session.add(interview)
     db.session.flush()
@@ -198,7 +171,7 @@ def create_interview():
 @bp.get("/interviews/<interview_id>/")
 def get_interview(interview_id):
     """One interview with its link and e-mail state."""
-    return jsonify(interview_json(_get(Interview, interview_id, "Interview")))
+    return jsonify(interview_json(get_or_404(Interview, interview_id, "Interview")))
 
 
 def _book(interview, slot, notes=""):
@@ -212,23 +185,23 @@ def _book(interview, slot, notes=""):
 @bp.post("/interviews/slots/<slot_id>/book_slot/")
 def book_slot(slot_id):
     """Book `interview_id` into the slot (with `booking_notes`)."""
-    slot = _get(InterviewSlot, slot_id, "Slot")
-    data = _body()
+    slot = get_or_404(InterviewSlot, slot_id, "Slot")
+    data = json_body()
     if not data.get("interview_id"):
-        return _bad_input("interview_id is required", {"interview_id": "interview_id is required"})
-    interview = _get(Interview, data["interview_id"], "Interview")
+        return bad_input("interview_id is required", {"interview_id": "interview_id is required"})
+    interview = get_or_404(Interview, data["interview_id"], "Interview")
     return _book(interview, slot, str(data.get("booking_notes") or ""))
 
 
 @bp.post("/interviews/schedules/book_interview/")
 def book_interview():
     """Book `interview_id` into `slot_id`."""
-    data = _body()
+    data = json_body()
     fields = {name: f"{name} is required" for name in ("interview_id", "slot_id") if not data.get(name)}
     if fields:
-        return _bad_input("interview_id and slot_id are required", fields)
-    interview = _get(Interview, data["interview_id"], "Interview")
-    slot = _get(InterviewSlot, data["slot_id"], "Slot")
+        return bad_input("interview_id and slot_id are required", fields)
+    interview = get_or_404(Interview, data["interview_id"], "Interview")
+    slot = get_or_404(InterviewSlot, data["slot_id"], "Slot")
     return _book(interview, slot, str(data.get("booking_notes") or ""))
 
 
@@ -239,15 +212,15 @@ def create_interview_session():
     Booking already created the session; the first call here answers 201, later calls 200
     with the same session.
     """
-    data = _body()
+    data = json_body()
     if not data.get("interview_id"):
-        return _bad_input("interview_id is required", {"interview_id": "interview_id is required"})
-    interview = _get(Interview, data["interview_id"], "Interview")
+        return bad_input("interview_id is required", {"interview_id": "interview_id is required"})
+    interview = get_or_404(Interview, data["interview_id"], "Interview")
     session = interview.session
     if interview.status == InterviewStatus.CANCELLED.value:
         return jsonify(error="This interview is cancelled; book a new one."), 409
     if session is None:
-        return _bad_input(
+        return bad_input(
             "The interview has no time yet; book it into a slot first.",
             {"interview_id": "Book this interview into a slot first."},
         )
@@ -275,11 +248,11 @@ def create_interview_session():
 @bp.post("/interviews/<interview_id>/reschedule/")
 def reschedule(interview_id):
     """Move the interview to `slot_id`; the link stays the same."""
-    interview = _get(Interview, interview_id, "Interview")
-    data = _body()
+    interview = get_or_404(Interview, interview_id, "Interview")
+    data = json_body()
     if not data.get("slot_id"):
-        return _bad_input("slot_id is required", {"slot_id": "slot_id is required"})
-    slot = _get(InterviewSlot, data["slot_id"], "Slot")
+        return bad_input("slot_id is required", {"slot_id": "slot_id is required"})
+    slot = get_or_404(InterviewSlot, data["slot_id"], "Slot")
     try:
         booking.reschedule_interview(interview, slot, actor=g.api_user)
     except booking.BookingError as error:
@@ -290,7 +263,7 @@ def reschedule(interview_id):
 @bp.post("/interviews/<interview_id>/cancel/")
 def cancel(interview_id):
     """Cancel the interview and free its seat."""
-    interview = _get(Interview, interview_id, "Interview")
+    interview = get_or_404(Interview, interview_id, "Interview")
     data = request.get_json(silent=True) or {}
     try:
         booking.cancel_interview(interview, actor=g.api_user, reason=str(data.get("reason") or ""))

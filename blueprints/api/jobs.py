@@ -3,7 +3,7 @@ from flask import g, jsonify, request
 
 from blueprints.api import bp
 from blueprints.api.auth import require_admin
-from blueprints.api.interviews import _bad_input, _body, _get
+from blueprints.api.responses import get_or_404, input_error, json_body
 from blueprints.api.pagination import paginated_response
 from models import Job
 from services import jobs, timeutil
@@ -30,13 +30,6 @@ def job_json(job):
     }
 
 
-def input_error(error):
-    """An InputError as `{"error", "fields"}`: 400, or 413 for a file over the size cap."""
-    response = _bad_input(error.message, error.fields)
-    response.status_code = error.status_code
-    return response
-
-
 @bp.get("/jobs/")
 def list_jobs():
     """Jobs by title, paginated; `search` matches title, company or domain; `include_archived=true`."""
@@ -50,7 +43,7 @@ def create_job():
     """A job from `job_title, company_name, job_description, coding_language, domain, duration_minutes`."""
     require_admin()
     try:
-        job = jobs.create_job(_body(), actor=g.api_user)
+        job = jobs.create_job(json_body(), actor=g.api_user)
     except InputError as error:
         return input_error(error)
     return jsonify(job_json(job)), 201
@@ -59,16 +52,16 @@ def create_job():
 @bp.get("/jobs/<job_id>/")
 def get_job(job_id):
     """One job."""
-    return jsonify(job_json(_get(Job, job_id, "Job")))
+    return jsonify(job_json(get_or_404(Job, job_id, "Job")))
 
 
 @bp.route("/jobs/<job_id>/", methods=["PUT", "PATCH"])
 def update_job(job_id):
     """Change the fields sent; PUT is partial too, as the seed's frontend sends `{"coding_language": …}` alone."""
     require_admin()
-    job = _get(Job, job_id, "Job")
+    job = get_or_404(Job, job_id, "Job")
     try:
-        jobs.update_job(job, _body(), actor=g.api_user, partial=True)
+        jobs.update_job(job, json_body(), actor=g.api_user, partial=True)
     except InputError as error:
         return input_error(error)
     return jsonify(job_json(job))

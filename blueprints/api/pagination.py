@@ -1,7 +1,7 @@
 """Page-numbered JSON lists for every API list endpoint: ?page= (from 1) and ?page_size= (at most 100)."""
 from flask import jsonify, request, url_for
 
-from blueprints.api.interviews import _bad_input
+from blueprints.api.responses import bad_input
 from models import db
 from services.validation import parse_int
 
@@ -18,7 +18,7 @@ def paginated_response(query, serialize):
     page = parse_int(request.args.get("page") or 1, "page", errors, label="page", low=1, high=1_000_000)
     size = parse_int(request.args.get("page_size") or DEFAULT_PAGE_SIZE, "page_size", errors, label="page_size", low=1, high=1_000_000)
     if errors:
-        return _bad_input("Invalid paging arguments.", errors)
+        return bad_input("Invalid paging arguments.", errors)
     size = min(size, MAX_PAGE_SIZE)  # like DRF's max_page_size: larger requests get the largest page
     result = db.paginate(query, page=page, per_page=size, max_per_page=MAX_PAGE_SIZE, error_out=False)
     next_url = None

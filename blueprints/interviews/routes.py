@@ -6,7 +6,7 @@ from flask_login import current_user
 from app import viewer_zone
 from blueprints.interviews import bp
 from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
-from blueprints.web import is_htmx, render_page_or_fragment
+from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, Interview, InterviewSlot, db
 from services import booking, notifications, slots, timeutil
 from services import dashboard as dashboard_data
@@ -140,11 +140,7 @@ def reschedule(interview_id):
                 error, status = exc.message, exc.status_code
             else:
                 flash(f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.", "success")
-                if is_htmx():
-                    response = make_response("")
-                    response.headers["HX-Redirect"] = url_for("interviews.detail", interview_id=interview.id)
-                    return response
-                return redirect(url_for("interviews.detail", interview_id=interview.id))
+                return redirect_after_post(url_for("interviews.detail", interview_id=interview.id))
     elif request.method == "POST":
         status = 400
     context = {"form": form, "interview": interview, "error": error}

@@ -1,0 +1,41 @@
+"""What every API module shares: reading the JSON body, finding rows by public id, error answers."""
+import uuid
+
+from flask import abort, jsonify, request
+
+from models import db
+
+
+def json_body():
+    """The request's JSON object (or its form fields); anything else is a 400."""
+    data = request.get_json(silent=True)
+    if data is None and request.form:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        abort(400, description="Send a JSON object.")
+    return data
+
+
+def bad_input(message, fields=None):
+    """`{"error", "fields"}` with 400."""
+    response = jsonify(error=message, fields=fields or {})
+    response.status_code = 400
+    return response
+
+
+def input_error(error):
+    """An InputError as `{"error", "fields"}`: 400, or 413 for a file over the size cap."""
+    response = bad_input(error.message, error.fields)
+    response.status_code = error.status_code
+    return response
+
+
+def get_or_404(model, raw_id, name):
+    """The row with this public id; malformed or unknown ids are a 404."""
+    try:
+        row = db.session.get(model, uuid.UUID(str(raw_id))) if raw_id else None
+    except ValueError:
+        row = None
+    if row is None:
+        abort(404, description=f"{name} not found")
+    return row
