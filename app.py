@@ -98,13 +98,9 @@ def register_error_handlers(app):
 
 def register_template_helpers(app):
     @app.template_filter("local")
-    def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z"):
-        """An instant shown in the viewer's zone (their own, else the display zone)."""
-        return timeutil.format_local(instant, timeutil.zone(viewer_zone()), fmt)
-
-    @app.context_processor
-    def inject_viewer():
-        return {"viewer_zone": viewer_zone()}
+    def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z", zone_name=None):
+        """An instant shown in `zone_name`, by default the viewer's zone (their own, else the display zone)."""
+        return timeutil.format_local(instant, timeutil.zone(zone_name or viewer_zone()), fmt)
 
 
 def viewer_zone():

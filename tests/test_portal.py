@@ -55,6 +55,17 @@ def test_countdown_page_shows_job_company_and_times(client, clock):
     assert "<script>" not in html and 'style="' not in html
 
 
+def test_portal_times_stay_in_the_display_zone_for_a_signed_in_recruiter(recruiter_client, recruiter, clock):
+    """The page labels the time IST; a recruiter's own zone (or a ?tz=) must not leak into it."""
+    recruiter.timezone = "America/New_York"
+    db.session.commit()
+    session = book_session(minutes_ahead=120)
+    html = recruiter_client.get(f"/?session_key={session.session_key}&tz=Europe/London").text
+    assert "Time (Asia/Kolkata)" in html
+    assert "Tuesday 15 January 2030, 12:00 IST" in html
+    assert "EST" not in html and "GMT" not in html
+
+
 @pytest.mark.parametrize("path", ["/", "/interview/"])
 def test_both_portal_urls_open_the_session(client, clock, path):
     session = book_session()
