@@ -444,15 +444,17 @@ class InterviewSession(TimestampMixin, db.Model):
     candidate_timezone: Mapped[str | None] = mapped_column(String(64))
     job_title: Mapped[str] = mapped_column(String(200), default="")
     company_name: Mapped[str] = mapped_column(String(200), default="")
-    job_description: Mapped[str] = mapped_column(Text, default="")
-    resume_text: Mapped[str] = mapped_column(Text, default="")
+    # The planning inputs can be long; deferred so the portal's frequent page views and heartbeats
+    # do not load them (the interviewer and the review page load them in one query on first use).
+    job_description: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="planning")
+    resume_text: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="planning")
     coding_language: Mapped[str] = enum_column(CodingLanguage, CodingLanguage.PYTHON)
     interview_type: Mapped[str] = enum_column(InterviewType, InterviewType.TECHNICAL)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     scheduled_at: Mapped[datetime]
     status: Mapped[str] = enum_column(SessionStatus, SessionStatus.SCHEDULED)
     language_code: Mapped[str] = mapped_column(String(16), default="en-IN", server_default="en-IN")
-    keyword_analysis: Mapped[dict] = mapped_column(default=dict)
+    keyword_analysis: Mapped[dict] = mapped_column(default=dict, deferred=True, deferred_group="planning")
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     current_question_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
