@@ -1,10 +1,13 @@
 """Application factory: settings, extensions, blueprints, CLI."""
+import hashlib
 import logging
 from datetime import timedelta
+from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.security import safe_join
 
 import config
 from extensions import csrf, limiter, login_manager, mail, migrate
@@ -29,11 +32,22 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), geolocation=(), microphone=(self)",
 }
+VERSIONED_ASSET_MAX_AGE = 365 * 24 * 3600
+
+
+class SchedulerApp(Flask):
+    """Flask, with a year of browser caching for static files requested by their versioned URL."""
+
+    def get_send_file_max_age(self, filename):
+        version = request.args.get("v") if has_request_context() else None
+        if filename and version and version == asset_version(self, filename):
+            return VERSIONED_ASSET_MAX_AGE
+        return super().get_send_file_max_age(filename)
 
 
 def create_app(test_config=None):
     """Build the app from the environment, overridden by `test_config`."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = SchedulerApp(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
@@ -97,10 +111,32 @@ def register_error_handlers(app):
 
 
 def register_template_helpers(app):
+    @app.template_global()
+    def static_url(filename):
+        """`filename`'s URL under /static with a hash of its content (`?v=…`): a changed file gets a
+        new URL, so browsers may cache each one for a year. Memoised: pages link several assets."""
+        key = (request.script_root, filename)
+        if app.debug or key not in app.extensions["static_urls"]:
+            app.extensions["static_urls"][key] = url_for("static", filename=filename, v=asset_version(app, filename))
+        return app.extensions["static_urls"][key]
+
+    app.extensions["static_urls"] = {}
+
     @app.template_filter("local")
     def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z", zone_name=None):
         """An instant shown in `zone_name`, by default the viewer's zone (their own, else the display zone)."""
         return timeutil.format_local(instant, timeutil.zone(zone_name or viewer_zone()), fmt)
+
+
+def asset_version(app, filename):
+    """A short hash of a static file's content; None for a path outside the static folder or no file."""
+    versions = app.extensions.setdefault("asset_versions", {})
+    if app.debug or filename not in versions:
+        path = safe_join(app.static_folder, filename)
+        versions[filename] = (
+            hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12] if path and Path(path).is_file() else None
+        )
+    return versions[filename]
 
 
 def viewer_zone():

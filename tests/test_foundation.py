@@ -1,4 +1,5 @@
 """App factory, configuration, security headers, error pages, migrations and operator commands."""
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,31 @@ def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx(client):
     assert "<script>" not in html and " onclick=" not in html
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
     assert "vendor/htmx-2.0.11.min.js" in html
+
+
+def test_static_assets_are_linked_by_content_version_and_cached_for_a_year(client):
+    html = client.get("/login").text
+    version = hashlib.sha256((ROOT / "static/app.css").read_bytes()).hexdigest()[:12]
+    assert f'href="/static/app.css?v={version}"' in html
+    versioned = client.get(f"/static/app.css?v={version}")
+    assert versioned.status_code == 200 and versioned.cache_control.max_age == 365 * 24 * 3600
+    # An old or made-up version, or none, is not cached as if it named this content.
+    for url in ("/static/app.css?v=0123456789ab", "/static/app.css"):
+        assert client.get(url).cache_control.max_age is None
+    assert client.get(f"/static/%2e%2e/app.py?v={version}").status_code == 404
+
+
+def test_a_changed_asset_gets_a_new_url(tmp_path, app_config):
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "site.css").write_text("body { color: black }")
+    app = create_app(app_config)
+    app.static_folder = str(static)
+    app.debug = True  # a developer edits files while the server runs
+    with app.test_request_context():
+        first = app.jinja_env.globals["static_url"]("site.css")
+        (static / "site.css").write_text("body { color: navy }")
+        assert app.jinja_env.globals["static_url"]("site.css") != first
 
 
 def test_html_error_pages(client, recruiter_client):
