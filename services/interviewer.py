@@ -51,6 +51,10 @@ CODE_MAX_CHARS = 50_000
 SUBMIT_GRACE_SECONDS = 10
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 AUDIO_EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/mpeg": "mp3", "audio/wav": "wav"}
+# Browsers label one container in more than one way (Chromium records audio/webm, Firefox
+# audio/ogg, Safari audio/mp4); the stored type is always the one the bytes show.
+AUDIO_TYPE_ALIASES = {"video/webm": "audio/webm", "audio/x-m4a": "audio/mp4", "audio/mp3": "audio/mpeg",
+                      "audio/x-wav": "audio/wav", "audio/wave": "audio/wav", "audio/vnd.wave": "audio/wav"}
 
 # The skill of the bank that matches each job language.
 LANGUAGE_SKILL = {
@@ -511,13 +515,33 @@ def _check_sizes(text, code, audio):
         raise AnswerTooLarge(f"The code is too long ({len(code):,} characters); the limit is {CODE_MAX_CHARS:,}.")
     if audio is None:
         return None
-    content_type = (audio.mimetype or "").lower()
-    if content_type not in AUDIO_EXTENSIONS:
+    declared = (audio.mimetype or "").lower()
+    declared = AUDIO_TYPE_ALIASES.get(declared, declared)
+    if declared not in AUDIO_EXTENSIONS:
         raise BadAnswer("The recording is not an audio file this site accepts.")
     data = audio.stream.read(current_app.config["AUDIO_MAX_BYTES"] + 1)
     if len(data) > current_app.config["AUDIO_MAX_BYTES"]:
         raise AnswerTooLarge(f"The recording is too large; the limit is {current_app.config['AUDIO_MAX_BYTES'] // (1024 * 1024)} MB.")
-    return (data, content_type) if data else None
+    if not data:
+        return None
+    if sniff_audio(data) != declared:
+        raise BadAnswer("The recording's content is not the audio it claims to be; please record it again.")
+    return data, declared
+
+
+def sniff_audio(data):
+    """The audio container the bytes are, by their magic numbers (a content type), or None."""
+    if data.startswith(b"\x1aE\xdf\xa3"):  # EBML: WebM (MediaRecorder in Chromium)
+        return "audio/webm"
+    if data.startswith(b"OggS"):
+        return "audio/ogg"
+    if data[4:8] == b"ftyp":  # ISO base media: MP4/M4A (Safari)
+        return "audio/mp4"
+    if data.startswith(b"RIFF") and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):  # MPEG frame sync
+        return "audio/mpeg"
+    return None
 
 
 def audio_folder():
@@ -547,9 +571,9 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         raise NotCurrent()
     if close_timed_out_question(session, now):
         raise TimeUp()
-    recording = _check_sizes(text, code, audio)
-    if recording is not None and not audio_consented(session):
+    if audio is not None and not audio_consented(session):
         raise BadAnswer("Voice answers need your consent to recording, given before the interview starts.")
+    recording = _check_sizes(text, code, audio)
     answer = InterviewAnswer(
         question=question, session_id=session.id, text=text.strip(), code=code, submitted_at=now,
         seconds_taken=question.time_limit_seconds - seconds_left(session, question, now),

@@ -220,3 +220,19 @@ def test_no_transaction_or_lock_is_held_while_the_provider_thinks(fake_llm, cloc
     probe_engine.dispose()
     assert seen == {"idle_in_transaction": 0}
     assert session.status == "in_progress" and session.questions[0].text == LLM_QUESTIONS[0]["text"]
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "audio/webm"),
+    (b"OggS\x00\x02\x00\x00", "audio/ogg"),
+    (b"\x00\x00\x00\x1cftypM4A ", "audio/mp4"),
+    (b"RIFF\x24\x08\x00\x00WAVEfmt ", "audio/wav"),
+    (b"ID3\x04\x00\x00", "audio/mpeg"),
+    (b"\xff\xfb\x90\x64", "audio/mpeg"),
+    (b"<html><script>", None),
+    (b"%PDF-1.7", None),
+    (b"RIFF\x24\x08\x00\x00AVI ", None),
+    (b"\xff", None),
+])
+def test_recordings_are_recognised_by_their_bytes(data, kind):
+    assert interviewer.sniff_audio(data) == kind

@@ -329,10 +329,16 @@ def test_audio_answer_needs_consent_and_respects_the_cap(app, client, clock):
     assert "consent" in response.text and question.answer is None
     start(client, session, audio_consent="yes")
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "session.audio_consent")) is not None
-    response = answer(client, session, question, audio=(io.BytesIO(b"x" * 1001), "a.webm", "audio/webm"))
+    response = answer(client, session, question, audio=(io.BytesIO(b"\x1aE\xdf\xa3" + b"x" * 997), "a.webm", "audio/webm"))
     assert "recording is too large" in response.text and question.answer is None
     response = answer(client, session, question, audio=(io.BytesIO(b"<html>"), "a.html", "text/html"))
     assert "not an audio file" in response.text and question.answer is None
+    # A declared audio type must match the bytes: a page or an Ogg file labelled WebM is refused.
+    for data in (b"<html><script>alert(1)</script>", b"OggS\x00\x02 voice"):
+        response = answer(client, session, question, audio=(io.BytesIO(data), "a.webm", "audio/webm"))
+        assert "not the audio it claims to be" in response.text and question.answer is None
+    folder = interviewer.audio_folder()
+    assert not folder.exists() or not any(folder.iterdir())  # nothing refused was written
     answer(client, session, question, text="", audio=(io.BytesIO(b"\x1aE\xdf\xa3 voice"), "a.webm", "audio/webm"))
     db.session.refresh(question)
     stored = interviewer.audio_folder() / question.answer.audio_stored_name
