@@ -40,6 +40,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # A synthetic microphone, allowed without a prompt: voice answers are recorded for real.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 AXE_JS = Path(__file__).parent / "assets" / "axe-4.11.0.min.js"
 ADMIN_EMAIL, RECRUITER_EMAIL, PASSWORD = "admin@example.com", "recruiter@example.com", "correct horse battery"

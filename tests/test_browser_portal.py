@@ -5,6 +5,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from models import InterviewSession, db
+from services import interviewer
 from tests.conftest import RECRUITER_EMAIL
 from tests.portal_support import book_session
 from tests.support import assert_accessible, browser_login
@@ -128,3 +129,56 @@ def test_second_tab_takes_over(clock, app, live_server, browser_page):
     expect(first.get_by_role("heading", name="Your interview is open in another tab")).to_be_visible(timeout=8000)
     first.get_by_role("button", name="Continue in this tab").click()
     expect(first.locator(".progress")).to_contain_text("Question 1 of")
+
+
+def test_voice_answer_recorded_in_the_browser_and_played_in_the_review(clock, app, live_server, browser_page, recruiter):
+    """Chromium's fake microphone feeds MediaRecorder: a real WebM recording is uploaded and played back."""
+    session = book_session(minutes_ahead=3, actor=recruiter)
+    clock.set(session.scheduled_at)
+    page = browser_page
+    page.goto(portal_url(live_server, session))
+    page.get_by_label("I agree that voice answers I choose to record are stored").check()
+    page.get_by_role("button", name="Start the interview").click()
+    expect(page.locator(".progress")).to_contain_text("Question 1 of")
+    question_text = page.locator(".question-text").inner_text()
+
+    # Read aloud: the question's text goes to the browser's speech synthesis in en-IN. The page's
+    # speak() is observed (and still called), since a headless browser has no speaker to listen to.
+    page.evaluate("""() => {
+        window.spoken = [];
+        const speak = speechSynthesis.speak.bind(speechSynthesis);
+        speechSynthesis.speak = (utterance) => { window.spoken.push([utterance.text, utterance.lang]); speak(utterance); };
+    }""")
+    page.get_by_role("button", name="Read the question aloud").click()
+    assert page.evaluate("window.spoken") == [[question_text, "en-IN"]]
+
+    page.get_by_role("button", name="Record a voice answer").click()
+    expect(page.locator("[data-record-status]")).to_have_text("Recording…")
+    page.wait_for_timeout(1500)  # a recording needs real time: the browser's clock, not the server's
+    page.get_by_role("button", name="Stop recording").click()
+    expect(page.locator("[data-record-status]")).to_have_text("Recording ready; it is sent with your answer.")
+    expect(page.locator("[data-record-preview]")).to_be_visible()
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.locator(".progress")).to_contain_text("Question 2 of")
+    assert page.console_errors == []
+
+    db.session.expire_all()
+    answer = db.session.get(InterviewSession, session.id).questions[0].answer
+    assert answer.audio_content_type == "audio/webm" and answer.text == ""
+    recording = (interviewer.audio_folder() / answer.audio_stored_name).read_bytes()
+    assert recording.startswith(b"\x1aE\xdf\xa3") and len(recording) > 2000
+
+    # The recruiter's review plays it: the browser decodes the stored file.
+    staff = page.context.browser.new_context().new_page()
+    browser_login(staff, live_server, RECRUITER_EMAIL)
+    staff.goto(f"{live_server}/interviews/{session.interview_id}/review")
+    player = staff.get_by_label("Voice answer to question 1")
+    loaded = player.evaluate("""(audio) => new Promise((resolve) => {
+        audio.addEventListener("loadedmetadata", () => resolve("loaded"));
+        audio.addEventListener("error", () => resolve(`error ${audio.error && audio.error.code}`));
+        audio.preload = "metadata";
+        audio.load();
+    })""")
+    assert loaded == "loaded"
+    served = staff.request.get(live_server + player.get_attribute("src"))
+    assert served.headers["content-type"] == "audio/webm" and served.body() == recording
