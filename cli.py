@@ -20,6 +20,7 @@ def register_cli(app):
     app.cli.add_command(create_link)
     app.cli.add_command(outbox_group)
     app.cli.add_command(mail_test)
+    app.cli.add_command(audio_group)
 
 
 @click.command("create-admin")
@@ -149,6 +150,27 @@ def outbox_worker(poll):
         if sum(counts.values()) < outbox.BATCH_SIZE:
             stopping.wait(poll)
     click.echo("Worker stopped.")
+
+
+@click.group("audio")
+def audio_group():
+    """Candidates' voice recordings."""
+
+
+@audio_group.command("purge")
+@click.option("--days", type=click.IntRange(min=1), help="Keep recordings this many days (default: AUDIO_RETENTION_DAYS).")
+def audio_purge(days):
+    """Delete voice recordings older than the retention period (run it daily, e.g. from cron)."""
+    from services import retention
+
+    days = days or current_app.config["AUDIO_RETENTION_DAYS"]
+    if days <= 0:
+        click.echo("AUDIO_RETENTION_DAYS is 0: recordings are kept; nothing was deleted.")
+        return
+    result = retention.purge_recordings(timeutil.now(), days)
+    click.echo(f"Deleted {result.deleted} recordings older than {days} days; removed {result.orphans} stray files.")
+    if result.failed:
+        raise click.ClickException(f"{result.failed} files could not be deleted (see the log); the next run retries them.")
 
 
 @click.command("mail-test")

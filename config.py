@@ -122,6 +122,7 @@ def load_config(instance_path):
         "IDLE_TIMEOUT_MINUTES": env_int("IDLE_TIMEOUT_MINUTES", 60),
         "RESUME_MAX_BYTES": env_int("RESUME_MAX_BYTES", 5 * 1024 * 1024),
         "AUDIO_MAX_BYTES": env_int("AUDIO_MAX_BYTES", 10 * 1024 * 1024),
+        "AUDIO_RETENTION_DAYS": env_int("AUDIO_RETENTION_DAYS", 180),
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_BACKOFF_SECONDS": env_int("OUTBOX_BACKOFF_SECONDS", 30),  # first retry delay; doubles each time

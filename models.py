@@ -495,6 +495,7 @@ class InterviewAnswer(db.Model):
     code: Mapped[str] = mapped_column(Text, default="")
     audio_stored_name: Mapped[str | None] = mapped_column(String(80))
     audio_content_type: Mapped[str | None] = mapped_column(String(100))
+    audio_deleted_at: Mapped[datetime | None]  # when the retention policy removed the recording
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     seconds_taken: Mapped[int] = mapped_column(Integer, default=0)
     timed_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))

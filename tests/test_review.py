@@ -1,30 +1,9 @@
 """The recruiter's review: every answer (escaped, raw first), code, audio for staff only, the decision."""
-import io
-from datetime import timedelta
 
 import pytest
 
 from models import AuditEvent, CandidateStatus, Interview, db
-from tests.portal_support import book_session, hx, open_window
-
-CLIENT = "review-tab-000001"
-
-
-def take_interview(client, session, clock, audio=False):
-    """Answer every question through the portal; one answer carries HTML, one a recording."""
-    open_window(session)
-    client.post("/interview/start", data={"session_key": session.session_key, "client_id": CLIENT, "audio_consent": "yes"}, headers=hx())
-    for question in list(session.questions):
-        clock.advance(timedelta(seconds=42))
-        data = {"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT,
-                "text": f"Answer to {question.position}: <script>alert(1)</script>" if question.position == 1 else f"Answer to {question.position}"}
-        if question.kind == "coding":
-            data["code"] = "def f(x):\n    return x < 2 and '<b>'\n"
-        if audio and question.position == 0:
-            data["audio"] = (io.BytesIO(b"OggS fake voice"), "a.ogg", "audio/ogg")
-        client.post("/interview/answer", data=data, headers=hx(), content_type="multipart/form-data")
-    db.session.refresh(session)
-    return session.interview
+from tests.portal_support import book_session, hx, take_interview
 
 
 def test_review_shows_every_answer_escaped_with_times_and_aid(clock, recruiter_client, recruiter):
