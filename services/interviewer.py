@@ -371,7 +371,7 @@ def plan_questions(session):
 
 def valid_client_id(raw):
     """A tab's id as sent by the browser, or None when missing or malformed."""
-    return raw if raw and CLIENT_ID_PATTERN.fullmatch(raw) else None
+    return raw if isinstance(raw, str) and CLIENT_ID_PATTERN.fullmatch(raw) else None
 
 
 def current_question(session):
@@ -423,15 +423,7 @@ def start_interview(session, now, client_id=None, audio_consent=False):
 
     `audio_consent` records the candidate's consent to voice recordings (asked before starting).
     """
-    state = portal.portal_state(session, now)
-    if state == portal.COMPLETED:
-        db.session.commit()
-        raise AlreadyFinished()
-    if state != portal.INTERVIEW:
-        db.session.commit()  # keeps an expiry portal_state just recorded
-        error = NotOpen(NOT_OPEN_MESSAGES[state])
-        error.status_code = 403 if state == portal.COUNTDOWN else 410
-        raise error
+    _refuse_unless_open(session, now)
     planned = None
     if session.status == SessionStatus.SCHEDULED.value:
         # Plan before taking the lock: the optional LLM may take seconds, and no transaction (or
@@ -466,6 +458,19 @@ def start_interview(session, now, client_id=None, audio_consent=False):
             db.session.commit()
     close_timed_out_question(session, now)
     return session
+
+
+def _refuse_unless_open(session, now):
+    """Raise unless the session is inside its window or already in progress (the portal's state)."""
+    state = portal.portal_state(session, now)
+    if state == portal.INTERVIEW:
+        return
+    db.session.commit()  # keeps an expiry portal_state just recorded
+    if state == portal.COMPLETED:
+        raise AlreadyFinished()
+    error = NotOpen(NOT_OPEN_MESSAGES[state])
+    error.status_code = 403 if state == portal.COUNTDOWN else 410
+    raise error
 
 
 def audio_consented(session):
@@ -553,6 +558,10 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
 
     Returns True when this call stored the answer, False for an idempotent repeat.
     """
+    if session.status != SessionStatus.COMPLETED.value:  # a completed one still takes repeats of its last answer
+        _refuse_unless_open(session, now)
+        if session.status != SessionStatus.IN_PROGRESS.value:
+            raise NotOpen("The interview has not started.")
     text, code = (text or "").replace("\r\n", "\n"), (code or "").replace("\r\n", "\n")
     question = db.session.get(InterviewQuestion, question_id) if question_id else None
     if question is None or question.session_id != session.id:
@@ -562,10 +571,8 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         if not question.answer.timed_out and question.answer.text == text.strip() and question.answer.code == code:
             return False
         raise (TimeUp() if question.answer.timed_out else NotCurrent("That question was already answered."))
-    if session.status == SessionStatus.COMPLETED.value:
-        raise AlreadyFinished()
-    if session.status != SessionStatus.IN_PROGRESS.value:
-        raise NotOpen("The interview has not started.")
+    if session.status != SessionStatus.IN_PROGRESS.value:  # completed (or expired) while waiting for the lock
+        raise AlreadyFinished() if session.status == SessionStatus.COMPLETED.value else NotOpen("The interview has ended.")
     check_client(session, client_id)
     if question.position != session.current_question_index:
         raise NotCurrent()

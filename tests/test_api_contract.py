@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 from blueprints.api.openapi import SPEC
 from models import Interview, db
-from services import accounts
+from services import accounts, timeutil
 from tests.booking_support import make_candidate, make_job, make_slot
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # the day after the pinned clock
@@ -61,6 +61,7 @@ def fuzz_target(app, clock, live_server, api_headers):
         "slot_id": str(full.id),
         "interview_id": str(booked.id),
         "candidate_id": str(booked.candidate_id),
+        "session_key": booked.session_key,  # /ai/ calls get past the 404 into the window's rules
     }
     return live_server, api_headers, ids
 
@@ -143,10 +144,36 @@ def ai_start_request(code, s):
     return "/ai/start", {"json": bodies[code]}
 
 
+def ai_answer_request(code, s):
+    """The candidate's /ai/answer: the key, then the window, then the current question decide."""
+    unknown_key = "unknown-key-" + "x" * 32
+    if code == 429:
+        s["client"].application.config["PORTAL_LOOKUP_LIMIT"] = "1/minute"
+        s["client"].post("/ai/answer", json={"session_key": unknown_key, "question_id": str(uuid.uuid4())})
+    if code in (409, 413):  # they need a started interview
+        session = s["interview"].session
+        timeutil.set_now(session.scheduled_at)
+        s["client"].post("/ai/start", json={"session_key": s["session_key"]})
+        db.session.refresh(session)
+        second, first = session.questions[1], session.questions[0]
+    bodies = {
+        400: lambda: {"session_key": s["session_key"]},
+        403: lambda: {"session_key": s["session_key"], "question_id": str(uuid.uuid4())},  # still counting down
+        404: lambda: {"session_key": unknown_key, "question_id": str(uuid.uuid4())},
+        409: lambda: {"session_key": s["session_key"], "question_id": str(second.id), "text": "Too soon."},
+        410: lambda: {"session_key": s["cancelled_session_key"], "question_id": str(uuid.uuid4())},
+        413: lambda: {"session_key": s["session_key"], "question_id": str(first.id), "text": "x" * 10_001},
+        429: lambda: {"session_key": unknown_key, "question_id": str(uuid.uuid4())},
+    }
+    return "/ai/answer", {"json": bodies[code]()}
+
+
 def request_for(method, path, code, s):
     """(path, kwargs) for a request to `method path` that should answer `code`."""
     if path == "/ai/start":
         return ai_start_request(code, s)
+    if path == "/ai/answer":
+        return ai_answer_request(code, s)
     ids = dict(s["ids"])
     body, headers = {}, s["headers"]
     if code == 401:

@@ -2,6 +2,7 @@
 import io
 import json
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -192,6 +193,80 @@ def test_ai_start_bad_input(client, clock, payload, status):
     response = client.post("/ai/start", json=payload, csrf=False)
     assert response.status_code == status
     assert "error" in response.json
+
+
+# --- /ai/answer ---------------------------------------------------------------------------------
+
+
+def ai_answer(client, session, question_id, **fields):
+    return client.post("/ai/answer", json={"session_key": session.session_key, "question_id": str(question_id), **fields}, csrf=False)
+
+
+@BOTH_DATABASES
+def test_a_whole_interview_through_the_json_api(client, clock, backend):
+    session = book_session()
+    open_window(session)
+    question = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False).json
+    for number in range(1, question["total"] + 1):
+        assert question["number"] == number
+        clock.advance(timedelta(seconds=30))
+        fields = {"code": "print('hi')\n", "text": "Notes."} if question["type"] == "coding" else {"text": f"Answer {number}."}
+        response = ai_answer(client, session, question["question_id"], **fields)
+        assert response.status_code == 200 and response.json["saved"] is True
+        question = response.json
+    assert question == {"saved": True, "status": "completed"}
+    db.session.refresh(session)
+    assert session.status == "completed" and session.interview.status == "completed"
+    assert [q.answer.text for q in session.questions if q.kind != "coding"][0] == "Answer 1."
+    # A client that lost the last response may send it again: a no-op, not an error.
+    last = session.questions[-1]
+    repeat = ai_answer(client, session, last.id, text=last.answer.text, code=last.answer.code)
+    assert repeat.status_code == 200 and repeat.json == {"saved": False, "status": "completed"}
+
+
+def test_json_answers_are_checked_like_the_portal_s(client, clock):
+    session = book_session()
+    assert ai_answer(client, session, uuid4()).status_code == 403  # the countdown cannot be skipped
+    open_window(session)
+    first = client.post("/ai/start", json={"session_key": session.session_key, "client_id": CLIENT_A}, csrf=False).json
+    db.session.refresh(session)
+    second = session.questions[1]
+
+    missing = client.post("/ai/answer", json={"session_key": session.session_key}, csrf=False)
+    assert missing.status_code == 400 and "question_id" in missing.json["fields"]
+    not_text = ai_answer(client, session, first["question_id"], text=["a"], client_id=CLIENT_A)
+    assert not_text.status_code == 400 and not_text.json["fields"] == {"text": "Must be a string."}
+    early = ai_answer(client, session, second.id, text="Too soon.", client_id=CLIENT_A)
+    assert early.status_code == 409 and early.json["code"] == "not_current"
+    other_tab = ai_answer(client, session, first["question_id"], text="Hi.", client_id=CLIENT_B)
+    assert other_tab.status_code == 409 and other_tab.json["code"] == "taken_over"
+    too_long = ai_answer(client, session, first["question_id"], text="x" * 10_001, client_id=CLIENT_A)
+    assert too_long.status_code == 413 and too_long.json["code"] == "too_large"
+    assert current(session).position == 0 and current(session).answer is None
+
+    clock.advance(timedelta(seconds=first["time_limit"] + interviewer.SUBMIT_GRACE_SECONDS + 1))
+    late = ai_answer(client, session, first["question_id"], text="Late.", client_id=CLIENT_A)
+    assert late.status_code == 409 and late.json["code"] == "time_up"
+    assert current(session).position == 1
+
+
+def test_a_voice_answer_through_the_api_needs_consent_given_at_start(client, clock):
+    session = book_session()
+    open_window(session)
+    voice = b"OggS\x00\x02 a voice answer"
+
+    def post_voice(question_id):
+        data = {"session_key": session.session_key, "question_id": question_id, "audio": (io.BytesIO(voice), "a.ogg", "audio/ogg")}
+        return client.post("/ai/answer", data=data, content_type="multipart/form-data", csrf=False)
+
+    first = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False).json
+    refused = post_voice(first["question_id"])
+    assert refused.status_code == 400 and "consent" in refused.json["error"]
+    client.post("/ai/start", json={"session_key": session.session_key, "audio_consent": True}, csrf=False)
+    assert post_voice(first["question_id"]).json["saved"] is True
+    db.session.refresh(session)
+    stored = session.questions[0].answer
+    assert (interviewer.audio_folder() / stored.audio_stored_name).read_bytes() == voice
 
 
 # --- answers ------------------------------------------------------------------------------------

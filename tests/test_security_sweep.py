@@ -28,12 +28,14 @@ PUBLIC = {
     "portal.start": "the candidate starts their interview (session key)",
     "portal.answer": "the candidate answers (session key)",
     "portal.ai_start": "the interviewer API for the candidate's page (session key)",
+    "portal.ai_answer": "the interviewer API: answers (session key)",
     "api.openapi_json": "the API description holds no data",
 }
 # State-changing routes that take no CSRF token, and why.
 CSRF_EXEMPT = {
     "api.": "token authentication; no cookie ever authorises an API call",
     "portal.ai_start": "JSON for scripts and the portal; authorised by the session key in the body, not a cookie",
+    "portal.ai_answer": "JSON for scripts; authorised by the session key in the body, not a cookie",
 }
 PAYLOAD = "<script>alert('xss')</script><img src=x onerror=alert(1)>"
 ESCAPED = "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;"

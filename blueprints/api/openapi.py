@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json and rendered at /api/docs.
 
 Kept as Python data so the repeated parts (errors, ids, pagination) are written once. A test fails
-when a route under /api/ (or /ai/start) is missing here, and schemathesis checks every response
+when a route under /api/ (or /ai/) is missing here, and schemathesis checks every response
 against it.
 """
 from copy import deepcopy
@@ -87,6 +87,8 @@ SCHEMAS = {
         "properties": {
             "error": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "code": {"type": "string", "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input"},
+            "state": {"enum": ["countdown", "interview", "expired", "completed", "cancelled"], "description": "/ai/ refusals: the portal's state"},
         },
     },
     "Me": {
@@ -470,13 +472,52 @@ PATHS["/ai/start"] = {
             "Start (or resume) the interview and get the current question (idempotent)",
             {"200": json_body(ref("AiQuestion"))},
             errors=(400,),
-            body={"type": "object", "required": ["session_key"], "properties": {"session_key": {"type": "string"}, "client_id": {"type": "string"}}},
+            body={"type": "object", "required": ["session_key"], "properties": {
+                "session_key": {"type": "string"},
+                "client_id": {"type": "string"},
+                "audio_consent": {"type": "boolean", "description": "The candidate agreed to voice answers being recorded"},
+            }},
             tag=TAG_INTERVIEWS,
             public=True,
         ),
     }
 }
 PATHS["/ai/start"]["post"]["responses"].update({str(code): json_body(ref("Error"), text) for code, text in AI_START_ERRORS.items()})
+AI_ANSWER_ERRORS = {
+    403: "The countdown is still running, or the interview was not started (call /ai/start first)",
+    404: "Unknown or malformed session key",
+    409: "Not the current question, an answer already stored, time up (the next question is now current), "
+         "the interview completed, or another tab holds it: `code` says which",
+    410: "The window has passed (expired) or the interview was cancelled",
+    413: "The answer, the code or the recording is too large",
+    429: "Too many unknown keys from this address",
+}
+AI_ANSWER_FIELDS = {
+    "session_key": {"type": "string"},
+    "question_id": {**UUID, "description": "The current question's `question_id`"},
+    "text": {"type": "string", "maxLength": 10000},
+    "code": {"type": "string", "description": "For coding questions; never executed"},
+    "client_id": {"type": "string", "description": "The caller's id, when a portal tab may hold the interview too"},
+}
+PATHS["/ai/answer"] = {
+    "post": {
+        **operation(
+            "Answer the current question; returns the next one, or `status: completed` after the last",
+            {"200": json_body(ref("AiAnswerResult"))},
+            errors=(400,),
+            tag=TAG_INTERVIEWS,
+            public=True,
+        ),
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "required": ["session_key", "question_id"], "properties": AI_ANSWER_FIELDS}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["session_key", "question_id"], "properties": {
+                **AI_ANSWER_FIELDS,
+                "audio": {"type": "string", "format": "binary", "description": "A voice answer (WebM, Ogg, MP4, WAV or MP3); needs the candidate's consent"},
+            }}},
+        }},
+    }
+}
+PATHS["/ai/answer"]["post"]["responses"].update({str(code): json_body(ref("Error"), text) for code, text in AI_ANSWER_ERRORS.items()})
 SCHEMAS["AiQuestion"] = {
     "type": "object",
     "required": ["question", "index", "total", "time_limit", "type"],
@@ -493,6 +534,17 @@ SCHEMAS["AiQuestion"] = {
         "coding_language": {"enum": CodingLanguage.values()},
         "status": {"type": "string"},
     },
+}
+
+SCHEMAS["AiAnswerResult"] = {
+    "type": "object",
+    "required": ["saved", "status"],
+    "properties": {
+        "saved": {"type": "boolean", "description": "False when this repeated an answer already stored"},
+        **SCHEMAS["AiQuestion"]["properties"],
+        "status": {"enum": ["in_progress", "completed"]},
+    },
+    "description": "The next question's fields (as /ai/start returns them) while the interview goes on",
 }
 
 SPEC = {

@@ -34,10 +34,24 @@ key_lookup_limited = limiter.shared_limit(
 def _session_key():
     """The key from the query, the form, or a JSON body."""
     key = request.values.get("session_key")
-    if key is None and request.is_json:
-        body = request.get_json(silent=True)
-        key = body.get("session_key") if isinstance(body, dict) else None
+    if key is None:
+        key = _json_body().get("session_key")
     return key if isinstance(key, str) else None
+
+
+def _json_body():
+    """The request's JSON object ({} when there is none)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return body if isinstance(body, dict) else {}
+
+
+def _api_fields():
+    """The fields of an /ai/ call: a JSON object, or a form (multipart, to carry a recording)."""
+    return _json_body() if request.is_json else request.form
+
+
+def _api_refusal(exc, session, now):
+    return jsonify(error=exc.message, code=exc.code, state=portal.portal_state(session, now)), exc.status_code
 
 
 def _session_or_404(key):
@@ -184,16 +198,56 @@ def ai_start():
         return jsonify(error="session_key is required", fields={"session_key": "This field is required."}), 400
     session = _session_or_404(key)
     now = timeutil.now()
-    body = request.get_json(silent=True) if request.is_json else request.form
-    client_id = interviewer.valid_client_id(body.get("client_id")) if hasattr(body, "get") else None
     try:
-        interviewer.start_interview(session, now, client_id)
+        fields = _api_fields()
+        interviewer.start_interview(
+            session, now, interviewer.valid_client_id(fields.get("client_id")), audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
+        )
     except interviewer.InterviewError as exc:
-        return jsonify(error=exc.message, state=portal.portal_state(session, now)), exc.status_code
+        return _api_refusal(exc, session, now)
     view = interviewer.question_view(session, now)
     if view is None:
-        return jsonify(error=interviewer.AlreadyFinished.message, state=portal.COMPLETED), 409
+        return jsonify(error=interviewer.AlreadyFinished.message, code=interviewer.AlreadyFinished.code, state=portal.COMPLETED), 409
     return jsonify(status=session.status, **view)
+
+
+@bp.post("/ai/answer")
+@csrf.exempt
+@key_lookup_limited
+def ai_answer():
+    """JSON: store the answer to the current question; returns the next question, or the end.
+
+    A repeat of a stored answer is a no-op (`saved: false`) that still returns where the interview is.
+    """
+    fields = _api_fields()
+    key = _session_key()
+    question_id = parse_uuid(fields.get("question_id")) if isinstance(fields.get("question_id"), str) else None
+    text, code = fields.get("text", ""), fields.get("code", "")
+    errors = {
+        name: message for name, message in (
+            ("session_key", None if key else "This field is required."),
+            ("question_id", None if question_id else "The id of the question being answered (a UUID) is required."),
+            ("text", None if isinstance(text, str) else "Must be a string."),
+            ("code", None if isinstance(code, str) else "Must be a string."),
+        ) if message
+    }
+    if "session_key" in errors:
+        return jsonify(error="session_key is required", fields=errors), 400
+    session = _session_or_404(key)
+    if errors:
+        return jsonify(error="Please correct the highlighted fields.", fields=errors), 400
+    now = timeutil.now()
+    try:
+        saved = interviewer.submit_answer(
+            session, question_id=question_id, text=text, code=code, audio=request.files.get("audio") or None,
+            client_id=interviewer.valid_client_id(fields.get("client_id")), now=now,
+        )
+    except interviewer.InterviewError as exc:
+        return _api_refusal(exc, session, now)
+    view = interviewer.question_view(session, now)
+    if view is None:
+        return jsonify(saved=saved, status=session.status)
+    return jsonify(saved=saved, status=session.status, **view)
 
 
 @bp.app_template_filter("mmss")
