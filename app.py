@@ -60,7 +60,10 @@ def create_app(test_config=None):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template; the proxy loads it only
+    # for templates that ask (the candidate portal never does).
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 

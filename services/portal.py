@@ -5,6 +5,7 @@ interview; later, if it never started, expired. A started interview continues pa
 """
 import re
 from datetime import timedelta
+from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import bindparam, select
@@ -18,8 +19,13 @@ PORTAL_STATES = (COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED)
 # Keys come from secrets.token_urlsafe(32) (43 characters); allow a little either side.
 SESSION_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
-# Built once: every portal request (page views, countdown resyncs, heartbeats) runs it.
+# Built once: every portal request (page views, countdown resyncs, heartbeats) runs one of them.
 SESSION_BY_KEY = select(InterviewSession).where(InterviewSession.session_key == bindparam("key"))
+# What a page shows and decides by (every column but the long planning inputs), as a read-only row.
+SUMMARY_BY_KEY = select(
+    *(column for column in InterviewSession.__table__.c if column.key not in ("job_description", "resume_text", "keyword_analysis"))
+).where(InterviewSession.__table__.c.session_key == bindparam("key"))
+_autocommit_engines = WeakKeyDictionary()
 
 _FINAL_STATES = {
     SessionStatus.COMPLETED.value: COMPLETED,
@@ -33,6 +39,40 @@ def find_session(session_key):
     if not session_key or not SESSION_KEY_PATTERN.fullmatch(session_key):
         return None
     return db.session.scalars(SESSION_BY_KEY, {"key": session_key}).first()
+
+
+def session_for_view(session_key, now):
+    """What a portal page view needs for a key: None for an unknown key; a read-only summary row
+    (the session's column attributes) when showing the page changes nothing; else the session.
+
+    Countdown views and their resyncs, the most frequent portal requests, thus cost one SELECT of
+    a row and no ORM entity. An expiry to record, or an interview under way (its time limits are
+    enforced as it is shown), loads the session in a transaction.
+    """
+    if not session_key or not SESSION_KEY_PATTERN.fullmatch(session_key):
+        return None
+    with _read_engine().connect() as connection:
+        summary = connection.execute(SUMMARY_BY_KEY, {"key": session_key}).first()
+    if summary is None or _changes_on_view(summary, now):
+        return find_session(session_key) if summary is not None else None
+    return summary
+
+
+def _changes_on_view(session, now):
+    return session.status == SessionStatus.IN_PROGRESS.value or (
+        session.status == SessionStatus.SCHEDULED.value and state_at(session, now) == EXPIRED
+    )
+
+
+def _read_engine():
+    """On PostgreSQL, the pool's connections in autocommit: a lone SELECT then needs no BEGIN and
+    ROLLBACK round trips. SQLite's driver starts no transaction for a SELECT anyway."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    if engine not in _autocommit_engines:
+        _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")  # shares the pool
+    return _autocommit_engines[engine]
 
 
 def window(session):
@@ -54,6 +94,14 @@ def portal_state(session, now):
 
     The caller commits (the expiry is written in its transaction).
     """
+    state = state_at(session, now)
+    if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
+        mark_expired(session)
+    return state
+
+
+def state_at(session, now):
+    """The page for `session` (or its summary) at `now`, changing nothing."""
     if session.status in _FINAL_STATES:
         return _FINAL_STATES[session.status]
     if session.status == SessionStatus.IN_PROGRESS.value:
@@ -63,7 +111,6 @@ def portal_state(session, now):
         return COUNTDOWN
     if now <= closes:
         return INTERVIEW
-    mark_expired(session)
     return EXPIRED
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+import sqlalchemy
 
 from app import create_app
 from models import (
@@ -17,7 +18,7 @@ from models import (
     SessionStatus,
     db,
 )
-from services import booking, interviewer, portal
+from services import booking, interviewer, portal, timeutil
 from tests.conftest import CSRFClient
 from tests.portal_support import book_session, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES
@@ -76,6 +77,48 @@ def test_both_portal_urls_open_the_session(client, clock, path):
 def test_without_a_key_the_start_page_redirects(client):
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_a_page_view_loads_the_session_only_when_showing_it_changes_something(app, clock):
+    countdown = book_session(minutes_ahead=120)
+    summary = portal.session_for_view(countdown.session_key, timeutil.now())
+    assert not isinstance(summary, InterviewSession)  # a read-only row
+    assert (summary.id, summary.job_title, summary.status) == (countdown.id, "Backend Engineer", "scheduled")
+    assert not hasattr(summary, "resume_text")
+
+    late = book_session(minutes_ahead=5, name="Ravi Kumar")
+    timeutil.set_now(late.scheduled_at + timedelta(minutes=11))
+    assert isinstance(portal.session_for_view(late.session_key, timeutil.now()), InterviewSession)  # an expiry to record
+    assert portal.session_for_view(countdown.session_key, timeutil.now()).status == "scheduled"  # its window is open now
+
+    started = book_session(minutes_ahead=1, name="Meera Das")
+    open_window(started)
+    interviewer.start_interview(started, timeutil.now())
+    assert isinstance(portal.session_for_view(started.session_key, timeutil.now()), InterviewSession)  # time limits to enforce
+    assert portal.session_for_view("x" * 43, timeutil.now()) is None
+    assert portal.session_for_view("<bad key>", timeutil.now()) is None
+
+
+@BOTH_DATABASES
+def test_a_countdown_view_is_one_select_outside_any_transaction(client, clock, backend):
+    session = book_session(minutes_ahead=120)
+    statements = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        dbapi = connection.connection.dbapi_connection
+        in_transaction = dbapi.info.transaction_status.name != "IDLE" if backend == "postgresql" else dbapi.in_transaction
+        statements.append((statement.split(" FROM ")[0], in_transaction))
+
+    sqlalchemy.event.listen(db.engine, "after_cursor_execute", record)
+    try:
+        for path in ("/", "/interview/stage"):
+            assert client.get(path, query_string={"session_key": session.session_key}).status_code == 200
+    finally:
+        sqlalchemy.event.remove(db.engine, "after_cursor_execute", record)
+    assert len(statements) == 2
+    for columns, in_transaction in statements:
+        assert columns.startswith("SELECT") and "job_description" not in columns and "resume_text" not in columns
+        assert not in_transaction  # on PostgreSQL: no BEGIN/ROLLBACK round trips around it
 
 
 @BOTH_DATABASES

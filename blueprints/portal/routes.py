@@ -62,8 +62,16 @@ def _session_or_404(key):
     return session
 
 
+def _viewed_session_or_404(key, now):
+    """For a plain page view: the session, or its read-only summary when viewing changes nothing."""
+    session = portal.session_for_view(key, now)
+    if session is None:
+        abort(404)
+    return session
+
+
 def _stage_context(session, now, notice=None, view=None):
-    """What the portal's stage shows for `session` at `now` (commits an expiry it notices)."""
+    """What the portal's stage shows for `session` (or its summary) at `now` (commits an expiry it notices)."""
     state = portal.portal_state(session, now)
     if db.session.dirty or db.session.new:
         db.session.commit()  # an expiry portal_state noticed (a plain view writes nothing)
@@ -113,8 +121,8 @@ def index():
         if current_user.is_authenticated:
             return redirect(url_for("interviews.dashboard"))
         return redirect(url_for("auth.login"))
-    session = _session_or_404(key)
-    return _render_stage(_stage_context(session, timeutil.now()))
+    now = timeutil.now()
+    return _render_stage(_stage_context(_viewed_session_or_404(key, now), now))
 
 
 @bp.get("/interview/stage")
@@ -124,17 +132,18 @@ def stage():
 
     A heartbeat (with question_id) answers 204 while its tab still holds the same question.
     """
-    session = _session_or_404(_session_key())
     now = timeutil.now()
     shown_question = request.args.get("question_id")
-    if shown_question is not None:
-        client_id = interviewer.valid_client_id(request.args.get("client_id"))
-        if session.active_client_id and client_id != session.active_client_id:
-            return _render_stage(_stage_context(session, now, view="taken_over"))
-        interviewer.close_timed_out_question(session, now)
-        current = interviewer.current_question(session)
-        if session.status == "in_progress" and current is not None and str(current.id) == shown_question:
-            return "", 204
+    if shown_question is None:  # the countdown's resync
+        return _render_stage(_stage_context(_viewed_session_or_404(_session_key(), now), now))
+    session = _session_or_404(_session_key())
+    client_id = interviewer.valid_client_id(request.args.get("client_id"))
+    if session.active_client_id and client_id != session.active_client_id:
+        return _render_stage(_stage_context(session, now, view="taken_over"))
+    interviewer.close_timed_out_question(session, now)
+    current = interviewer.current_question(session)
+    if session.status == "in_progress" and current is not None and str(current.id) == shown_question:
+        return "", 204
     return _render_stage(_stage_context(session, now))
 
 
