@@ -3,12 +3,15 @@
 Both URLs are served by the same gunicorn (4 workers) in the same run, on SQLite and on
 PostgreSQL, and loaded with wrk (C, so the load generator is not the bottleneck). The portal
 page is a real countdown page: a session looked up by key, its state decided, the page rendered.
+The two are measured in alternating rounds and the median of the rounds' ratios is reported
+(with the lowest and highest), since a shared machine's speed drifts within a run.
 
-    .venv/bin/python bench/portal_ratio.py [--seconds 8] [--connections 16] [--skip-pg]
+    .venv/bin/python bench/portal_ratio.py [--rounds 5] [--seconds 3] [--connections 16] [--skip-pg]
 """
 import argparse
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,19 +55,25 @@ def requests_per_second(url, seconds, connections):
 
 def measure(label, database_url, args):
     key = seed(database_url)
+    rounds = []
     with gunicorn(database_url, workers=4, app_spec="bench.support:app_with_ok_route()") as base_url:
         portal_url = f"{base_url}/?session_key={key}"
         requests_per_second(portal_url, 1, args.connections)  # warm-up: imports, template cache, pools
-        bare = requests_per_second(f"{base_url}/bench/ok", args.seconds, args.connections)
-        portal = requests_per_second(portal_url, args.seconds, args.connections)
-    ratio = portal / bare
-    print(f"{label}: portal {portal:.0f} req/s, bare route {bare:.0f} req/s, ratio {ratio:.2f} (target >= {TARGET})")
-    return result(f"portal page req/s / bare route req/s ({label})", round(ratio, 2), f">= {TARGET}", ratio >= TARGET)
+        for _ in range(args.rounds):
+            bare = requests_per_second(f"{base_url}/bench/ok", args.seconds, args.connections)
+            portal = requests_per_second(portal_url, args.seconds, args.connections)
+            rounds.append((portal, bare, portal / bare))
+            print(f"{label}: portal {portal:.0f} req/s, bare route {bare:.0f} req/s, ratio {portal / bare:.2f}", flush=True)
+    ratios = [ratio for _, _, ratio in rounds]
+    ratio = statistics.median(ratios)
+    print(f"{label}: median ratio {ratio:.2f} over {len(rounds)} rounds (lowest {min(ratios):.2f}, highest {max(ratios):.2f}; target >= {TARGET})")
+    return result(f"portal page req/s / bare route req/s ({label}, median)", round(ratio, 2), f">= {TARGET}", ratio >= TARGET)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3, help="per URL and round")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()

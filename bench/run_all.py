@@ -19,7 +19,7 @@ BENCHMARKS = [
     ("booking_race.py", [], ["--requests", "60"]),
     ("calendar_queries.py", [], ["--runs", "3"]),
     ("email_latency.py", [], ["--requests", "10"]),
-    ("portal_ratio.py", [], ["--seconds", "4"]),
+    ("portal_ratio.py", [], ["--rounds", "3", "--seconds", "2"]),
     ("load.py", [], ["--seconds", "10"]),
 ]
 
