@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 
 from models import InterviewSession, InterviewStatus, SessionStatus, db
 from services import audit
@@ -21,10 +22,11 @@ SESSION_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 # Built once: every portal request (page views, countdown resyncs, heartbeats) runs one of them.
 SESSION_BY_KEY = select(InterviewSession).where(InterviewSession.session_key == bindparam("key"))
-# What a page shows and decides by (every column but the long planning inputs), as a read-only row.
+# What a page shows and decides by, as a read-only row: the columns the ORM loads up front (all but
+# the deferred planning inputs).
 SUMMARY_BY_KEY = select(
-    *(column for column in InterviewSession.__table__.c if column.key not in ("job_description", "resume_text", "keyword_analysis"))
-).where(InterviewSession.__table__.c.session_key == bindparam("key"))
+    *(attribute.columns[0] for attribute in sa_inspect(InterviewSession).column_attrs if not attribute.deferred)
+).where(InterviewSession.session_key == bindparam("key"))
 _autocommit_engines = WeakKeyDictionary()
 
 _FINAL_STATES = {
@@ -36,7 +38,7 @@ _FINAL_STATES = {
 
 def find_session(session_key):
     """The session for a key, or None for an unknown or malformed key (callers answer 404 alike)."""
-    if not session_key or not SESSION_KEY_PATTERN.fullmatch(session_key):
+    if not _well_formed(session_key):
         return None
     return db.session.scalars(SESSION_BY_KEY, {"key": session_key}).first()
 
@@ -49,13 +51,17 @@ def session_for_view(session_key, now):
     a row and no ORM entity. An expiry to record, or an interview under way (its time limits are
     enforced as it is shown), loads the session in a transaction.
     """
-    if not session_key or not SESSION_KEY_PATTERN.fullmatch(session_key):
+    if not _well_formed(session_key):
         return None
     with _read_engine().connect() as connection:
         summary = connection.execute(SUMMARY_BY_KEY, {"key": session_key}).first()
-    if summary is None or _changes_on_view(summary, now):
-        return find_session(session_key) if summary is not None else None
-    return summary
+    if summary is None:
+        return None
+    return find_session(session_key) if _changes_on_view(summary, now) else summary
+
+
+def _well_formed(session_key):
+    return bool(session_key) and SESSION_KEY_PATTERN.fullmatch(session_key) is not None
 
 
 def _changes_on_view(session, now):

@@ -51,7 +51,7 @@ def _api_fields():
 
 
 def _api_refusal(exc, session, now):
-    return jsonify(error=exc.message, code=exc.code, state=portal.portal_state(session, now)), exc.status_code
+    return jsonify(error=exc.message, code=exc.code, state=portal.state_at(session, now)), exc.status_code
 
 
 def _session_or_404(key):
@@ -207,8 +207,8 @@ def ai_start():
         return jsonify(error="session_key is required", fields={"session_key": "This field is required."}), 400
     session = _session_or_404(key)
     now = timeutil.now()
+    fields = _api_fields()
     try:
-        fields = _api_fields()
         interviewer.start_interview(
             session, now, interviewer.valid_client_id(fields.get("client_id")), audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
         )
@@ -228,23 +228,18 @@ def ai_answer():
 
     A repeat of a stored answer is a no-op (`saved: false`) that still returns where the interview is.
     """
-    fields = _api_fields()
     key = _session_key()
+    if not key:
+        return jsonify(error="session_key is required", fields={"session_key": "This field is required."}), 400
+    session = _session_or_404(key)
+    fields = _api_fields()
     question_id = parse_uuid(fields.get("question_id")) if isinstance(fields.get("question_id"), str) else None
     text, code = fields.get("text", ""), fields.get("code", "")
-    errors = {
-        name: message for name, message in (
-            ("session_key", None if key else "This field is required."),
-            ("question_id", None if question_id else "The id of the question being answered (a UUID) is required."),
-            ("text", None if isinstance(text, str) else "Must be a string."),
-            ("code", None if isinstance(code, str) else "Must be a string."),
-        ) if message
-    }
-    if "session_key" in errors:
-        return jsonify(error="session_key is required", fields=errors), 400
-    session = _session_or_404(key)
+    errors = {name: "Must be a string." for name, value in (("text", text), ("code", code)) if not isinstance(value, str)}
+    if question_id is None:
+        errors["question_id"] = "The id of the question being answered (a UUID) is required."
     if errors:
-        return jsonify(error="Please correct the highlighted fields.", fields=errors), 400
+        return jsonify(error="Some fields are missing or invalid.", fields=errors), 400
     now = timeutil.now()
     try:
         saved = interviewer.submit_answer(
