@@ -132,14 +132,17 @@ def register_template_helpers(app):
 
 
 def asset_version(app, filename):
-    """A short hash of a static file's content; None for a path outside the static folder or no file."""
+    """A short hash of a static file's content; None for a path outside the static folder or no file.
+
+    Remembered per file actually there (any URL can ask, so made-up names are never stored).
+    """
+    path = safe_join(app.static_folder, filename)
+    if path is None or not Path(path).is_file():
+        return None
     versions = app.extensions.setdefault("asset_versions", {})
-    if app.debug or filename not in versions:
-        path = safe_join(app.static_folder, filename)
-        versions[filename] = (
-            hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12] if path and Path(path).is_file() else None
-        )
-    return versions[filename]
+    if app.debug or path not in versions:
+        versions[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return versions[path]
 
 
 def viewer_zone():

@@ -58,6 +58,11 @@ def test_static_assets_are_linked_by_content_version_and_cached_for_a_year(clien
     for url in ("/static/app.css?v=0123456789ab", "/static/app.css"):
         assert client.get(url).cache_control.max_age is None
     assert client.get(f"/static/%2e%2e/app.py?v={version}").status_code == 404
+    # Made-up names and spellings of a real one are looked up, never remembered.
+    for name in ("nothing-here.css", "./app.css", "vendor/../app.css"):
+        client.get(f"/static/{name}?v={version}")
+    real_files = {str(path) for path in (ROOT / "static").rglob("*") if path.is_file()}
+    assert set(client.application.extensions["asset_versions"]) <= real_files
 
 
 def test_a_changed_asset_gets_a_new_url(tmp_path, app_config):
