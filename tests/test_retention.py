@@ -10,8 +10,8 @@ from tests.portal_support import book_session, take_interview
 
 def recorded_answer(client, clock, name, recruiter):
     """An interview taken now with a recording on its first answer; returns that answer."""
-    session = take_interview(client, book_session(name=name, actor=recruiter), clock, audio=True)
-    answer = session.session.questions[0].answer
+    interview = take_interview(client, book_session(name=name, actor=recruiter), clock, audio=True)
+    answer = interview.session.questions[0].answer
     assert answer.audio_stored_name
     return answer
 
