@@ -465,7 +465,6 @@ def _refuse_unless_open(session, now):
     state = portal.portal_state(session, now)
     if state == portal.INTERVIEW:
         return
-    db.session.commit()  # keeps an expiry portal_state just recorded
     if state == portal.COMPLETED:
         raise AlreadyFinished()
     error = NotOpen(NOT_OPEN_MESSAGES[state])
@@ -495,7 +494,7 @@ def _move_on(session, now):
 
 def close_timed_out_question(session, now):
     """Record the current question as timed out once its limit (plus grace) has passed; commits."""
-    if session.status != SessionStatus.IN_PROGRESS.value:
+    if session.status != SessionStatus.IN_PROGRESS:  # (every portal view asks: no enum .value lookup)
         return False
     question = current_question(session)
     if question is None:

@@ -4,12 +4,12 @@ For `scheduled_at = T`: before T − EARLY_JOIN_SECONDS a countdown; until T + G
 interview; later, if it never started, expired. A started interview continues past the window.
 """
 import re
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy import inspect as sa_inspect
 
 from models import InterviewSession, InterviewStatus, SessionStatus, db
 from services import audit
@@ -20,13 +20,28 @@ PORTAL_STATES = (COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED)
 # Keys come from secrets.token_urlsafe(32) (43 characters); allow a little either side.
 SESSION_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """A read-only copy of what the portal's pages show and decide by: the countdown, expired,
+    completed and cancelled pages are rendered from it, without an ORM entity or a transaction."""
+
+    session_key: str
+    status: str
+    scheduled_at: datetime
+    candidate_name: str
+    job_title: str
+    company_name: str
+    coding_language: str
+    interview_type: str
+    duration_minutes: int
+
+
 # Built once: every portal request (page views, countdown resyncs, heartbeats) runs one of them.
 SESSION_BY_KEY = select(InterviewSession).where(InterviewSession.session_key == bindparam("key"))
-# What a page shows and decides by, as a read-only row: the columns the ORM loads up front (all but
-# the deferred planning inputs).
-SUMMARY_BY_KEY = select(
-    *(attribute.columns[0] for attribute in sa_inspect(InterviewSession).column_attrs if not attribute.deferred)
-).where(InterviewSession.session_key == bindparam("key"))
+SUMMARY_BY_KEY = select(*(InterviewSession.__table__.c[field.name] for field in fields(SessionSummary))).where(
+    InterviewSession.session_key == bindparam("key")
+)
 _autocommit_engines = WeakKeyDictionary()
 
 _FINAL_STATES = {
@@ -44,12 +59,12 @@ def find_session(session_key):
 
 
 def session_for_view(session_key, now):
-    """What a portal page view needs for a key: None for an unknown key; a read-only summary row
-    (the session's column attributes) when showing the page changes nothing; else the session.
+    """What a portal page view needs for a key: None for an unknown key; a SessionSummary when
+    showing the page changes nothing; else the session.
 
     Countdown views and their resyncs, the most frequent portal requests, thus cost one SELECT of
-    a row and no ORM entity. An expiry to record, or an interview under way (its time limits are
-    enforced as it is shown), loads the session in a transaction.
+    a few columns and no ORM entity. An expiry to record, or an interview under way (its time
+    limits are enforced as it is shown), loads the session in a transaction.
     """
     if not _well_formed(session_key):
         return None
@@ -57,6 +72,7 @@ def session_for_view(session_key, now):
         summary = connection.execute(SUMMARY_BY_KEY, {"key": session_key}).first()
     if summary is None:
         return None
+    summary = SessionSummary(*summary)
     return find_session(session_key) if _changes_on_view(summary, now) else summary
 
 
@@ -65,8 +81,8 @@ def _well_formed(session_key):
 
 
 def _changes_on_view(session, now):
-    return session.status == SessionStatus.IN_PROGRESS.value or (
-        session.status == SessionStatus.SCHEDULED.value and state_at(session, now) == EXPIRED
+    return session.status == SessionStatus.IN_PROGRESS or (
+        session.status == SessionStatus.SCHEDULED and state_at(session, now) == EXPIRED
     )
 
 
@@ -89,20 +105,20 @@ def window(session):
     return opens, closes
 
 
-def seconds_until_open(session, now):
-    """Whole seconds until the window opens (0 once it is open)."""
-    opens, _ = window(session)
-    return max(int((opens - now).total_seconds() + 0.999), 0)
+def seconds_until(opens_at, now):
+    """Whole seconds from `now` until the window opens at `opens_at` (0 once it is open)."""
+    return max(int((opens_at - now).total_seconds() + 0.999), 0)
 
 
 def portal_state(session, now):
-    """The page to show at `now`; marks a never-started session past its window as expired.
-
-    The caller commits (the expiry is written in its transaction).
+    """The page to show at `now`; a never-started session past its window is recorded as expired
+    (and committed). `session` is an entity, or a summary from session_for_view, which is only
+    returned when nothing is to be recorded.
     """
     state = state_at(session, now)
-    if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
+    if state == EXPIRED and session.status == SessionStatus.SCHEDULED:
         mark_expired(session)
+        db.session.commit()
     return state
 
 
@@ -110,7 +126,7 @@ def state_at(session, now):
     """The page for `session` (or its summary) at `now`, changing nothing."""
     if session.status in _FINAL_STATES:
         return _FINAL_STATES[session.status]
-    if session.status == SessionStatus.IN_PROGRESS.value:
+    if session.status == SessionStatus.IN_PROGRESS:
         return INTERVIEW
     opens, closes = window(session)
     if now < opens:

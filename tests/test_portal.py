@@ -1,4 +1,5 @@
 """The candidate portal over HTTP: window states, 404s, rate limit, /ai/start, answers and their faults."""
+import dataclasses
 import io
 import json
 from datetime import timedelta
@@ -82,9 +83,11 @@ def test_without_a_key_the_start_page_redirects(client):
 def test_a_page_view_loads_the_session_only_when_showing_it_changes_something(app, clock):
     countdown = book_session(minutes_ahead=120)
     summary = portal.session_for_view(countdown.session_key, timeutil.now())
-    assert not isinstance(summary, InterviewSession)  # a read-only row
-    assert (summary.id, summary.job_title, summary.status) == (countdown.id, "Backend Engineer", "scheduled")
-    assert not hasattr(summary, "resume_text")
+    assert isinstance(summary, portal.SessionSummary)  # a read-only copy, no ORM entity
+    assert (summary.session_key, summary.job_title, summary.status) == (countdown.session_key, "Backend Engineer", "scheduled")
+    assert not hasattr(summary, "resume_text") and not hasattr(summary, "active_client_id")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summary.status = "expired"
 
     late = book_session(minutes_ahead=5, name="Ravi Kumar")
     timeutil.set_now(late.scheduled_at + timedelta(minutes=11))

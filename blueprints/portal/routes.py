@@ -11,7 +11,6 @@ from flask_login import current_user
 from blueprints.portal import bp
 from blueprints.web import is_htmx, render_page_or_fragment
 from extensions import csrf, limiter
-from models import db
 from services import interviewer, portal, timeutil
 from services.validation import parse_uuid
 
@@ -71,10 +70,8 @@ def _viewed_session_or_404(key, now):
 
 
 def _stage_context(session, now, notice=None, view=None):
-    """What the portal's stage shows for `session` (or its summary) at `now` (commits an expiry it notices)."""
+    """What the portal's stage shows for `session` (or its summary) at `now` (records an expiry it notices)."""
     state = portal.portal_state(session, now)
-    if db.session.dirty or db.session.new:
-        db.session.commit()  # an expiry portal_state noticed (a plain view writes nothing)
     if interviewer.close_timed_out_question(session, now):
         state = portal.portal_state(session, now)
     if view is None:
@@ -82,6 +79,7 @@ def _stage_context(session, now, notice=None, view=None):
             view = "question" if session.status == "in_progress" else "precheck"
         else:
             view = state
+    config = current_app.config
     opens_at, _ = portal.window(session)
     return {
         "state": state,
@@ -90,15 +88,16 @@ def _stage_context(session, now, notice=None, view=None):
         "session_key": session.session_key,
         "notice": notice,
         "question": interviewer.question_view(session, now) if view == "question" else None,
-        "seconds_until_open": portal.seconds_until_open(session, now),
-        "opens_at": opens_at,
-        "resync_seconds": current_app.config.get("PORTAL_RESYNC_SECONDS", COUNTDOWN_RESYNC_SECONDS),
-        "heartbeat_seconds": current_app.config.get("PORTAL_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS),
+        "seconds_until_open": portal.seconds_until(opens_at, now),
+        "early_join_seconds": config["EARLY_JOIN_SECONDS"],
+        "grace_minutes": config["GRACE_MINUTES"],
+        "resync_seconds": config.get("PORTAL_RESYNC_SECONDS", COUNTDOWN_RESYNC_SECONDS),
+        "heartbeat_seconds": config.get("PORTAL_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS),
         "prism_language": interviewer.PRISM_LANGUAGES.get(session.coding_language, "none"),
         "audio_consent": view == "question" and interviewer.audio_consented(session),
         "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
-        "display_zone": current_app.config["DISPLAY_TIMEZONE"],
-        "audio_max_mb": current_app.config["AUDIO_MAX_BYTES"] // (1024 * 1024),
+        "display_zone": config["DISPLAY_TIMEZONE"],
+        "audio_max_mb": config["AUDIO_MAX_BYTES"] // (1024 * 1024),
     }
 
 
