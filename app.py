@@ -114,21 +114,38 @@ def register_error_handlers(app):
 
 
 def register_template_helpers(app):
-    @app.template_global()
-    def static_url(filename):
-        """`filename`'s URL under /static with a hash of its content (`?v=…`): a changed file gets a
-        new URL, so browsers may cache each one for a year. Memoised: pages link several assets."""
-        key = (request.script_root, filename)
-        if app.debug or key not in app.extensions["static_urls"]:
-            app.extensions["static_urls"][key] = url_for("static", filename=filename, v=asset_version(app, filename))
-        return app.extensions["static_urls"][key]
+    static_assets = {}  # script root → StaticAssets
 
-    app.extensions["static_urls"] = {}
+    @app.context_processor
+    def asset_urls():
+        """`assets["app.css"]`: the versioned URL of a static file, for templates."""
+        if not has_request_context():
+            return {}
+        script_root = request.script_root
+        if script_root not in static_assets:
+            static_assets[script_root] = StaticAssets()
+        return {"assets": static_assets[script_root]}
 
     @app.template_filter("local")
     def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z", zone_name=None):
         """An instant shown in `zone_name`, by default the viewer's zone (their own, else the display zone)."""
         return timeutil.format_local(instant, timeutil.zone(zone_name or viewer_zone()), fmt)
+
+
+class StaticAssets(dict):
+    """Static files' URLs by name, each with a hash of the file's content (`?v=…`): a changed file
+    gets a new URL, so browsers may cache each one for a year.
+
+    A mapping rather than a template function: every page links several assets, and a lookup costs
+    templates far less than a call. Filled on first use (in debug mode, never kept); templates name
+    a fixed set of files, so it stays small.
+    """
+
+    def __missing__(self, filename):
+        url = url_for("static", filename=filename, v=asset_version(current_app, filename))
+        if not current_app.debug:
+            self[filename] = url
+        return url
 
 
 def asset_version(app, filename):

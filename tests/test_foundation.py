@@ -1,5 +1,6 @@
 """App factory, configuration, security headers, error pages, migrations and operator commands."""
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import render_template_string
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
 
@@ -65,6 +67,16 @@ def test_static_assets_are_linked_by_content_version_and_cached_for_a_year(clien
     assert set(client.application.extensions["asset_versions"]) <= real_files
 
 
+def test_every_asset_a_template_links_exists():
+    linked = {
+        name
+        for template in (ROOT / "templates").rglob("*.html")
+        for name in re.findall(r'assets\["([^"]+)"\]', template.read_text())
+    }
+    assert "app.css" in linked and "vendor/htmx-2.0.11.min.js" in linked
+    assert [name for name in linked if not (ROOT / "static" / name).is_file()] == []
+
+
 def test_a_changed_asset_gets_a_new_url(tmp_path, app_config):
     static = tmp_path / "static"
     static.mkdir()
@@ -72,10 +84,12 @@ def test_a_changed_asset_gets_a_new_url(tmp_path, app_config):
     app = create_app(app_config)
     app.static_folder = str(static)
     app.debug = True  # a developer edits files while the server runs
+    link = '{{ assets["site.css"] }}'
     with app.test_request_context():
-        first = app.jinja_env.globals["static_url"]("site.css")
+        first = render_template_string(link)
+        assert first.startswith("/static/site.css?v=")
         (static / "site.css").write_text("body { color: navy }")
-        assert app.jinja_env.globals["static_url"]("site.css") != first
+        assert render_template_string(link) != first
 
 
 def test_html_error_pages(client, recruiter_client):

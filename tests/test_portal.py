@@ -69,6 +69,14 @@ def test_portal_times_stay_in_the_display_zone_for_a_signed_in_recruiter(recruit
     assert "EST" not in html and "GMT" not in html
 
 
+def test_a_recruiter_opening_a_candidate_link_keeps_their_own_messages(recruiter_client, clock):
+    session = book_session(minutes_ahead=120)
+    with recruiter_client.session_transaction() as cookie_session:
+        cookie_session["_flashes"] = [("success", "Interview booked for Asha.")]
+    assert "Interview booked for Asha." not in recruiter_client.get(f"/?session_key={session.session_key}").text
+    assert "Interview booked for Asha." in recruiter_client.get("/dashboard").text
+
+
 @pytest.mark.parametrize("path", ["/", "/interview/"])
 def test_both_portal_urls_open_the_session(client, clock, path):
     session = book_session()
