@@ -11,7 +11,7 @@ from werkzeug.security import safe_join
 
 import config
 from extensions import csrf, limiter, login_manager, mail, migrate
-from models import db
+from models import db, ping_when_idle
 from services import accounts, timeutil
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -56,6 +56,9 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":  # a SQLite file has no connection to lose
+            ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)

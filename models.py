@@ -1,5 +1,6 @@
 """The data model. Small model methods only: no HTTP, no e-mail (those live in services/)."""
 import enum
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -20,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
@@ -77,6 +78,30 @@ def configure_sqlite(dbapi_connection, _record):
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.close()
+
+
+def ping_when_idle(engine, idle_seconds):
+    """Check a pooled connection before use only when it has sat unused for `idle_seconds` or more.
+
+    An idle connection is the one a database restart, a failover or a firewall's idle timeout may
+    have cut; a dead one is replaced before the request sees it. A connection in steady use is not
+    pinged (SQLAlchemy's pool_pre_ping would cost every request one more round trip): if it dies
+    in use, that request answers 503 and SQLAlchemy discards the pool's older connections.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def remember_when_idle(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"connection idle for {time.monotonic() - idle_since:.0f} s failed its ping") from error
 
 
 def new_id():

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from flask import render_template_string
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from models import ApiToken, InterviewSlot, Job, User, db
@@ -201,6 +202,39 @@ def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
 def test_password_is_stored_hashed(admin):
     assert PASSWORD not in admin.password_hash and admin.check_password(PASSWORD)
 
+
+
+def _cut_pooled_connections(app):
+    """What a database restart does to the app's pooled connections: their server ends are gone."""
+    with create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool).connect() as admin:
+        admin.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_an_idle_pooled_connection_the_database_dropped_is_replaced_before_use(app_config, backend):
+    app = create_app({**app_config, "DATABASE_PING_IDLE_SECONDS": 0})  # every connection counts as idle
+    client = app.test_client()
+    key = "k" * 43
+    assert client.get(f"/?session_key={key}").status_code == 404  # the pool now holds a connection
+    _cut_pooled_connections(app)
+    assert client.get(f"/?session_key={key}").status_code == 404  # the ping found it dead; a new one answered
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_pooled_connection_in_steady_use_is_not_pinged_and_a_lost_one_costs_one_503(app_config, backend):
+    app = create_app({**app_config, "DATABASE_PING_IDLE_SECONDS": 3600})
+    client = app.test_client()
+    key = "k" * 43
+    assert client.get(f"/?session_key={key}").status_code == 404
+    _cut_pooled_connections(app)
+    assert client.get(f"/?session_key={key}").status_code == 503  # not pinged: the request finds it dead
+    assert client.get(f"/?session_key={key}").status_code == 404  # the pool was renewed: recovered
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_a_database_that_cannot_be_reached_is_a_503_to_retry(app_config, api_headers):
