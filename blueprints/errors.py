@@ -52,6 +52,8 @@ def register(app):
             response.headers["Allow"] = exc.valid_methods and ", ".join(exc.valid_methods) or ""
         if exc.code == 401 and wants_json():
             response.headers["WWW-Authenticate"] = "Token"
+        if getattr(exc, "retry_after", None) is not None:  # 429 from the portal's key guard
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(DBAPIError)

@@ -154,7 +154,12 @@ def test_key_guessing_is_rate_limited_but_real_keys_are_not(app_config, clock):
             assert client.get(f"/?session_key={session.session_key}").status_code == 200
         codes = [client.get(f"/?session_key=guess{n:040d}").status_code for n in range(7)]
         assert codes[:5] == [404] * 5 and codes[5:] == [429, 429]
-        assert client.post("/ai/start", json={"session_key": "guess" + "0" * 40}).status_code == 429
+        refused = client.post("/ai/start", json={"session_key": "guess" + "0" * 40})
+        assert refused.status_code == 429 and refused.json["error"].startswith("Too many requests")
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        # Past the budget, the address is refused even a real key: a guess cannot be told from a hit.
+        assert client.get(f"/?session_key={session.session_key}").status_code == 429
+        assert client.get("/").status_code == 302  # the bare start page looks nothing up
         db.session.remove()
 
 

@@ -1,33 +1,24 @@
 """The candidate portal behind `/?session_key=…` (and `/interview/?session_key=…`).
 
-Every view that looks a session key up shares one per-IP limit that only unknown keys use up,
-so guessing keys is slow while a candidate's own page never runs into it.
+Every view here looks a session key up; key_guard's per-IP limit, which only unknown keys use up,
+makes guessing keys slow while a candidate's own page never runs into it.
 """
 import json
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.portal import bp
+from blueprints.portal import bp, key_guard
 from blueprints.web import is_htmx, render_page_or_fragment
-from extensions import csrf, limiter
+from extensions import csrf
 from services import interviewer, portal, timeutil
 from services.validation import parse_uuid
 
 COUNTDOWN_RESYNC_SECONDS = 30
 HEARTBEAT_SECONDS = 15
 
-
-def _lookup_limit():
-    return current_app.config.get("PORTAL_LOOKUP_LIMIT", "30/minute")
-
-
-key_lookup_limited = limiter.shared_limit(
-    _lookup_limit,
-    scope="portal-key-lookup",
-    deduct_when=lambda response: response.status_code == 404,
-    exempt_when=lambda: request.endpoint == "portal.index" and request.args.get("session_key") is None,
-)
+bp.before_request(key_guard.refuse_guessers)
+bp.after_request(key_guard.count_failed_lookup)
 
 
 def _session_key():
@@ -112,7 +103,6 @@ def _render_stage(context, headers=None):
 
 @bp.get("/")
 @bp.get("/interview/")
-@key_lookup_limited
 def index():
     """A session key opens the portal; otherwise staff go to the dashboard, others to sign-in."""
     key = request.args.get("session_key")
@@ -125,7 +115,6 @@ def index():
 
 
 @bp.get("/interview/stage")
-@key_lookup_limited
 def stage():
     """The stage fragment: the countdown's resync, and the question page's heartbeat.
 
@@ -147,7 +136,6 @@ def stage():
 
 
 @bp.post("/interview/start")
-@key_lookup_limited
 def start():
     """Start (or resume, taking over from another tab) and show the current question."""
     session = _session_or_404(_session_key())
@@ -171,7 +159,6 @@ def start():
 
 
 @bp.post("/interview/answer")
-@key_lookup_limited
 def answer():
     """Store the answer to the current question; htmx gets the next question (or the end)."""
     session = _session_or_404(_session_key())
@@ -198,7 +185,6 @@ def answer():
 
 @bp.post("/ai/start")
 @csrf.exempt
-@key_lookup_limited
 def ai_start():
     """JSON: open the interview and return the current question (idempotent)."""
     key = _session_key()
@@ -221,7 +207,6 @@ def ai_start():
 
 @bp.post("/ai/answer")
 @csrf.exempt
-@key_lookup_limited
 def ai_answer():
     """JSON: store the answer to the current question; returns the next question, or the end.
 
