@@ -10,11 +10,10 @@ def is_htmx():
     return request.headers.get("HX-Request") == "true"
 
 
-def render_page_or_fragment(page, fragment, status=200, **context):
+def render_page_or_fragment(page, fragment, status=200, headers=None, **context):
     """The whole page for a normal request, just `fragment` for htmx; caches keyed on HX-Request."""
-    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
-    response.vary.add("HX-Request")
-    return response
+    body = render_template(fragment if is_htmx() else page, **context)
+    return make_response(body, status, {"Vary": "HX-Request", **(headers or {})})
 
 
 def admin_required(view):

@@ -94,11 +94,8 @@ def _stage_context(session, now, notice=None, view=None):
 
 def _render_stage(context, headers=None):
     """The portal page, or for htmx just the #portal-stage fragment it swaps."""
-    response = render_page_or_fragment("portal/portal.html", "portal/_stage.html", **context)
-    response.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    headers = {"Cache-Control": "no-store", **(headers or {})}
+    return render_page_or_fragment("portal/portal.html", "portal/_stage.html", headers=headers, **context)
 
 
 @bp.get("/")
