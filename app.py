@@ -11,7 +11,7 @@ from werkzeug.security import safe_join
 
 import config
 from extensions import csrf, limiter, login_manager, mail, migrate
-from models import db, ping_when_idle
+from models import autocommit_engine, db, ping_when_idle
 from services import accounts, timeutil
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -57,8 +57,11 @@ def create_app(test_config=None):
 
     db.init_app(app)
     with app.app_context():
+        reads = autocommit_engine(db.engine, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        app.extensions["autocommit_engine"] = reads
         if db.engine.dialect.name == "postgresql":  # a SQLite file has no connection to lose
-            ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+            for engine in {db.engine, reads}:
+                ping_when_idle(engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)

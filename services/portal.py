@@ -6,7 +6,6 @@ interview; later, if it never started, expired. A started interview continues pa
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import bindparam, select
@@ -42,7 +41,6 @@ SESSION_BY_KEY = select(InterviewSession).where(InterviewSession.session_key == 
 SUMMARY_BY_KEY = select(*(InterviewSession.__table__.c[field.name] for field in fields(SessionSummary))).where(
     InterviewSession.session_key == bindparam("key")
 )
-_autocommit_engines = WeakKeyDictionary()
 
 _FINAL_STATES = {
     SessionStatus.COMPLETED.value: COMPLETED,
@@ -87,14 +85,8 @@ def _changes_on_view(session, now):
 
 
 def _read_engine():
-    """On PostgreSQL, the pool's connections in autocommit: a lone SELECT then needs no BEGIN and
-    ROLLBACK round trips. SQLite's driver starts no transaction for a SELECT anyway."""
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
-        return engine
-    if engine not in _autocommit_engines:
-        _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")  # shares the pool
-    return _autocommit_engines[engine]
+    """The engine for a lone SELECT: on PostgreSQL its connections stay in autocommit (app.py)."""
+    return current_app.extensions["autocommit_engine"]
 
 
 def window(session):

@@ -237,6 +237,18 @@ def test_a_pooled_connection_in_steady_use_is_not_pinged_and_a_lost_one_costs_on
         db.engine.dispose()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_lone_selects_use_an_autocommit_pool_disposed_with_the_main_one(app, backend):
+    reads = app.extensions["autocommit_engine"]
+    assert reads is not db.engine and reads.url == db.engine.url
+    with reads.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        assert connection.connection.dbapi_connection.autocommit
+    assert reads.pool.checkedin() == 1
+    db.engine.dispose()
+    assert reads.pool.checkedin() == 0
+
+
 def test_a_database_that_cannot_be_reached_is_a_503_to_retry(app_config, api_headers):
     """A restart or failover answers 503 with Retry-After (JSON for the API, a page for people)."""
     down = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:9/none"})

@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 import sqlalchemy
+from flask import current_app
 
 from app import create_app
 from models import (
@@ -120,12 +121,15 @@ def test_a_countdown_view_is_one_select_outside_any_transaction(client, clock, b
         in_transaction = dbapi.info.transaction_status.name != "IDLE" if backend == "postgresql" else dbapi.in_transaction
         statements.append((statement.split(" FROM ")[0], in_transaction))
 
-    sqlalchemy.event.listen(db.engine, "after_cursor_execute", record)
+    engines = {db.engine, current_app.extensions["autocommit_engine"]}  # on PostgreSQL two pools
+    for engine in engines:
+        sqlalchemy.event.listen(engine, "after_cursor_execute", record)
     try:
         for path in ("/", "/interview/stage"):
             assert client.get(path, query_string={"session_key": session.session_key}).status_code == 200
     finally:
-        sqlalchemy.event.remove(db.engine, "after_cursor_execute", record)
+        for engine in engines:
+            sqlalchemy.event.remove(engine, "after_cursor_execute", record)
     assert len(statements) == 2
     for columns, in_transaction in statements:
         assert columns.startswith("SELECT") and "job_description" not in columns and "resume_text" not in columns
