@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from models import InterviewSession, InterviewStatus, SessionStatus, db
+from models import InterviewSession, InterviewStatus, LoneSelect, SessionStatus, db
 from services import audit
 
 COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED = "countdown", "interview", "expired", "completed", "cancelled"
@@ -38,8 +38,10 @@ class SessionSummary:
 
 # Built once: every portal request (page views, countdown resyncs, heartbeats) runs one of them.
 SESSION_BY_KEY = select(InterviewSession).where(InterviewSession.session_key == bindparam("key"))
-SUMMARY_BY_KEY = select(*(InterviewSession.__table__.c[field.name] for field in fields(SessionSummary))).where(
-    InterviewSession.session_key == bindparam("key")
+SUMMARY_BY_KEY = LoneSelect(
+    select(*(InterviewSession.__table__.c[field.name] for field in fields(SessionSummary))).where(
+        InterviewSession.session_key == bindparam("key")
+    )
 )
 
 _FINAL_STATES = {
@@ -66,8 +68,7 @@ def session_for_view(session_key, now):
     """
     if not _well_formed(session_key):
         return None
-    with _read_engine().connect() as connection:
-        summary = connection.execute(SUMMARY_BY_KEY, {"key": session_key}).first()
+    summary = SUMMARY_BY_KEY.first(_read_engine(), {"key": session_key})
     if summary is None:
         return None
     summary = SessionSummary(*summary)
