@@ -147,7 +147,8 @@ def ping_when_idle(engine, idle_seconds):
     An idle connection is the one a database restart, a failover or a firewall's idle timeout may
     have cut; a dead one is replaced before the request sees it. A connection in steady use is not
     pinged (SQLAlchemy's pool_pre_ping would cost every request one more round trip): if it dies
-    in use, that request answers 503 and SQLAlchemy discards the pool's older connections.
+    in use, that request answers 503 and the connection is replaced (Core also discards the pool's
+    older ones).
     """
 
     @event.listens_for(engine, "checkin")
