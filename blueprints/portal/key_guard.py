@@ -23,9 +23,9 @@ def refuse_guessers():
     """Before a portal view: 429 for an address past its budget of failed lookups."""
     if not _applies():
         return
-    limit = _limit()
-    if not limiter.limiter.test(limit, SCOPE, get_remote_address()):
-        window = limiter.limiter.get_window_stats(limit, SCOPE, get_remote_address())
+    limit, address = _limit(), get_remote_address()
+    if not limiter.limiter.test(limit, SCOPE, address):
+        window = limiter.limiter.get_window_stats(limit, SCOPE, address)
         abort(429, retry_after=max(int(window.reset_time - time.time()), 1))
 
 

@@ -16,6 +16,9 @@ from services.validation import parse_uuid
 
 COUNTDOWN_RESYNC_SECONDS = 30
 HEARTBEAT_SECONDS = 15
+# The stage shows templates/portal/_<view>.html, except that the two views before the interview
+# (counting down, then the start form) share one.
+STAGE_PARTIALS = {"countdown": "before_start", "precheck": "before_start"}
 
 bp.before_request(key_guard.refuse_guessers)
 bp.after_request(key_guard.count_failed_lookup)
@@ -75,6 +78,7 @@ def _stage_context(session, now, notice=None, view=None):
     return {
         "state": state,
         "view": view,
+        "partial": f"portal/_{STAGE_PARTIALS.get(view, view)}.html",
         "session": session,
         "session_key": session.session_key,
         "notice": notice,
