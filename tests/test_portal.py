@@ -159,6 +159,7 @@ def test_unknown_and_malformed_keys_get_the_same_404(client, clock, backend):
     for key in ["x" * 43, "short", "../../etc/passwd", "<script>", "", "a" * 200]:
         response = client.get("/", query_string={"session_key": key})
         assert response.status_code == 404
+        assert "Set-Cookie" not in response.headers  # nothing per-visitor (no session, no CSRF token)
         bodies.add(response.text)
     assert len(bodies) == 1
 
