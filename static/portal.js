@@ -135,22 +135,27 @@
     }
   }
 
-  function setupDrafts(form) {
-    const key = form.dataset.draftKey;
-    const fields = form.querySelectorAll("[data-draft-field]");
-    const draft = readDraft(key);
-    if (draft) fields.forEach((field) => { if (typeof draft[field.name] === "string") field.value = draft[field.name]; });
-    const save = () => {
-      const values = {};
-      fields.forEach((field) => { values[field.name] = field.value; });
-      try {
-        localStorage.setItem(key, JSON.stringify(values));
-      } catch {
-        // Storage full or disabled: the answer still goes to the server on submit.
-      }
-    };
-    form.addEventListener("input", save);
+  function restoreDraft(form) {
+    const draft = readDraft(form.dataset.draftKey);
+    if (!draft) return;
+    form.querySelectorAll("[data-draft-field]").forEach((field) => {
+      if (typeof draft[field.name] === "string") field.value = draft[field.name];
+    });
   }
+
+  // Saved from one document-wide listener, not one per form: htmx runs htmx:load (our setup) only
+  // when a swap settles, and what is typed into a just-swapped question before then must count too.
+  document.addEventListener("input", (event) => {
+    const form = event.target.closest("[data-answer-form]");
+    if (!form || !event.target.matches("[data-draft-field]")) return;
+    const values = {};
+    form.querySelectorAll("[data-draft-field]").forEach((field) => { values[field.name] = field.value; });
+    try {
+      localStorage.setItem(form.dataset.draftKey, JSON.stringify(values));
+    } catch {
+      // Storage full or disabled: the answer still goes to the server on submit.
+    }
+  });
 
   // The server confirmed an answer: its draft can go.
   document.addEventListener("answer-saved", (event) => {
@@ -283,7 +288,7 @@
     const section = root.querySelector("[data-question]");
     if (!section) return;
     const form = section.querySelector("[data-answer-form]");
-    setupDrafts(form);
+    restoreDraft(form);
     setupEditor(form);
     setupVoice(form);
     setupSpeech(section);

@@ -115,6 +115,26 @@ def test_full_interview_with_a_reload_then_the_review(clock, app, live_server, b
     expect(staff.get_by_text("Decision saved; the candidate's status is updated.")).to_be_visible()
 
 
+def test_typing_into_a_question_before_its_swap_settles_is_kept(clock, app, live_server, browser_page):
+    session = book_session(minutes_ahead=3)
+    clock.set(session.scheduled_at)
+    page = browser_page
+    page.goto(portal_url(live_server, session))
+    page.get_by_role("button", name="Start the interview").click()
+    progress = page.locator(".progress")
+    expect(progress).to_contain_text("Question 1 of")
+    # Widen htmx's settle delay (20 ms by default) so the next question is on the page, and typed
+    # into, well before htmx:load runs the page's setup for it.
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")
+    page.get_by_label("Your answer").fill("First.")
+    page.get_by_role("button", name="Submit answer").click()
+    expect(progress).to_contain_text("Question 2 of")
+    page.get_by_label("Your answer").fill("Typed at once.")
+    page.reload()
+    expect(progress).to_contain_text("Question 2 of")
+    expect(page.get_by_label("Your answer")).to_have_value("Typed at once.")
+
+
 def test_second_tab_takes_over(clock, app, live_server, browser_page):
     app.config["PORTAL_HEARTBEAT_SECONDS"] = 1
     session = book_session(minutes_ahead=3)
