@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from app import create_app
 from models import ApiToken, InterviewSlot, Job, User, db
 from services import accounts
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, RECRUITER_EMAIL
 from tests.support import BOTH_DATABASES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,11 +44,15 @@ def test_session_cookie_is_secure_behind_https(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx(client):
+def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx_once_signed_in(client, auth, recruiter):
     html = client.get("/login").get_data(as_text=True)
     assert "<script>" not in html and " onclick=" not in html
-    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    assert "hx-headers" not in html  # the sign-in form carries its own token
     assert "vendor/htmx-2.0.11.min.js" in html
+    auth.login(RECRUITER_EMAIL)
+    html = client.get("/interviews/dashboard").get_data(as_text=True)
+    assert "<script>" not in html and " onclick=" not in html
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
 
 
 def test_static_assets_are_linked_by_content_version_and_cached_for_a_year(client):
