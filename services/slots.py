@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from models import ACTIVE_INTERVIEW_STATUSES, Candidate, Interview, InterviewSlot, InterviewType, Job, SlotStatus, db
@@ -417,6 +417,52 @@ class CalendarSlot:
     state: str
 
 
+@functools.cache
+def _calendar_query(mode, day_count, for_one_job):
+    """The calendar's one SELECT for a grid of `day_count` days, built once per shape.
+
+    The grid's days are a tiny table of UTC bounds (bound parameters `midnight_0`…`midnight_N`, the
+    local midnights), so the database finds each day's slots with the start_at index and never
+    works out a slot's local day itself. A month ranks each day's slots on narrow rows (id, time,
+    job title); only the listed ones are joined to their other columns and cross the wire.
+    """
+    instant = InterviewSlot.start_at.type
+    midnight = [bindparam(f"midnight_{n}", type_=instant) for n in range(day_count + 1)]
+    grid_days = union_all(*[
+        select(literal(n).label("day"), midnight[n].label("starts"), midnight[n + 1].label("ends")) for n in range(day_count)
+    ]).subquery("grid_days")
+    in_its_day = and_(InterviewSlot.start_at >= grid_days.c.starts, InterviewSlot.start_at < grid_days.c.ends)
+    of_the_job = [InterviewSlot.job_id == bindparam("job_id")] if for_one_job else []
+    shown = [InterviewSlot.id, InterviewSlot.start_at, InterviewSlot.end_at, InterviewSlot.ai_interview_type,
+             InterviewSlot.current_bookings, InterviewSlot.max_candidates, InterviewSlot.status]
+    if mode == "week":
+        return (
+            select(*shown, Job.job_title, grid_days.c.day)
+            .join_from(grid_days, InterviewSlot, in_its_day)
+            .join(Job, Job.id == InterviewSlot.job_id)
+            .where(*of_the_job)
+            .order_by(InterviewSlot.start_at, Job.job_title)
+        )
+    day_order = {"partition_by": grid_days.c.day, "order_by": (InterviewSlot.start_at, Job.job_title)}
+    ranked = (
+        select(
+            InterviewSlot.id, InterviewSlot.start_at, Job.job_title, grid_days.c.day,
+            func.row_number().over(**day_order).label("rank"),
+            func.count().over(**day_order, rows=(None, None)).label("day_total"),
+        )
+        .join_from(grid_days, InterviewSlot, in_its_day)
+        .join(Job, Job.id == InterviewSlot.job_id)
+        .where(*of_the_job)
+        .subquery("ranked")
+    )
+    return (
+        select(*shown, ranked.c.job_title, ranked.c.day, ranked.c.day_total)
+        .join(ranked, ranked.c.id == InterviewSlot.id)
+        .where(ranked.c.rank <= MONTH_DAY_LIMIT)
+        .order_by(ranked.c.start_at, ranked.c.job_title)
+    )
+
+
 def calendar_view(mode="week", anchor=None, tz=None, job=None):
     """Slots of a week or month (all jobs, or one) in ONE SQL query, whatever the number of slots.
 
@@ -431,40 +477,13 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
     day_count = (grid_end - grid_start).days + 1
-    # Local midnights as UTC instants (DST-correct); a CASE maps each slot to its local day in SQL.
-    midnights = [timeutil.start_of_day(grid_start + timedelta(days=n), tz) for n in range(day_count + 1)]
-    day_index = case(*[(InterviewSlot.start_at < midnights[n + 1], n) for n in range(day_count)], else_=day_count)
-    columns = [
-        InterviewSlot.id,
-        InterviewSlot.start_at,
-        InterviewSlot.end_at,
-        InterviewSlot.ai_interview_type,
-        InterviewSlot.current_bookings,
-        InterviewSlot.max_candidates,
-        InterviewSlot.status,
-        Job.job_title,
-        day_index.label("day"),
-    ]
-    if mode == "month":
-        # The database ranks slots within each day, so only the listed ones cross the wire.
-        columns += [
-            func.row_number().over(partition_by=day_index, order_by=(InterviewSlot.start_at, Job.job_title)).label("rank"),
-            func.count().over(partition_by=day_index).label("day_total"),
-        ]
-    query = (
-        select(*columns)
-        .join(Job, Job.id == InterviewSlot.job_id)
-        .where(InterviewSlot.start_at >= midnights[0], InterviewSlot.start_at < midnights[-1])
-    )
+    # Local midnights as UTC instants: DST-correct, so a day may be 23 or 25 hours long.
+    params = {f"midnight_{n}": timeutil.start_of_day(grid_start + timedelta(days=n), tz) for n in range(day_count + 1)}
     if job is not None:
-        query = query.where(InterviewSlot.job_id == job.id)
-    if mode == "month":
-        ranked = query.subquery()
-        query = select(ranked).where(ranked.c.rank <= MONTH_DAY_LIMIT).order_by(ranked.c.start_at, ranked.c.job_title)
-    else:
-        query = query.order_by(InterviewSlot.start_at, Job.job_title)
+        params["job_id"] = job.id
+    query = _calendar_query(mode, day_count, job is not None)
     days, more = defaultdict(list), {}
-    for row in db.session.execute(query):
+    for row in db.session.execute(query, params):
         day = grid_start + timedelta(days=row.day)
         if mode == "month":
             more[day] = row.day_total - min(row.day_total, MONTH_DAY_LIMIT)

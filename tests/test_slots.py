@@ -83,6 +83,29 @@ def test_busy_month_lists_four_slots_a_day_and_links_to_the_rest(clock, recruite
     assert week.count('class="slot slot-') == 7 and "19:30–20:00" in week
 
 
+@BOTH_DATABASES
+def test_calendar_files_slots_under_their_local_day_across_a_dst_change(app, clock, backend):
+    """New York moves to EDT at 02:00 on Sunday 10 March 2030: that day is 23 hours long."""
+    new_york = timeutil.zone("America/New_York")
+    job, other = make_job(), make_job("Designer")
+    for day, clock_time in [(9, "23:30"), (10, "00:15"), (10, "03:30"), (10, "23:45"), (11, "00:00")]:
+        hour, minute = map(int, clock_time.split(":"))
+        make_slot(job, datetime(2030, 3, day, hour, minute, tzinfo=new_york).astimezone(UTC))
+    make_slot(other, datetime(2030, 3, 10, 12, 0, tzinfo=new_york).astimezone(UTC))
+
+    def labels(view):
+        return {day.day: [slot.time_label for slot in view.days[day]] for day in sorted(view.days)}
+
+    week = slots.calendar_view("week", datetime(2030, 3, 10).date(), new_york, job)
+    assert labels(week) == {9: ["23:30–00:00"], 10: ["00:15–00:45", "03:30–04:00", "23:45–00:15"]}
+    month = slots.calendar_view("month", datetime(2030, 3, 1).date(), new_york)
+    assert labels(month) == {
+        9: ["23:30–00:00"], 10: ["00:15–00:45", "03:30–04:00", "12:00–12:30", "23:45–00:15"], 11: ["00:00–00:30"],
+    }
+    assert [slot.job_title for slot in month.days[datetime(2030, 3, 10).date()]][2] == "Designer"
+    assert all(count == 0 for count in month.more.values())
+
+
 def test_month_view_uses_a_constant_number_of_queries(app, clock, recruiter_client):
     job = make_job()
 
