@@ -477,14 +477,15 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
     day_count = (grid_end - grid_start).days + 1
+    grid_dates = [grid_start + timedelta(days=n) for n in range(day_count + 1)]  # and the day after
     # Local midnights as UTC instants: DST-correct, so a day may be 23 or 25 hours long.
-    params = {f"midnight_{n}": timeutil.start_of_day(grid_start + timedelta(days=n), tz) for n in range(day_count + 1)}
+    params = {f"midnight_{n}": timeutil.start_of_day(day, tz) for n, day in enumerate(grid_dates)}
     if job is not None:
         params["job_id"] = job.id
     query = _calendar_query(mode, day_count, job is not None)
     days, more = defaultdict(list), {}
     for row in db.session.execute(query, params):
-        day = grid_start + timedelta(days=row.day)
+        day = grid_dates[row.day]
         if mode == "month":
             more[day] = row.day_total - min(row.day_total, MONTH_DAY_LIMIT)
         start, end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
@@ -498,7 +499,7 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
             state = "available"
         days[day].append(
             CalendarSlot(
-                row.id, row.job_title, f"{start:%H:%M}–{end:%H:%M}", row.ai_interview_type,
+                row.id, row.job_title, f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}", row.ai_interview_type,
                 row.current_bookings, row.max_candidates, state,
             )
         )

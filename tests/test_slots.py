@@ -75,7 +75,7 @@ def test_busy_month_lists_four_slots_a_day_and_links_to_the_rest(clock, recruite
     make_slot(job, T0 + timedelta(days=1))
     html = recruiter_client.get("/slots/?view=month&date=2030-01-10", headers=HX).get_data(as_text=True)
     assert html.count('class="slot slot-') == 5
-    assert "+2 more" in html and "view=week&amp;date=2030-01-16" in html
+    assert "+2 more" in html and 'href="/slots/?view=week&amp;tz=Asia/Kolkata&amp;date=2030-01-16"' in html
     for label in ("14:30–15:00", "17:30–18:00", "14:30–15:00"):
         assert label in html
     assert "18:30–19:00" not in html  # the fifth slot of the 16th is behind "+2 more"
