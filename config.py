@@ -112,6 +112,11 @@ def load_config(instance_path):
         "GRACE_MINUTES": env_int("GRACE_MINUTES", 10),
         "REDIS_URL": env("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env("REDIS_URL", "memory://"),
+        # A Redis outage must not turn limited routes into 500s: each worker counts in its own memory
+        # until Redis answers again, and an unreachable Redis is given up on within a second.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # Off only for load tests that drive the app from one IP.
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),

@@ -63,6 +63,18 @@ def test_login_is_rate_limited_per_account(client, auth, admin):
     assert auth.login(ADMIN_EMAIL, PASSWORD).status_code == 429
 
 
+def test_login_limit_holds_while_redis_is_down(app_config, admin):
+    from app import create_app
+    from tests.conftest import CSRFClient, free_port
+
+    down = create_app({**app_config, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0"})  # nothing listens
+    down.test_client_class = CSRFClient
+    client = down.test_client()
+    for _ in range(10):
+        assert client.post("/login", data={"email": ADMIN_EMAIL, "password": "wrong"}).status_code == 401
+    assert client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD}).status_code == 429
+
+
 def test_successful_logins_do_not_count_towards_the_limit(client, auth, admin):
     for _ in range(12):
         assert auth.login().status_code == 302

@@ -23,7 +23,7 @@ from models import (
     db,
 )
 from services import booking, interviewer, portal, timeutil
-from tests.conftest import CSRFClient
+from tests.conftest import CSRFClient, free_port
 from tests.portal_support import book_session, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES
 
@@ -181,6 +181,20 @@ def test_key_guessing_is_rate_limited_but_real_keys_are_not(app_config, clock):
         # Past the budget, the address is refused even a real key: a guess cannot be told from a hit.
         assert client.get(f"/?session_key={session.session_key}").status_code == 429
         assert client.get("/").status_code == 302  # the bare start page looks nothing up
+        db.session.remove()
+
+
+def test_key_guessing_is_still_limited_while_redis_is_down(app_config, clock, caplog):
+    app_config.update(PORTAL_LOOKUP_LIMIT="3/minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        session = book_session()
+        client = app.test_client()
+        assert client.get(f"/?session_key={session.session_key}").status_code == 200
+        codes = [client.get(f"/?session_key=guess{n:040d}").status_code for n in range(5)]
+        assert codes == [404, 404, 404, 429, 429]  # counted in this process's memory meanwhile
+        assert "Rate-limit storage unreachable" in caplog.text
         db.session.remove()
 
 
