@@ -433,28 +433,20 @@ def _calendar_query(mode, day_count, for_one_job):
     ]).subquery("grid_days")
     in_its_day = and_(InterviewSlot.start_at >= grid_days.c.starts, InterviewSlot.start_at < grid_days.c.ends)
     of_the_job = [InterviewSlot.job_id == bindparam("job_id")] if for_one_job else []
+
+    def slots_in_grid(*columns):
+        return select(*columns).join_from(grid_days, InterviewSlot, in_its_day).join(Job, Job.id == InterviewSlot.job_id).where(*of_the_job)
+
     shown = [InterviewSlot.id, InterviewSlot.start_at, InterviewSlot.end_at, InterviewSlot.ai_interview_type,
              InterviewSlot.current_bookings, InterviewSlot.max_candidates, InterviewSlot.status]
     if mode == "week":
-        return (
-            select(*shown, Job.job_title, grid_days.c.day)
-            .join_from(grid_days, InterviewSlot, in_its_day)
-            .join(Job, Job.id == InterviewSlot.job_id)
-            .where(*of_the_job)
-            .order_by(InterviewSlot.start_at, Job.job_title)
-        )
+        return slots_in_grid(*shown, Job.job_title, grid_days.c.day).order_by(InterviewSlot.start_at, Job.job_title)
     day_order = {"partition_by": grid_days.c.day, "order_by": (InterviewSlot.start_at, Job.job_title)}
-    ranked = (
-        select(
-            InterviewSlot.id, InterviewSlot.start_at, Job.job_title, grid_days.c.day,
-            func.row_number().over(**day_order).label("rank"),
-            func.count().over(**day_order, rows=(None, None)).label("day_total"),
-        )
-        .join_from(grid_days, InterviewSlot, in_its_day)
-        .join(Job, Job.id == InterviewSlot.job_id)
-        .where(*of_the_job)
-        .subquery("ranked")
-    )
+    ranked = slots_in_grid(
+        InterviewSlot.id, InterviewSlot.start_at, Job.job_title, grid_days.c.day,
+        func.row_number().over(**day_order).label("rank"),
+        func.count().over(**day_order, rows=(None, None)).label("day_total"),
+    ).subquery("ranked")
     return (
         select(*shown, ranked.c.job_title, ranked.c.day, ranked.c.day_total)
         .join(ranked, ranked.c.id == InterviewSlot.id)
