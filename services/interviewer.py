@@ -494,7 +494,7 @@ def _move_on(session, now):
 
 def close_timed_out_question(session, now):
     """Record the current question as timed out once its limit (plus grace) has passed; commits."""
-    if session.status != SessionStatus.IN_PROGRESS:  # (every portal view asks: no enum .value lookup)
+    if session.status != SessionStatus.IN_PROGRESS.value:
         return False
     question = current_question(session)
     if question is None:

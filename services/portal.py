@@ -80,8 +80,8 @@ def _well_formed(session_key):
 
 
 def _changes_on_view(session, now):
-    return session.status == SessionStatus.IN_PROGRESS or (
-        session.status == SessionStatus.SCHEDULED and state_at(session, now) == EXPIRED
+    return session.status == SessionStatus.IN_PROGRESS.value or (
+        session.status == SessionStatus.SCHEDULED.value and state_at(session, now) == EXPIRED
     )
 
 
@@ -109,7 +109,7 @@ def portal_state(session, now):
     returned when nothing is to be recorded.
     """
     state = state_at(session, now)
-    if state == EXPIRED and session.status == SessionStatus.SCHEDULED:
+    if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
         mark_expired(session)
         db.session.commit()
     return state
@@ -119,7 +119,7 @@ def state_at(session, now):
     """The page for `session` (or its summary) at `now`, changing nothing."""
     if session.status in _FINAL_STATES:
         return _FINAL_STATES[session.status]
-    if session.status == SessionStatus.IN_PROGRESS:
+    if session.status == SessionStatus.IN_PROGRESS.value:
         return INTERVIEW
     opens, closes = window(session)
     if now < opens:
