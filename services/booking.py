@@ -27,7 +27,7 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, notifications, timeutil
+from services import audit, notifications, outbox, timeutil
 from services.errors import RefusedAction
 from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
@@ -400,9 +400,15 @@ def email_state_text(email):
     return EMAIL_STATE_TEXT.get(email.status, email.status)
 
 
+# Waiting for a configured SMTP server: not delivered yet, but it will be without anyone acting.
+QUEUED_FOR_SMTP = (EmailStatus.QUEUED.value, EmailStatus.SENDING.value, EmailStatus.RETRYING.value)
+
+
 def email_was_sent(email):
-    """The API's `email_sent`: the invitation exists and has not failed."""
-    return email is not None and email.status not in (EmailStatus.FAILED.value, EmailStatus.CANCELLED.value)
+    """The API's `email_sent`: delivered, or queued for a configured SMTP server (not unconfigured or failed)."""
+    if email is None:
+        return False
+    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and outbox.is_configured())
 
 
 def seat_discrepancies():

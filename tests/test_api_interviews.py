@@ -118,7 +118,7 @@ def test_seed_002_two_step_flow_and_session_endpoint(app, clock, client, api_hea
     assert body["success"] is True and body["scheduled_at"] == "2030-01-16T09:00:00Z"
     assert body["interview_link"] == f"http://testserver.local/?session_key={body['session_key']}"
     assert (body["candidate_name"], body["candidate_email"], body["coding_language"]) == ("John Doe", "john@example.com", "SQL")
-    assert body["email_sent"] is True  # queued in the outbox (SMTP unconfigured still counts as waiting, not failed)
+    assert body["email_sent"] is False  # no SMTP server configured: it waits in the outbox as unconfigured
     assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", body["session_key"])
     second = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers)
     assert second.status_code == 200 and second.json == body

@@ -15,6 +15,14 @@ from models import CandidateStatus, CodingLanguage, InterviewStatus, InterviewTy
 UUID = {"type": "string", "format": "uuid"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 INSTANT = {"type": ["string", "null"], "format": "date-time", "description": "UTC, ISO 8601 with Z"}
+EMAIL_SENT_TEXT = (
+    "true when the invitation was delivered, or is queued (or retrying) for a configured SMTP server; "
+    "false when no SMTP server is configured, delivery failed or there is no invitation"
+)
+EMAIL_STATUS_TEXT = (
+    "The invitation's outbox state: sent, queued, sending, retrying (a try failed, it is tried again), "
+    "unconfigured (no SMTP server; it waits), failed (given up) or cancelled"
+)
 DATE = {"type": "string", "format": "date", "examples": ["2030-01-21"]}
 CLOCK = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "examples": ["10:00"]}
 
@@ -160,8 +168,8 @@ SCHEMAS = {
             "session_key": NULLABLE_STRING,
             "interview_link": NULLABLE_STRING,
             "booking_notes": {"type": "string"},
-            "email_status": NULLABLE_STRING,
-            "email_sent": {"type": "boolean"},
+            "email_status": {**NULLABLE_STRING, "description": EMAIL_STATUS_TEXT},
+            "email_sent": {"type": "boolean", "description": EMAIL_SENT_TEXT},
         },
     },
     "InterviewSessionLink": {
@@ -177,7 +185,7 @@ SCHEMAS = {
             "candidate_email": {"type": "string"},
             "scheduled_at": INSTANT,
             "coding_language": {"enum": CodingLanguage.values()},
-            "email_sent": {"type": "boolean"},
+            "email_sent": {"type": "boolean", "description": EMAIL_SENT_TEXT},
         },
     },
 }
