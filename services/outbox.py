@@ -21,6 +21,7 @@ import socket
 import threading
 import uuid
 from datetime import timedelta
+from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
@@ -111,6 +112,32 @@ def open_connection(app=None):
     return TimedConnection(state, timeout=app.config.get("MAIL_TIMEOUT") or 10)
 
 
+def mail_address(name, address):
+    """An email.headerregistry.Address: the display name stays one quoted name, never more recipients;
+    an international domain is written in IDNA, as SMTP needs."""
+    local, _at, domain = header_safe(address).rpartition("@")
+    return Address(display_name=header_safe(name), username=local, domain=domain.encode("idna").decode("ascii"))
+
+
+class AddressedMessage(Message):
+    """Flask-Mail's Message with From and To written from Address objects.
+
+    Flask-Mail turns a display name into an RFC 2047 word that the email package later decodes and
+    re-wraps unquoted, so `"Sharma, Priya" <p@…>` came out as two addresses on the To: line.
+    """
+
+    def __init__(self, *, to, sender, **kwargs):
+        super().__init__(recipients=[to.addr_spec], sender=sender.addr_spec, **kwargs)
+        self.addresses = {"From": sender, "To": to}
+
+    def _message(self):
+        message = super()._message()  # already under policy.SMTP, which stores Address objects as parsed headers
+        for header, address in self.addresses.items():
+            del message[header]
+            message[header] = address
+        return message
+
+
 def message_id(idempotency_key):
     """A Message-ID fixed by the idempotency key, so a repeated send is recognisably the same message."""
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
@@ -120,12 +147,12 @@ def message_id(idempotency_key):
 
 def build_message(email):
     """A Flask-Mail Message for an outbox row: text + HTML parts, `invite.ics` attached when present."""
-    message = Message(
+    message = AddressedMessage(
         subject=header_safe(email.subject),
-        recipients=[(header_safe(email.to_name), header_safe(email.to_email))],
+        to=mail_address(email.to_name, email.to_email),
         body=email.body_text,
         html=email.body_html or None,
-        sender=default_sender(),
+        sender=mail_address(*default_sender()),
     )
     message.msgId = message_id(email.idempotency_key)
     message.extra_headers = {"X-Outbox-Key": header_safe(email.idempotency_key)}
@@ -324,11 +351,11 @@ def drain(worker_id=None, batch=BATCH_SIZE, stop=None):
 def send_test_message(to_email):
     """Send a test message directly (not through the outbox); raises on failure."""
     server = f"{current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']}"
-    message = Message(
+    message = AddressedMessage(
         subject="Interview scheduler: test message",
-        recipients=[header_safe(to_email)],
+        to=mail_address("", to_email),
         body=render_template("email/mail_test.txt", server=server, sent_at=timeutil.isoformat_z(timeutil.now())),
-        sender=default_sender(),
+        sender=mail_address(*default_sender()),
     )
     with open_connection() as connection:
         connection.send(message)

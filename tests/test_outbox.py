@@ -246,6 +246,24 @@ def test_unicode_names_in_addresses(smtp, clock, app):
     assert event["ATTENDEE"].params["CN"] == "José Müller 山田太郎"
 
 
+@pytest.mark.parametrize(
+    "name, address",
+    [
+        ('"Evil" <attacker@evil.example>, Jane', "jane@example.com"),
+        ("Sharma, Priya", "priya.sharma.the.longest.address.of.all@recruiting-department.example.com"),
+        ("Müller, José", "jose@example.com"),
+    ],
+)
+def test_a_display_name_never_becomes_another_recipient(smtp, clock, app, name, address):
+    app.config["MAIL_DEFAULT_SENDER"] = ("Hiring, Acme <hr@evil.example>", "hr@example.com")
+    queue_invitation(name=name, email=address)
+    assert outbox.deliver_due()["sent"] == 1
+    (message,) = smtp.messages
+    assert message["To"].addresses == (Address(name, addr_spec=address),)
+    assert message["From"].addresses == (Address("Hiring, Acme <hr@evil.example>", addr_spec="hr@example.com"),)
+    assert smtp.envelopes[0].rcpt_tos == [address]
+
+
 def test_header_injection_is_neutralised(smtp, clock, app):
     interview = make_interview(name="Eve\r\nBcc: victim@example.com")
     db.session.add(
