@@ -4,8 +4,9 @@ Delivery is at least once. A sender claims due rows (status `sending`, `claimed_
 `claimed_by`) and commits the claim before talking to SMTP; on PostgreSQL the claim uses
 `SELECT … FOR UPDATE SKIP LOCKED`, so any number of `flask outbox worker` processes share the
 work without sending a row twice. Each row is marked (sent / retrying / failed) in its own
-commit right after its SMTP transaction. A claim older than the lease (a worker killed
-mid-batch) is taken over by the next sender.
+commit right after its SMTP transaction. Batches are small and their lease is renewed before
+each message, so a claim older than the short lease (a worker killed mid-batch) is taken over
+by the next sender within a minute.
 
 What remains: if a process dies after the server accepted a message (250) but before the
 "sent" mark is committed, the message is sent again when the lease runs out. SMTP has no
@@ -38,9 +39,12 @@ log = logging.getLogger(__name__)
 
 BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
-LEASE_SECONDS = 300
+# A claim lasts this long without renewal; the sender renews its batch before each message, so
+# the lease only has to outlast one SMTP transaction (MAIL_TIMEOUT per step), and a killed
+# worker's rows are taken over after at most this long.
+LEASE_SECONDS = 60
 POLL_SECONDS = 5
-BATCH_SIZE = 50
+BATCH_SIZE = 10
 SENDER_EXTENSION = "outbox_sender"
 
 
@@ -241,17 +245,18 @@ def _mark(email_id, **values):
     db.session.commit()
 
 
-def _renew_claim(email_id, worker_id):
-    """Restart the lease just before sending, so rows waiting in a long batch are not taken over
-    (and sent twice) by another worker; False if another worker took this one already."""
-    result = db.session.execute(
+def _renew_claims(email_ids, worker_id):
+    """Restart the lease of this worker's still-claimed rows (the rest of its batch), so a live
+    worker keeps them while a dead one's run out; returns the ids that are still this worker's."""
+    renewed = db.session.scalars(
         update(OutboxEmail)
-        .where(OutboxEmail.id == email_id, OutboxEmail.status == EmailStatus.SENDING.value, OutboxEmail.claimed_by == worker_id)
+        .where(OutboxEmail.id.in_(email_ids), OutboxEmail.status == EmailStatus.SENDING.value, OutboxEmail.claimed_by == worker_id)
         .values(claimed_at=timeutil.now())
+        .returning(OutboxEmail.id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return set(renewed)
 
 
 def _is_moot(email):
@@ -290,8 +295,8 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None):
             if stop is not None and stop.is_set():
                 _release(ids[position:])
                 break
-            if not _renew_claim(email_id, worker_id):
-                continue
+            if email_id not in _renew_claims(ids[position:], worker_id):
+                continue  # another worker took it over
             email = db.session.get(OutboxEmail, email_id, populate_existing=True)
             attempts, key = email.attempts, email.idempotency_key
             if _is_moot(email):

@@ -160,14 +160,39 @@ def test_worker_killed_mid_batch_rows_are_reclaimed(smtp, clock, app):
     assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("sent", None, 2)}
 
 
+def test_a_killed_workers_batch_is_sent_by_another_within_the_short_lease(smtp, clock, app):
+    for n in range(15):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    claimed = outbox.claim_due(worker_id="killed")  # `kill -9` right after the claim
+    assert 0 < len(claimed) <= 10  # a small batch: the rest stays free for others at once
+    assert outbox.drain(worker_id="survivor")["sent"] == 15 - len(claimed)
+    clock.advance(timedelta(seconds=61))  # well inside the old 300 s lease
+    assert outbox.drain(worker_id="survivor")["sent"] == len(claimed)
+    delivered = sorted(m["To"].addresses[0].addr_spec for m in smtp.messages)
+    assert delivered == sorted(f"c{n}@example.com" for n in range(15))  # none lost, none twice
+    assert {(r.status, r.claimed_by) for r in rows("invitation")} == {("sent", None)}
+
+
+def test_a_live_worker_renews_the_lease_of_its_batch(smtp, clock, app):
+    for n in range(3):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    claimed = outbox.claim_due(worker_id="busy")
+    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS - 10))
+    assert outbox._renew_claims(claimed, "busy") == set(claimed)  # as before each of its messages
+    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS - 10))  # past the first claim's lease, not the renewal's
+    assert outbox.claim_due(worker_id="other") == []
+    clock.advance(timedelta(seconds=11))
+    assert sorted(outbox.claim_due(worker_id="other")) == sorted(claimed)
+
+
 def test_a_slow_worker_does_not_send_rows_another_worker_took_over(smtp, clock, app):
     queue_invitation()
     (email_id,) = outbox.claim_due(worker_id="slow")
     clock.advance(timedelta(seconds=outbox.LEASE_SECONDS + 1))
     (taken,) = outbox.claim_due(worker_id="fast")
     assert taken == email_id
-    assert outbox._renew_claim(email_id, "slow") is False  # the slow worker skips it
-    assert outbox._renew_claim(email_id, "fast") is True
+    assert outbox._renew_claims([email_id], "slow") == set()  # the slow worker skips it
+    assert outbox._renew_claims([email_id], "fast") == {email_id}
 
 
 def test_stop_mid_batch_releases_unsent_rows(smtp, clock, app):
