@@ -45,6 +45,7 @@ MAX_BACKOFF_SECONDS = 3600
 LEASE_SECONDS = 60
 POLL_SECONDS = 5
 BATCH_SIZE = 10
+PROMPT_SEND_SECONDS = 5  # the longest `flask create-link` waits for each SMTP step of its own invitation
 SENDER_EXTENSION = "outbox_sender"
 
 
@@ -108,12 +109,13 @@ class TimedConnection(Connection):
         return host
 
 
-def open_connection(app=None):
-    """An SMTP connection built from the app's current settings (read now, so config changes apply)."""
+def open_connection(app=None, timeout=None):
+    """An SMTP connection built from the app's current settings (read now, so config changes apply);
+    `timeout` (seconds per SMTP step) defaults to MAIL_TIMEOUT."""
     app = app or current_app
     # Flask-Mail's own state suppresses sending when TESTING; the outbox sends whenever SMTP is configured.
     state = mail.init_mail(app.config, debug=False, testing=False)
-    return TimedConnection(state, timeout=app.config.get("MAIL_TIMEOUT") or 10)
+    return TimedConnection(state, timeout=timeout or app.config.get("MAIL_TIMEOUT") or 10)
 
 
 def mail_address(name, address):
@@ -199,31 +201,33 @@ def backoff(attempts, base_seconds=BASE_BACKOFF_SECONDS):
     return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-def _due_condition(table, now):
+def _due_condition(table, now, email_ids=None):
     """Rows to send now: queued, retrying or unconfigured (SMTP is configured by now) and due, or
-    `sending` under a claim older than the lease (its worker died)."""
+    `sending` under a claim older than the lease (its worker died); only `email_ids` when given."""
     ready = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
-    return or_(
+    due = or_(
         and_(table.status.in_(ready), table.next_attempt_at <= now),
         and_(table.status == EmailStatus.SENDING.value, table.claimed_at < now - timedelta(seconds=LEASE_SECONDS)),
     )
+    return due if email_ids is None else and_(due, table.id.in_(email_ids))
 
 
-def claim_due(limit=BATCH_SIZE, worker_id=None):
-    """Claim up to `limit` due rows for this worker and commit the claim; returns their ids."""
+def claim_due(limit=BATCH_SIZE, worker_id=None, email_ids=None):
+    """Claim up to `limit` due rows (only among `email_ids` when given) for this worker and commit
+    the claim; returns their ids."""
     if not is_configured():
         return []
     now = timeutil.now()
     claim = {"status": EmailStatus.SENDING.value, "claimed_at": now, "claimed_by": worker_id or default_worker_id(), "attempts": OutboxEmail.attempts + 1}
     if db.session.get_bind().dialect.name == "postgresql":
-        query = select(OutboxEmail.id).where(_due_condition(OutboxEmail, now)).order_by(OutboxEmail.next_attempt_at).limit(limit)
+        query = select(OutboxEmail.id).where(_due_condition(OutboxEmail, now, email_ids)).order_by(OutboxEmail.next_attempt_at).limit(limit)
         ids = db.session.scalars(query.with_for_update(skip_locked=True)).all()
         if ids:
             db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(**claim).execution_options(synchronize_session=False))
     else:
         # One UPDATE takes SQLite's write lock at once, so two senders never claim the same row.
         candidate = aliased(OutboxEmail)
-        due_ids = select(candidate.id).where(_due_condition(candidate, now)).order_by(candidate.next_attempt_at).limit(limit)
+        due_ids = select(candidate.id).where(_due_condition(candidate, now, email_ids)).order_by(candidate.next_attempt_at).limit(limit)
         ids = db.session.scalars(
             update(OutboxEmail).where(OutboxEmail.id.in_(due_ids)).values(**claim).returning(OutboxEmail.id)
         ).all()
@@ -278,14 +282,16 @@ def _release(email_ids):
     db.session.commit()
 
 
-def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None):
-    """Claim and send due rows; returns counts {"sent", "retrying", "failed", "cancelled"}.
+def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None, email_ids=None, timeout=None):
+    """Claim and send due rows (only `email_ids` when given); returns counts {"sent", "retrying",
+    "failed", "cancelled"}.
 
     `stop` (a threading.Event) ends the batch after the current message; the rest are released.
+    `timeout` bounds each SMTP step (MAIL_TIMEOUT by default).
     """
     counts = {"sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
     worker_id = worker_id or default_worker_id()
-    ids = claim_due(limit, worker_id)
+    ids = claim_due(limit, worker_id, email_ids)
     if not ids:
         return counts
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
@@ -308,7 +314,7 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None):
                 # End the read transaction: no database transaction stays open while SMTP is slow.
                 db.session.commit()
                 if connection is None:
-                    connection = open_connection()
+                    connection = open_connection(timeout=timeout)
                     connection.__enter__()
                 connection.send(message)
             except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
@@ -339,6 +345,37 @@ def _discard(connection):
         except (OSError, smtplib.SMTPException):
             connection.host.close()
     return None
+
+
+def send_now(email_id, timeout=PROMPT_SEND_SECONDS):
+    """Deliver one due row right away, claimed like any sender claims (a running sender cannot send it
+    too), waiting at most `timeout` (or MAIL_TIMEOUT, if lower) per SMTP step; returns the row."""
+    timeout = min(timeout, current_app.config.get("MAIL_TIMEOUT") or timeout)
+    deliver_due(limit=1, worker_id=f"{default_worker_id()}:send-now", email_ids=[email_id], timeout=timeout)
+    return db.session.get(OutboxEmail, email_id, populate_existing=True)
+
+
+def delivery_report(email, queued_reason="waiting for the sender"):
+    """What became of a message, for an operator: `sent to …`, `queued (why; when)` or `not sent (why)`."""
+    if email is None:
+        return "none (no invitation was queued)"
+    reason = email.last_error or ""
+    if reason[:3].isdigit():
+        reason = f"SMTP refused: {reason}"
+    if email.status == EmailStatus.SENT.value:
+        return f"sent to {email.to_email}"
+    if email.status == EmailStatus.RETRYING.value:
+        wait = max(0, round((email.next_attempt_at - timeutil.now()).total_seconds()))
+        return f"queued ({reason}; retrying in {wait} s)"
+    if email.status == EmailStatus.FAILED.value:
+        return f"not sent ({reason}); copy the link and send it yourself"
+    if email.status == EmailStatus.UNCONFIGURED.value:
+        return "queued (no SMTP server configured; it goes out once MAIL_SERVER is set)"
+    if email.status == EmailStatus.SENDING.value:
+        return "queued (another sender is delivering it now)"
+    if email.status == EmailStatus.CANCELLED.value:
+        return "withdrawn"
+    return f"queued ({queued_reason})"
 
 
 def drain(worker_id=None, batch=BATCH_SIZE, stop=None):

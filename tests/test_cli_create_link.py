@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Candidate, Interview, InterviewSession, InterviewSlot, Job, OutboxEmail, db
+from services import outbox
 
 
 def lines(result):
@@ -18,7 +19,7 @@ def test_defaults(app, clock, runner):
     link = next(line for line in lines(result) if line.startswith("Interview link: "))
     key = next(line for line in lines(result) if line.startswith("Session key: ")).removeprefix("Session key: ")
     assert link == f"Interview link: http://testserver.local/?session_key={key}"
-    assert "E-mail: SMTP not configured; the invitation waits in the outbox." in lines(result)
+    assert lines(result)[-1] == "E-mail: queued (no SMTP server configured; it goes out once MAIL_SERVER is set)"
     session = db.session.scalar(select(InterviewSession).where(InterviewSession.session_key == key))
     assert (session.candidate_name, session.candidate_email, session.coding_language) == ("Test Candidate", "test@example.com", "PYTHON")
     assert session.scheduled_at == clock.now()
@@ -79,3 +80,66 @@ def test_help_explains_the_arguments(runner):
     assert result.exit_code == 0
     assert "Usage:" in result.output and "[LANGUAGE] [NAME] [EMAIL] [TIME]" in result.output
     assert re.search(r"YYYY-MM-DD HH:MM\S* in IST", result.output)
+    assert "--no-send" in result.output and "seed" not in result.output.lower()
+    example_dates = re.findall(r'"(\d{4}-\d\d-\d\d) \d\d:\d\d"', result.output)
+    assert example_dates and all(day > datetime.now(UTC).date().isoformat() for day in example_dates)
+
+
+def invitation_row():
+    db.session.expire_all()
+    return db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "invitation"))
+
+
+JANE = ["create-link", "PYTHON", "Jane Smith", "jane@example.com", "2030-10-20 14:30"]
+
+
+def test_sends_its_own_invitation_when_smtp_is_configured(smtp, app, clock, runner):
+    result = runner.invoke(args=JANE)
+    assert result.exit_code == 0, result.output
+    assert lines(result)[-1] == "E-mail: sent to jane@example.com"
+    (message,) = smtp.messages
+    assert message["Subject"] == "Interview Scheduled - AI/ML Engineer at Quick Interviews"
+    key = next(line for line in lines(result) if line.startswith("Session key: ")).removeprefix("Session key: ")
+    assert f"http://testserver.local/?session_key={key}" in message.get_body(("plain",)).get_content()
+    row = invitation_row()
+    assert (row.status, row.attempts, row.claimed_by) == ("sent", 1, None)
+    assert outbox.deliver_due()["sent"] == 0  # a running server's sender finds nothing left to send
+
+
+def test_no_send_leaves_it_for_the_servers_sender(smtp, app, clock, runner):
+    result = runner.invoke(args=["create-link", "--no-send", *JANE[1:]])
+    assert result.exit_code == 0, result.output
+    assert lines(result)[-1] == "E-mail: queued (--no-send; the server's sender delivers it)"
+    assert smtp.messages == [] and invitation_row().status == "queued"
+    assert outbox.deliver_due()["sent"] == 1
+
+
+def test_refused_by_smtp_says_queued_with_the_reason(smtp, app, clock, runner):
+    smtp.replies = ["451 4.3.0 try later"]
+    result = runner.invoke(args=JANE)
+    assert result.exit_code == 0, result.output  # the booking stands
+    assert lines(result)[-1] == "E-mail: queued (SMTP refused: 451 4.3.0 try later; retrying in 30 s)"
+    assert invitation_row().status == "retrying"
+
+
+def test_a_stalling_server_is_waited_for_a_few_seconds_only(smtp, app, clock, runner):
+    app.config["MAIL_TIMEOUT"] = 1
+    smtp.delay = 2
+    result = runner.invoke(args=JANE)
+    assert result.exit_code == 0, result.output
+    assert lines(result)[-1] == "E-mail: queued (SMTP server timed out; retrying in 30 s)"
+
+
+def test_a_row_another_sender_holds_is_not_sent_twice(smtp, app, clock, runner, monkeypatch):
+    held = []
+    real_claim = outbox.claim_due
+
+    def server_sender_claims_first(limit=outbox.BATCH_SIZE, worker_id=None, email_ids=None):
+        held.extend(real_claim(worker_id="server-sender"))  # the running server's sender got there first
+        return real_claim(limit, worker_id, email_ids)
+
+    monkeypatch.setattr(outbox, "claim_due", server_sender_claims_first)
+    result = runner.invoke(args=JANE)
+    assert result.exit_code == 0, result.output
+    assert len(held) == 1 and smtp.messages == []
+    assert lines(result)[-1] == "E-mail: queued (another sender is delivering it now)"
