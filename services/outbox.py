@@ -26,6 +26,7 @@ from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
+import click
 from flask import current_app, render_template
 from flask_mail import Connection, Message
 from sqlalchemy import and_, event, or_, select, update
@@ -407,9 +408,11 @@ def send_test_message(to_email):
 class InProcessSender:
     """A daemon thread delivering the outbox inside the web process (the embedded SQLite setup).
 
-    It starts on the first request (not at import or in CLI commands, and after any fork, so
-    gunicorn workers each get a live thread), polls every POLL_SECONDS and is woken at once by
-    a commit that added outbox rows. Requests only set an Event; they never wait for SMTP.
+    It starts with the server: in the process `flask run` serves from (see flask_run_role) and in
+    each gunicorn worker after the fork (gunicorn.conf.py), never at import or in other CLI
+    commands; under any other WSGI server, on the first request. It polls every POLL_SECONDS
+    and is woken at once by a commit that added outbox rows. Requests only set an Event; they
+    never wait for SMTP.
     """
 
     def __init__(self, app):
@@ -456,13 +459,36 @@ class InProcessSender:
             self.wakeup.wait(POLL_SECONDS)
 
 
+def flask_run_role():
+    """"serving" in the process `flask run` serves from, "watching" in its reloader's watcher (which
+    only restarts the server), None anywhere else (gunicorn, other CLI commands, tests)."""
+    from flask.cli import get_debug_flag, run_command
+
+    context = click.get_current_context(silent=True)
+    if context is None or context.command is not run_command:
+        return None
+    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # set by the reloader in the process it starts
+        return "serving"
+    reload = context.params.get("reload")
+    return "watching" if (get_debug_flag() if reload is None else reload) else "serving"
+
+
+def start_sender(app):
+    """Start the app's in-process sender in this process (if OUTBOX_IN_PROCESS); idempotent."""
+    sender = app.extensions.get(SENDER_EXTENSION)
+    if sender is not None:
+        sender.ensure_started()
+
+
 _logged_config = set()
 
 
 def init_app(app):
-    """Log the mail settings once, and run the in-process sender when OUTBOX_IN_PROCESS is true."""
+    """Log the mail settings once per process, and run the in-process sender when OUTBOX_IN_PROCESS
+    is true: started now under `flask run`, by gunicorn.conf.py in gunicorn workers."""
+    role = flask_run_role()
     line, warnings = describe_mail_config(app)
-    if (line, tuple(warnings)) not in _logged_config:
+    if role != "watching" and (line, tuple(warnings)) not in _logged_config:
         _logged_config.add((line, tuple(warnings)))
         log.info(line)
         for warning in warnings:
@@ -474,7 +500,9 @@ def init_app(app):
     sender = InProcessSender(app)
     app.extensions[SENDER_EXTENSION] = sender
     _listen_for_outbox_commits()
-    app.before_request(sender.ensure_started)
+    app.before_request(sender.ensure_started)  # a server started some other way: its first request
+    if role == "serving":
+        sender.ensure_started()
 
 
 def wake(app=None):

@@ -1,0 +1,94 @@
+"""The in-process sender starts with the server, not on its first request: a real `flask run`
+(with and without the reloader) and a real gunicorn (with and without --preload) deliver an
+invitation queued by `flask create-link --no-send` while nobody sends them a single request."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SENDER_STARTED = "Outbox: in-process sender started"
+MAIL_LINE = "Mail: SMTP 127.0.0.1:"
+
+
+def server_command(kind, port):
+    if kind.startswith("flask run"):
+        return [str(BIN / "flask"), "run", "--port", str(port), *kind.split()[2:]]
+    return [str(BIN / "gunicorn"), "app:create_app()", "--workers", "2", "--bind", f"127.0.0.1:{port}", *kind.split()[1:]]
+
+
+class Server:
+    """A server subprocess in its own process group, its output collected line by line."""
+
+    def __init__(self, command, env):
+        self.lines = []
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self.reader.start()
+
+    def wait_for_output(self, text, count, timeout=30):
+        """Block until `text` appeared in `count` lines of output."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.count(text) >= count:
+                return
+            assert self.process.poll() is None, "".join(self.lines)
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not seen {count} times:\n{''.join(self.lines)}")
+
+    def count(self, text):
+        return sum(text in line for line in list(self.lines))
+
+    def stop(self):
+        """SIGTERM to the whole group (the reloader's server or gunicorn's workers too)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        self.reader.join(5)
+
+
+@pytest.mark.parametrize(
+    "kind, senders", [("flask run", 1), ("flask run --reload", 1), ("gunicorn", 2), ("gunicorn --preload", 2)]
+)
+def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smtp, database_url, kind, senders):
+    port = free_port()
+    env = {
+        **os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "SECRET_KEY": "test", "FLASK_DEBUG": "0",
+        "BACKEND_URL": f"http://127.0.0.1:{port}", "MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port),
+        "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false", "MAIL_DEFAULT_SENDER": "interviews@example.com",
+        "OUTBOX_IN_PROCESS": "true", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+    }
+    server = Server(server_command(kind, port), env)
+    try:
+        server.wait_for_output(SENDER_STARTED, senders)
+        queued = subprocess.run(
+            [str(BIN / "flask"), "create-link", "--no-send", "PYTHON", "Jane Smith", "jane@example.com", "2030-10-20 14:30"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )
+        assert queued.returncode == 0, queued.stdout + queued.stderr
+        assert "E-mail: queued (--no-send; the server's sender delivers it)" in queued.stdout
+        assert SENDER_STARTED not in queued.stderr  # CLI commands never run a sender
+        (message,) = smtp.wait_for(1, timeout=20)
+        assert message["To"].addresses[0].addr_spec == "jane@example.com"
+        assert message["Subject"] == "Interview Scheduled - AI/ML Engineer at Quick Interviews"
+    finally:
+        server.stop()
+    output = "".join(server.lines)
+    assert server.count(SENDER_STARTED) == senders, output  # once per serving process, none in the reloader's watcher
+    assert " GET " not in output and '"GET ' not in output  # no web request was made
+    if kind.startswith("flask run"):
+        assert server.count(MAIL_LINE) == 1, output  # the mail settings are logged once, not by the watcher too
