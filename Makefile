@@ -1,5 +1,8 @@
 # Two entry points: `make run` (a working server on http://127.0.0.1:5000) and `make test`.
 PYTHON ?= python3
+# `make run PORT=8000` serves elsewhere; links then use that port too (unless BACKEND_URL is set).
+PORT ?= 5000
+export PORT
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
@@ -21,7 +24,7 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask init-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.dev-installed
 	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null; then \
@@ -41,5 +44,7 @@ bench: $(VENV)/.bench-installed
 worker: $(VENV)/.installed
 	$(BIN)/flask outbox worker
 
+# Removes what installing, testing and benchmarking create; keeps instance/ (database, secret key, uploads).
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis test-results bench/results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

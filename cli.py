@@ -64,8 +64,13 @@ def create_token(email, name):
 
 @click.command("init-demo")
 def init_demo():
-    """On a database with no users: a demo admin, a job and a week of slots."""
+    """On a database with no users: a demo admin, a job and a week of slots (otherwise: how to sign in)."""
+    login_url = f"{current_app.config['BACKEND_URL']}/login"
     if db.session.scalar(select(func.count(User.id))):
+        click.echo(
+            f"Sign in at {login_url} with an existing account, or create one with:\n"
+            "  .venv/bin/flask create-admin you@example.com --password '…'"
+        )
         return
     password = secrets.token_urlsafe(12)
     admin = accounts.create_user(DEMO_ADMIN_EMAIL, password, Role.ADMIN, "Demo Admin")
@@ -102,7 +107,7 @@ def init_demo():
     click.echo("Created a demo admin, a job and a week of slots.")
     click.echo(f"Email: {admin.email}")
     click.echo(f"Password: {password}")
-    click.echo("(Shown once. Sign in at http://127.0.0.1:5000/login)")
+    click.echo(f"(Shown once. Sign in at {login_url})")
 
 
 @click.group("outbox")

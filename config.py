@@ -102,7 +102,8 @@ def instance_secret_key(instance_path):
 def load_config(instance_path):
     """Every setting of DESIGN.md's "Configuration", read from the environment."""
     database_url = env("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'app.db'}")
-    backend_url = env("BACKEND_URL", "http://127.0.0.1:5000").rstrip("/")
+    # `make run PORT=…` serves on another port; links follow it unless BACKEND_URL says otherwise.
+    backend_url = env("BACKEND_URL", f"http://127.0.0.1:{env('PORT', '5000')}").rstrip("/")
     config = {
         "SECRET_KEY": env("SECRET_KEY") or instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,

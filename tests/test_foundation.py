@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.pool import NullPool
 
+import config
 from app import create_app
 from models import ApiToken, InterviewSlot, Job, User, db
 from services import accounts
@@ -161,10 +162,26 @@ def test_init_demo_runs_only_on_an_empty_database(runner, app, client):
     assert db.session.scalar(select(func.count(Job.id))) == 1
     assert db.session.scalar(select(func.count(InterviewSlot.id))) == 21
     assert client.post("/login", data={"email": "admin@example.com", "password": password}).status_code == 302
+    assert result.output.splitlines()[-1] == "(Shown once. Sign in at http://testserver.local/login)"
 
     again = runner.invoke(args=["init-demo"])
     assert again.exit_code == 0 and "Password" not in again.output
+    assert again.output.splitlines() == [
+        "Sign in at http://testserver.local/login with an existing account, or create one with:",
+        "  .venv/bin/flask create-admin you@example.com --password '…'",
+    ]
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_links_follow_make_runs_port_unless_backend_url_is_set(monkeypatch, tmp_path):
+    monkeypatch.delenv("BACKEND_URL", raising=False)
+    monkeypatch.setenv("PORT", "8000")
+    assert config.load_config(str(tmp_path))["BACKEND_URL"] == "http://127.0.0.1:8000"
+    monkeypatch.delenv("PORT")
+    assert config.load_config(str(tmp_path))["BACKEND_URL"] == "http://127.0.0.1:5000"
+    monkeypatch.setenv("PORT", "8000")
+    monkeypatch.setenv("BACKEND_URL", "https://interviews.example.com/")
+    assert config.load_config(str(tmp_path))["BACKEND_URL"] == "https://interviews.example.com"
 
 
 @BOTH_DATABASES
@@ -262,3 +279,13 @@ def test_a_database_that_cannot_be_reached_is_a_503_to_retry(app_config, api_hea
     assert response.json == {"error": "The service is briefly unavailable. Please try again in a moment."}
     page = client.get("/?session_key=" + "k" * 43)
     assert page.status_code == 503 and "Back in a moment" in page.get_data(as_text=True)
+
+
+def test_make_run_takes_a_port_and_make_clean_removes_what_the_project_creates():
+    """`make run PORT=8000` serves there; `make clean` removes tool output but keeps instance/."""
+    run = subprocess.run(["make", "-n", "run", "PORT=8000"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert ".venv/bin/flask run --host 127.0.0.1 --port 8000" in run.stdout.splitlines()
+    clean = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    for created in (".venv", ".pytest_cache", ".hypothesis", "test-results", "bench/results", "__pycache__"):
+        assert created in clean
+    assert "instance" not in clean
