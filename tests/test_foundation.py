@@ -289,3 +289,20 @@ def test_make_run_takes_a_port_and_make_clean_removes_what_the_project_creates()
     for created in (".venv", ".pytest_cache", ".hypothesis", "test-results", "bench/results", "__pycache__"):
         assert created in clean
     assert "instance" not in clean
+
+
+def test_readme_lists_every_api_endpoint(app):
+    """The README's API table names each method and path that app.url_map serves under /api/ and /ai/."""
+    readme = (ROOT / "README.md").read_text()
+    listed = {
+        (method, path)
+        for methods, path in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE)(?:/(?:GET|POST|PUT|PATCH|DELETE))*) (/[^`\s]*)`", readme)
+        for method in methods.split("/")
+    }
+    served = {
+        (method, re.sub(r"<[^>]+>", "<id>", rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/api/", "/ai/"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served - listed == set()

@@ -174,7 +174,7 @@ SCHEMAS = {
     },
     "InterviewSessionLink": {
         "type": "object",
-        "description": "Seed 001's response of create_interview_session",
+        "description": "The response of create_interview_session, field for field as the older system answered",
         "required": ["success", "interview_link", "session_key", "session_id", "candidate_name", "candidate_email", "scheduled_at", "coding_language", "email_sent"],
         "properties": {
             "success": {"const": True},
@@ -411,7 +411,7 @@ PATHS.update(
         "/api/jobs/{job_id}/": {
             "get": operation("One job", {"200": json_body(ref("Job"))}, errors=(404,), params=(JOB_ID,), tag=TAG_JOBS),
             "put": operation(
-                "Change the fields sent (admins; the seed's frontend sends one field with PUT)",
+                "Change the fields sent (admins; the older system's frontend sends one field with PUT)",
                 {"200": json_body(ref("Job"))},
                 errors=(400, 403, 404),
                 body=ref("JobUpdate"),
