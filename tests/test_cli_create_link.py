@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from models import Candidate, Interview, InterviewSession, InterviewSlot, Job, OutboxEmail, db
 from services import outbox
+from tests.support import BOTH_DATABASES
 
 
 def lines(result):
@@ -86,6 +87,7 @@ def test_help_explains_the_arguments(runner):
 
 
 def invitation_row():
+    """The invitation's outbox row, read afresh."""
     db.session.expire_all()
     return db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "invitation"))
 
@@ -93,7 +95,8 @@ def invitation_row():
 JANE = ["create-link", "PYTHON", "Jane Smith", "jane@example.com", "2030-10-20 14:30"]
 
 
-def test_sends_its_own_invitation_when_smtp_is_configured(smtp, app, clock, runner):
+@BOTH_DATABASES
+def test_sends_its_own_invitation_when_smtp_is_configured(smtp, backend, app, clock, runner):
     result = runner.invoke(args=JANE)
     assert result.exit_code == 0, result.output
     assert lines(result)[-1] == "E-mail: sent to jane@example.com"
@@ -130,7 +133,8 @@ def test_a_stalling_server_is_waited_for_a_few_seconds_only(smtp, app, clock, ru
     assert lines(result)[-1] == "E-mail: queued (SMTP server timed out; retrying in 30 s)"
 
 
-def test_a_row_another_sender_holds_is_not_sent_twice(smtp, app, clock, runner, monkeypatch):
+@BOTH_DATABASES
+def test_a_row_another_sender_holds_is_not_sent_twice(smtp, backend, app, clock, runner, monkeypatch):
     held = []
     real_claim = outbox.claim_due
 

@@ -358,7 +358,7 @@ def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, sm
     sender = app.extensions[outbox.SENDER_EXTENSION]
     outbox.init_app(app)  # a second init does not add a second sender
     assert app.extensions[outbox.SENDER_EXTENSION] is sender
-    assert sender.thread is None  # nothing runs until the first request
+    assert sender.thread is None  # not a server process: nothing runs until a request comes
     with app.app_context():
         interview = make_interview()
         db.session.commit()

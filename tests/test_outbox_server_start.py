@@ -20,6 +20,7 @@ MAIL_LINE = "Mail: SMTP 127.0.0.1:"
 
 
 def server_command(kind, port):
+    """The command line of a `flask run` or gunicorn variant on `port`."""
     if kind.startswith("flask run"):
         return [str(BIN / "flask"), "run", "--port", str(port), *kind.split()[2:]]
     return [str(BIN / "gunicorn"), "app:create_app()", "--workers", "2", "--bind", f"127.0.0.1:{port}", *kind.split()[1:]]
@@ -47,6 +48,7 @@ class Server:
         raise AssertionError(f"{text!r} not seen {count} times:\n{''.join(self.lines)}")
 
     def count(self, text):
+        """How many lines of output so far contain `text`."""
         return sum(text in line for line in list(self.lines))
 
     def stop(self):
@@ -92,3 +94,14 @@ def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smt
     assert " GET " not in output and '"GET ' not in output  # no web request was made
     if kind.startswith("flask run"):
         assert server.count(MAIL_LINE) == 1, output  # the mail settings are logged once, not by the watcher too
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["create-token", "nobody@example.com"], ["init-demo"]])
+def test_other_cli_commands_never_start_a_sender(app, smtp, database_url, command):
+    env = {
+        **os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "SECRET_KEY": "test", "OUTBOX_IN_PROCESS": "true",
+        "MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port), "LOG_LEVEL": "INFO",
+    }
+    result = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert MAIL_LINE in result.stderr  # the app was created and logged its settings
+    assert SENDER_STARTED not in result.stderr + result.stdout
