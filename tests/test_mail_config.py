@@ -133,3 +133,35 @@ def test_start_up_logs_the_mail_setup_once(app_config, caplog):
         create_app(app_config)
     lines = [r.getMessage() for r in caplog.records if r.name == "services.outbox"]
     assert lines == ["Mail: SMTP smtp.unique-for-this-test.example:465 (SSL) without login, from hr@example.com, timeout 10 s"]
+
+
+@pytest.mark.parametrize(
+    "reload, run_main, role",
+    [(False, None, "serving"), (True, None, "watching"), (True, "true", "serving"), (None, None, "serving")],
+)
+def test_flask_run_logs_the_mail_setup_in_the_serving_process_only(app_config, caplog, monkeypatch, reload, run_main, role):
+    import click
+    from flask.cli import run_command
+
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    if run_main:
+        monkeypatch.setenv("WERKZEUG_RUN_MAIN", run_main)
+    else:
+        monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    app_config.update(MAIL_SERVER=f"smtp.{role}-{reload}-{run_main}.example", MAIL_DEFAULT_SENDER="hr@example.com")
+    with caplog.at_level(logging.INFO, logger="services.outbox"), click.Context(run_command, info_name="run") as context:
+        context.params = {"reload": reload}
+        assert outbox.flask_run_role() == role
+        create_app(app_config)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Mail: ")]
+    assert len(lines) == (1 if role == "serving" else 0)
+
+
+def test_other_commands_have_no_flask_run_role():
+    import click
+
+    from cli import create_link
+
+    assert outbox.flask_run_role() is None
+    with click.Context(create_link, info_name="create-link"):
+        assert outbox.flask_run_role() is None
