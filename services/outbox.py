@@ -474,8 +474,10 @@ def flask_run_role():
 
 
 def start_sender(app):
-    """Start the app's in-process sender in this process (if OUTBOX_IN_PROCESS); idempotent."""
-    sender = app.extensions.get(SENDER_EXTENSION)
+    """Start the app's in-process sender in this process (if OUTBOX_IN_PROCESS); idempotent.
+
+    `app` may be any WSGI callable gunicorn serves; only this project's Flask app has a sender."""
+    sender = getattr(app, "extensions", {}).get(SENDER_EXTENSION)
     if sender is not None:
         sender.ensure_started()
 
