@@ -243,13 +243,11 @@ def move_times(slot, *, interview_date=None, start_time=None, end_time=None, tim
     if tz is None:
         raise SlotInputError(errors)
     start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
-    start_at, end_at = parse_slot_times(
-        start.date().isoformat() if interview_date is None else interview_date,
-        f"{start:%H:%M}" if start_time is None else start_time,
-        f"{end:%H:%M}" if end_time is None else end_time,
-        tz,
-        errors,
-    )
+    current = (start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}")
+    typed = tuple(now if value is None else str(value).strip() for value, now in zip((interview_date, start_time, end_time), current))
+    if typed == current:  # not a move: a past or overlong slot may still have its capacity edited
+        return slot.start_at, slot.end_at
+    start_at, end_at = parse_slot_times(*typed, tz, errors)
     if errors:
         raise SlotInputError(errors)
     return start_at, end_at

@@ -244,3 +244,118 @@ def test_a_booking_racing_the_move_is_never_left_at_the_old_time(app, clock, bac
     assert len(moved_with_slot) == moved_count >= 1  # at least the early bird moved
     assert sorted(e.interview_id for e in emails("reschedule")) == sorted(i.id for i in moved_with_slot)
     assert booking.seat_discrepancies() == []
+
+
+# --- the slot edit page -----------------------------------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+def edit_form(**changes):
+    data = {
+        "interview_date": "2030-01-16", "start_time": "14:30", "end_time": "15:00", "timezone": "Asia/Kolkata",
+        "ai_interview_type": "technical", "max_candidates": "3",
+    }
+    data.update(changes)
+    return data
+
+
+def test_edit_page_shows_the_slots_time_and_moves_an_empty_slot(clock, recruiter_client):
+    slot = make_slot(make_job(), T0, capacity=3)
+    page = recruiter_client.get(f"/slots/{slot.id}/edit").get_data(as_text=True)
+    for html in ('value="2030-01-16"', 'value="14:30"', 'value="15:00"', 'id="slot-edit"', "Nobody is booked yet, so the slot moves straight away."):
+        assert html in page
+    response = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21"))
+    assert response.status_code == 302 and response.headers["Location"] == f"/slots/{slot.id}/"
+    assert "Slot updated: Mon 21 Jan 2030, 14:30 IST." in recruiter_client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(slot)
+    assert slot.start_at == NEW
+
+
+def test_editing_only_the_capacity_of_a_past_slot_still_works(clock, recruiter_client):
+    slot = make_slot(make_job(), clock.now() - timedelta(hours=1), capacity=3)
+    page = recruiter_client.get(f"/slots/{slot.id}/edit").get_data(as_text=True)
+    values = {name: page.split(f'name="{name}"')[1].split('value="')[1].split('"')[0] for name in ("interview_date", "start_time", "end_time")}
+    response = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(**values, max_candidates="2"))
+    assert response.status_code == 302
+    db.session.refresh(slot)
+    assert (slot.max_candidates, slot.start_at) == (2, clock.now() - timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"interview_date": "2030-13-45"}, "“2030-13-45” is not a date in the form YYYY-MM-DD."),
+        ({"end_time": "14:00"}, "The end must be after the start."),
+        ({"interview_date": "2030-01-14"}, "This time is in the past; pick a future time."),
+    ],
+)
+def test_bad_times_show_inline_errors_on_the_page_and_in_the_fragment(clock, recruiter_client, changes, message):
+    slot = make_slot(make_job(), T0)
+    page = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(**changes))
+    assert page.status_code == 400 and "<html" in page.get_data(as_text=True)
+    assert f"{message}</p>" in page.get_data(as_text=True)
+    fragment = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(**changes), headers=HX)
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in body
+    assert 'id="slot-edit"' in body and 'aria-invalid="true"' in body and message in body
+    db.session.refresh(slot)
+    assert slot.start_at == T0
+
+
+def test_a_booked_slot_asks_first_then_moves_and_emails(clock, recruiter_client):
+    slot, interviews = booked_slot(make_job(), names=("Asha Rao", "Ravi Kumar", "Meera Das"))
+    hint = recruiter_client.get(f"/slots/{slot.id}/edit").get_data(as_text=True)
+    assert "Changing the date or times moves the 3 booked interviews too" in hint
+    asked = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21"))
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Move 3 interviews to Mon 21 Jan 14:30 IST and e-mail 3 candidates?" in html
+    assert f'<a class="button" href="/slots/{slot.id}/" autofocus>Keep the current time</a>' in html
+    assert 'name="confirm_move" value="2030-01-21T09:00:00Z"' in html
+    assert html.index(">Save</button>") < html.index("Move and e-mail")  # Enter in a field saves, never confirms
+    db.session.refresh(slot)
+    assert slot.start_at == T0 and emails("reschedule") == []
+
+    # Typed again to another time, the old confirmation does not count: it asks about the new time.
+    retyped = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-22", confirm_move="2030-01-21T09:00:00Z"))
+    assert "Move 3 interviews to Tue 22 Jan 14:30 IST and e-mail 3 candidates?" in retyped.get_data(as_text=True)
+
+    confirmed = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21", confirm_move="2030-01-21T09:00:00Z"))
+    assert confirmed.status_code == 302
+    page = recruiter_client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "Slot updated: Mon 21 Jan 2030, 14:30 IST; 3 candidates e-mailed the new time." in page
+    db.session.expire_all()
+    assert db.session.get(InterviewSlot, slot.id).start_at == NEW
+    assert {i.started_at for i in db.session.scalars(select(Interview))} == {NEW}
+    assert len(emails("reschedule")) == 3
+
+
+def test_the_confirm_flow_over_htmx(clock, recruiter_client):
+    slot, _ = booked_slot(make_job(), names=("Asha Rao",))
+    asked = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(start_time="16:00", end_time="16:30"), headers=HX)
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "<html" not in body and 'id="slot-edit"' in body
+    assert "Move 1 interview to Wed 16 Jan 16:00 IST and e-mail 1 candidate?" in body
+    assert "HX-Request" in asked.headers["Vary"]
+    done = recruiter_client.post(
+        f"/slots/{slot.id}/edit", data=edit_form(start_time="16:00", end_time="16:30", confirm_move="2030-01-16T10:30:00Z"), headers=HX
+    )
+    assert done.status_code == 200 and done.headers["HX-Redirect"] == f"/slots/{slot.id}/"
+    db.session.refresh(slot)
+    assert slot.start_at == T0 + timedelta(minutes=90) and len(emails("reschedule")) == 1
+
+
+def test_edit_refusals_show_on_the_form(clock, recruiter_client):
+    job = make_job()
+    slot = make_slot(job, T0)
+    make_slot(job, NEW)
+    overlap = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21"))
+    html = overlap.get_data(as_text=True)
+    assert overlap.status_code == 400 and "This overlaps 1 existing slot for the same job:" in html
+    assert "Move anyway, although it overlaps" in html
+    forced = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21", confirm_overlap="y"))
+    assert forced.status_code == 302
+    booking.cancel_slot(slot)
+    cancelled = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-23"), headers=HX)
+    assert '<p class="error" role="alert">This slot is cancelled; it can&#39;t be edited.</p>' in cancelled.get_data(as_text=True)
