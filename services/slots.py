@@ -72,12 +72,14 @@ class MoveNeedsConfirmation(SlotMoveRefused):
 
     def __init__(self, interview_count):
         self.interview_count = interview_count
-        noun = "interview is" if interview_count == 1 else "interviews are"
-        candidates = "candidate" if interview_count == 1 else "candidates"
-        super().__init__(
-            f"{interview_count} {noun} booked into this slot: moving it moves them too, and their {interview_count} "
-            f"{candidates} will be e-mailed the new time. Confirm to move them."
-        )
+        if interview_count == 1:
+            message = "1 interview is booked into this slot: moving the slot moves it too, and its candidate will be e-mailed the new time. Confirm to move it."
+        else:
+            message = (
+                f"{interview_count} interviews are booked into this slot: moving the slot moves them too, and their "
+                f"{interview_count} candidates will be e-mailed the new time. Confirm to move them."
+            )
+        super().__init__(message)
 
 
 @dataclass
@@ -129,14 +131,17 @@ def parse_clock(text, name, errors):
 
 
 def parse_start(text, name, errors):
-    """A future start: ISO 8601 with an offset (`2030-01-16T14:30:00+05:30`, `…Z`) or `YYYY-MM-DD HH:MM`
-    in the display zone → UTC, or a message in `errors[name]`."""
+    """A future instant in UTC from typed text, or a message in `errors[name]`.
+
+    Either ISO 8601 with an offset (`2030-01-16T14:30:00+05:30`, `…Z`) or `YYYY-MM-DD HH:MM` in
+    the display zone.
+    """
     text = (str(text) if text is not None else "").strip()
     try:
         if DATE_RE.match(text[:10]) and len(text) == 16 and text[10] == " ":
             instant = timeutil.parse_local(text)
         else:
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            instant = datetime.fromisoformat(text)
             if instant.tzinfo is None or "T" not in text:
                 raise ValueError
     except timeutil.TimeInputError as exc:

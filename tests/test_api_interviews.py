@@ -258,7 +258,7 @@ def test_moving_a_booked_slot_needs_confirm_then_moves_its_interviews(app, clock
     refused = client.put(url, json=move, headers=api_headers)
     assert refused.status_code == 409 and refused.json["interviews_to_move"] == 2
     assert refused.json["error"] == (
-        "2 interviews are booked into this slot: moving it moves them too, and their 2 candidates will be "
+        "2 interviews are booked into this slot: moving the slot moves them too, and their 2 candidates will be "
         "e-mailed the new time. Confirm to move them."
     )
     db.session.refresh(slot)

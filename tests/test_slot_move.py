@@ -100,13 +100,20 @@ def test_a_booked_slot_moves_only_when_confirmed(app, clock, backend):
         move(slot, NEW)
     assert refused.value.interview_count == 2 and refused.value.status_code == 409
     assert refused.value.message == (
-        "2 interviews are booked into this slot: moving it moves them too, and their 2 candidates will be "
+        "2 interviews are booked into this slot: moving the slot moves them too, and their 2 candidates will be "
         "e-mailed the new time. Confirm to move them."
     )
     db.session.expire_all()
     assert db.session.get(InterviewSlot, slot.id).start_at == T0
     assert {i.started_at for i in db.session.scalars(select(Interview))} == {T0}
     assert emails("reschedule") == []
+    one, _ = booked_slot(make_job("Designer"), names=("Meera Das",))
+    with pytest.raises(slots.MoveNeedsConfirmation) as refused:
+        move(one, NEW)
+    assert refused.value.message == (
+        "1 interview is booked into this slot: moving the slot moves it too, and its candidate will be e-mailed the new time. "
+        "Confirm to move it."
+    )
 
 
 @BOTH_DATABASES
