@@ -458,6 +458,16 @@ def quick_interview(language, name, email, start_at, *, actor=None):
         candidate = Candidate(job=job, email=email, full_name=name)
         db.session.add(candidate)
     candidate.full_name = name
+    return book_ad_hoc(candidate, start_at, actor=actor, notes="Created with flask create-link", allow_past=True)
+
+
+@_one_transaction
+def book_ad_hoc(candidate, start_at, *, actor=None, notes="", allow_past=False):
+    """Book `candidate` at `start_at` into a new 1-seat slot of their job, as long as the job's interviews.
+
+    The CLI's and the API's one-call booking; the slot is kept only if the booking succeeds.
+    """
+    job = candidate.job
     slot = InterviewSlot(
         job=job,
         start_at=start_at,
@@ -467,4 +477,4 @@ def quick_interview(language, name, email, start_at, *, actor=None):
     )
     db.session.add(slot)
     db.session.flush()
-    return book_interview(candidate, slot, actor=actor, notes="Created with flask create-link", allow_past=True)
+    return book_interview(candidate, slot, actor=actor, notes=notes, allow_past=allow_past)

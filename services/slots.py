@@ -1,4 +1,4 @@
-"""Interview slots: parsing what people type, creating (one or from a pattern), editing, calendars.
+"""Interview slots: parsing what people type, creating (one or from a pattern), editing and moving, calendars.
 
 Times are typed in a zone (IST by default) and stored as UTC instants. Booking, cancelling and
 seat counting live in services/booking.py.
@@ -9,17 +9,30 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
-from models import ACTIVE_INTERVIEW_STATUSES, Candidate, Interview, InterviewSlot, InterviewType, Job, SlotStatus, db
-from services import audit, timeutil
+from models import (
+    ACTIVE_INTERVIEW_STATUSES,
+    Candidate,
+    Interview,
+    InterviewSlot,
+    InterviewStatus,
+    InterviewType,
+    Job,
+    SlotStatus,
+    db,
+)
+from services import audit, notifications, timeutil
+from services.errors import RefusedAction
 from services.validation import parse_int
 
 MAX_PATTERN_SLOTS = 500
 MAX_CAPACITY = 100
+MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 480  # as a pattern's length
 MONTH_DAY_LIMIT = 4  # slots listed per day in the month view; the rest are a "+N more" link to the week
 CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -48,6 +61,25 @@ class SlotOverlap(ValueError):
             "Tick “Create anyway” to keep both."
         )
         super().__init__(self.message)
+
+
+class SlotMoveRefused(RefusedAction):
+    """A slot that can't move now: cancelled, started, an interview in it begun, or busy."""
+
+
+class MoveNeedsConfirmation(SlotMoveRefused):
+    """The slot has booked interviews; they move with it only when the user confirms."""
+
+    def __init__(self, interview_count):
+        self.interview_count = interview_count
+        if interview_count == 1:
+            message = "1 interview is booked into this slot: moving the slot moves it too, and its candidate will be e-mailed the new time. Confirm to move it."
+        else:
+            message = (
+                f"{interview_count} interviews are booked into this slot: moving the slot moves them too, and their "
+                f"{interview_count} candidates will be e-mailed the new time. Confirm to move them."
+            )
+        super().__init__(message)
 
 
 @dataclass
@@ -98,6 +130,36 @@ def parse_clock(text, name, errors):
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def parse_start(text, name, errors):
+    """A future instant in UTC from typed text, or a message in `errors[name]`.
+
+    Either ISO 8601 with an offset (`2030-01-16T14:30:00+05:30`, `…Z`) or `YYYY-MM-DD HH:MM` in
+    the display zone.
+    """
+    text = (str(text) if text is not None else "").strip()
+    try:
+        if DATE_RE.match(text[:10]) and len(text) == 16 and text[10] == " ":
+            instant = timeutil.parse_local(text)
+        else:
+            instant = datetime.fromisoformat(text)
+            if instant.tzinfo is None or "T" not in text:
+                raise ValueError
+    except timeutil.TimeInputError as exc:
+        errors[name] = str(exc)
+        return None
+    except ValueError:
+        errors[name] = f"“{text}” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in {timeutil.zone().key}."
+        return None
+    if not YEARS.start <= instant.year < YEARS.stop:
+        errors[name] = f"Enter a date between {YEARS.start} and {YEARS.stop - 1}."
+        return None
+    instant = instant.astimezone(UTC)
+    if instant <= timeutil.now():
+        errors[name] = "This time is in the past; pick a future time."
+        return None
+    return instant
+
+
 def parse_zone(name, errors):
     name = str(name or "").strip() or None
     try:
@@ -138,28 +200,62 @@ def local_instant(day, clock, tz, name, errors):
         return None
 
 
-def slot_spec(*, job_id, interview_date, start_time, end_time, max_candidates=1, ai_interview_type=None, timezone=None):
-    """Validate typed slot input (the API's and the form's field names) into a SlotSpec."""
-    errors = {}
-    job = find_job(job_id, errors)
-    tz = parse_zone(timezone, errors)
+def parse_slot_times(interview_date, start_time, end_time, tz, errors):
+    """Typed date and clock times in `tz` → (start_at, end_at) in UTC, checked as every slot is.
+
+    The end must follow the start on the same day, a slot lasts MIN_SLOT_MINUTES to
+    MAX_SLOT_MINUTES and starts in the future; messages go to `errors`, and the pair may be None.
+    """
     day = parse_date(interview_date, "interview_date", errors)
     start_clock = parse_clock(start_time, "start_time", errors)
     end_clock = parse_clock(end_time, "end_time", errors)
-    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
-    kind = parse_type(ai_interview_type, errors)
     start_at = end_at = None
     if tz and day and start_clock:
         start_at = local_instant(day, start_clock, tz, "start_time", errors)
     if tz and day and end_clock:
         end_at = local_instant(day, end_clock, tz, "end_time", errors)
-    if start_at and end_at and end_at <= start_at:
-        errors["end_time"] = "The end must be after the start."
+    if start_at and end_at:
+        if end_at <= start_at:
+            errors["end_time"] = "The end must be after the start."
+        elif not MIN_SLOT_MINUTES * 60 <= (end_at - start_at).total_seconds() <= MAX_SLOT_MINUTES * 60:
+            errors["end_time"] = f"A slot lasts from {MIN_SLOT_MINUTES} minutes to {MAX_SLOT_MINUTES // 60} hours."
     if start_at and "start_time" not in errors and start_at <= timeutil.now():
         errors["interview_date"] = "This time is in the past; pick a future time."
+    return start_at, end_at
+
+
+def slot_spec(*, job_id, interview_date, start_time, end_time, max_candidates=1, ai_interview_type=None, timezone=None):
+    """Validate typed slot input (the API's and the form's field names) into a SlotSpec."""
+    errors = {}
+    job = find_job(job_id, errors)
+    tz = parse_zone(timezone, errors)
+    start_at, end_at = parse_slot_times(interview_date, start_time, end_time, tz, errors)
+    capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
+    kind = parse_type(ai_interview_type, errors)
     if errors:
         raise SlotInputError(errors)
     return SlotSpec(job, start_at, end_at, kind, capacity)
+
+
+def move_times(slot, *, interview_date=None, start_time=None, end_time=None, timezone=None):
+    """New (start_at, end_at) for `slot` from any of date, start and end typed in `timezone` (IST by default).
+
+    What is not given (None) keeps the slot's current value in that zone; the result is checked
+    as a new slot's times are.
+    """
+    errors = {}
+    tz = parse_zone(timezone, errors)
+    if tz is None:
+        raise SlotInputError(errors)
+    start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
+    current = (start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}")
+    typed = tuple(now if value is None else str(value).strip() for value, now in zip((interview_date, start_time, end_time), current))
+    if typed == current:  # not a move: a past or overlong slot may still have its capacity edited
+        return slot.start_at, slot.end_at
+    start_at, end_at = parse_slot_times(*typed, tz, errors)
+    if errors:
+        raise SlotInputError(errors)
+    return start_at, end_at
 
 
 def overlapping_slots(job_id, start_at, end_at, exclude_id=None):
@@ -250,7 +346,7 @@ def plan_pattern(
         clocks.append(clock)
     if not clocks and "start_times" not in errors:
         errors["start_times"] = "Enter at least one start time, e.g. 09:00, 14:30."
-    length = parse_int(length_minutes, "length_minutes", errors, low=5, high=480, label="Length", required=True)
+    length = parse_int(length_minutes, "length_minutes", errors, low=MIN_SLOT_MINUTES, high=MAX_SLOT_MINUTES, label="Length", required=True)
     capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
     if errors:
@@ -304,8 +400,13 @@ def create_from_plan(plan, *, actor=None, allow_overlap=False):
     return slots
 
 
-def update_slot(slot, *, max_candidates, ai_interview_type, actor=None):
-    """Change capacity and type; capacity never drops below the seats already taken (race-safe)."""
+def update_slot(slot, *, max_candidates, ai_interview_type, move_to=None, confirm=False, allow_overlap=False, actor=None):
+    """Change capacity, type and (with `move_to`, a new (start_at, end_at)) the time, in one transaction.
+
+    Capacity never drops below the seats taken. Booked interviews move with the slot only when
+    `confirm`ed (see _move_slot); an overlap with the job's other slots needs `allow_overlap`.
+    Returns the interviews that moved.
+    """
     errors = {}
     capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
@@ -313,6 +414,79 @@ def update_slot(slot, *, max_candidates, ai_interview_type, actor=None):
         raise SlotInputError({}, "This slot is cancelled; it can't be edited.")
     if errors:
         raise SlotInputError(errors)
+    moving = move_to is not None and tuple(move_to) != (slot.start_at, slot.end_at)
+    if moving:
+        clashes = overlapping_slots(slot.job_id, *move_to, exclude_id=slot.id)
+        if clashes and not allow_overlap:
+            raise SlotOverlap(clashes)
+    try:
+        moved = _move_slot(slot, *move_to, confirm=confirm, actor=actor) if moving else []
+        _set_capacity(slot, capacity, kind)
+        audit.record("slot.updated", slot, actor=actor, max_candidates=capacity, ai_interview_type=kind)
+        db.session.commit()
+    except OperationalError as exc:
+        db.session.rollback()
+        if "deadlock" not in str(exc).lower():
+            raise
+        raise SlotMoveRefused("The slot is busy; please try again.") from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.refresh(slot)
+    return moved
+
+
+def _move_slot(slot, start_at, end_at, *, confirm, actor):
+    """Move the slot and its active interviews to [start_at, end_at) inside the caller's transaction.
+
+    The slot's row is taken first with a conditional UPDATE (PostgreSQL's row lock, SQLite's
+    write lock) that also re-checks it is neither cancelled nor started, so a booking racing the
+    move either commits before (and its interview moves and is e-mailed here) or waits and books
+    the new time. Each interview keeps its link, its SEQUENCE goes up and the candidate gets a
+    reschedule e-mail (reminders for the old time withdrawn, new ones queued).
+    """
+    now = timeutil.now()
+    locked = db.session.execute(
+        update(InterviewSlot)
+        .where(InterviewSlot.id == slot.id, InterviewSlot.status != SlotStatus.CANCELLED.value, InterviewSlot.start_at > now)
+        .values(current_bookings=InterviewSlot.current_bookings)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(slot)
+    if locked.rowcount != 1:
+        if slot.status == SlotStatus.CANCELLED.value:
+            raise SlotMoveRefused("This slot is cancelled; it can't be moved.")
+        raise SlotMoveRefused("This slot has already started; it can't be moved.")
+    interviews = list(
+        db.session.scalars(
+            select(Interview)
+            .where(Interview.slot_id == slot.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
+            .options(selectinload(Interview.session))
+            .order_by(Interview.created_at)
+        )
+    )
+    if any(interview.status == InterviewStatus.IN_PROGRESS.value for interview in interviews):
+        raise SlotMoveRefused("An interview in this slot has already begun; the slot can't be moved.")
+    if interviews and not confirm:
+        raise MoveNeedsConfirmation(len(interviews))
+    old_start = slot.start_at
+    slot.start_at, slot.end_at = start_at, end_at
+    for interview in interviews:
+        previous = interview.started_at
+        interview.started_at, interview.ended_at = start_at, end_at
+        interview.sequence += 1
+        if interview.session is not None:
+            interview.session.scheduled_at = start_at
+            interview.session.duration_minutes = slot.duration_minutes
+        db.session.flush()
+        notifications.queue_reschedule(interview, previous)
+        audit.record("interview.rescheduled", interview, actor=actor, slot=slot.id, reason="slot moved")
+    audit.record("slot.moved", slot, actor=actor, old_start_at=old_start.isoformat(), start_at=start_at.isoformat(), interviews=len(interviews))
+    return interviews
+
+
+def _set_capacity(slot, capacity, kind):
+    """Capacity and type in one conditional UPDATE that refuses a capacity below the seats taken."""
     result = db.session.execute(
         update(InterviewSlot)
         .where(InterviewSlot.id == slot.id, InterviewSlot.current_bookings <= capacity)
@@ -333,10 +507,6 @@ def update_slot(slot, *, max_candidates, ai_interview_type, actor=None):
         raise SlotInputError(
             {"max_candidates": f"{slot.current_bookings} candidates are booked; capacity can't go below {slot.current_bookings}."}
         )
-    audit.record("slot.updated", slot, actor=actor, max_candidates=capacity, ai_interview_type=kind)
-    db.session.commit()
-    db.session.refresh(slot)
-    return slot
 
 
 def slot_state(slot, at=None):

@@ -7,17 +7,30 @@ from blueprints.api.responses import bad_input, get_or_404, json_body
 from models import AuditEvent, Candidate, Interview, InterviewSlot, InterviewStatus, Job, SlotStatus, db
 from services import audit, booking, notifications, slots, timeutil
 
-# Fields a client may not set through PUT: seats move only by booking (seed 002's frontend sent them).
-SERVER_OWNED_SLOT_FIELDS = ("current_bookings", "status")
+# What PUT/PATCH of a slot reads; anything else (seed 002's frontend sent current_bookings and status:
+# seats move only by booking) is ignored and named in `ignored_fields`.
+SLOT_TIME_FIELDS = ("interview_date", "start_time", "end_time")
+SLOT_UPDATE_FIELDS = (*SLOT_TIME_FIELDS, "max_candidates", "ai_interview_type", "timezone", "confirm", "allow_overlap")
 
 
 def _booking_error(error):
     return jsonify(error=error.message), error.status_code
 
 
+def _zone_named(name):
+    """The zone called `name` when it is one, else the display zone."""
+    return timeutil.zone(name) if isinstance(name, str) and timeutil.is_valid_zone(name) else timeutil.zone()
+
+
 def _zone_for_output():
-    name = request.args.get("timezone")
-    return timeutil.zone(name) if name and timeutil.is_valid_zone(name) else timeutil.zone()
+    """The zone of the `timezone` query argument (display zone when absent or unknown)."""
+    return _zone_named(request.args.get("timezone"))
+
+
+def _overlap_conflict(error):
+    """409 naming the job's slots a new or moved slot would overlap."""
+    message = f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to go ahead anyway."
+    return jsonify(error=message, overlaps=[slot_json(s) for s in error.clashes]), 409
 
 
 def slot_json(slot, tz=None):
@@ -102,8 +115,7 @@ def create_slot():
     except slots.SlotInputError as error:
         return bad_input(error.message, error.fields)
     except slots.SlotOverlap as error:
-        message = f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to create it anyway."
-        return jsonify(error=message, overlaps=[slot_json(s) for s in error.clashes]), 409
+        return _overlap_conflict(error)
     return jsonify(slot_json(slot, timeutil.zone(data.get("timezone") or None))), 201
 
 
@@ -115,20 +127,37 @@ def get_slot(slot_id):
 
 @bp.route("/interviews/slots/<slot_id>/", methods=["PUT", "PATCH"])
 def update_slot(slot_id):
-    """Capacity and type; seats and status are the server's (sent values are ignored)."""
+    """Capacity, type and time; only what is sent changes, and a booked slot moves only with `confirm`."""
     slot = get_or_404(InterviewSlot, slot_id, "Slot")
     data = json_body()
+    flags = {}
+    for name in ("confirm", "allow_overlap"):
+        if not isinstance(data.get(name, False), bool):
+            return bad_input(f"{name} is true or false.", {name: f"{name} is true or false."})
+        flags[name] = data.get(name, False)
     try:
-        slots.update_slot(
+        move_to = None
+        if any(name in data for name in SLOT_TIME_FIELDS):
+            move_to = slots.move_times(slot, **{name: data.get(name) for name in (*SLOT_TIME_FIELDS, "timezone")})
+        moved = slots.update_slot(
             slot,
             max_candidates=data.get("max_candidates", slot.max_candidates),
             ai_interview_type=data.get("ai_interview_type", slot.ai_interview_type),
+            move_to=move_to,
             actor=g.api_user,
+            **flags,
         )
     except slots.SlotInputError as error:
         return bad_input(error.message, error.fields) if error.fields else (jsonify(error=error.message), 409)
-    body = slot_json(slot)
-    ignored = [name for name in SERVER_OWNED_SLOT_FIELDS if name in data]
+    except slots.SlotOverlap as error:
+        return _overlap_conflict(error)
+    except slots.MoveNeedsConfirmation as error:
+        return jsonify(error=error.message, interviews_to_move=error.interview_count), 409
+    except slots.SlotMoveRefused as error:
+        return _booking_error(error)
+    body = slot_json(slot, _zone_named(data.get("timezone")))
+    body["moved_interviews"] = [str(interview.id) for interview in moved]
+    ignored = sorted(name for name in data if name not in SLOT_UPDATE_FIELDS)
     if ignored:
         body["ignored_fields"] = ignored
     return jsonify(body)
@@ -148,7 +177,11 @@ def cancel_slot(slot_id):
 
 @bp.post("/interviews/")
 def create_interview():
-    """A PENDING interview for `candidate_id, job_id`; book it into a slot next (seed 002's flow)."""
+    """An interview for `candidate_id, job_id`: PENDING (book it next, seed 002's flow), or booked at once.
+
+    With `slot_id` it is booked into that slot; with `scheduled_at` into a new 1-seat slot at that
+    time (as `flask create-link` does). Either way the answer also carries the session and link.
+    """
     data = json_body()
     fields = {}
     for name in ("candidate_id", "job_id"):
@@ -156,10 +189,34 @@ def create_interview():
             fields[name] = f"{name} is required"
     if fields:
         return bad_input("candidate_id and job_id are required", fields)
+    if data.get("slot_id") and data.get("scheduled_at"):
+        both = "Send slot_id or scheduled_at, not both."
+        return bad_input(both, {"slot_id": both, "scheduled_at": both})
     candidate = get_or_404(Candidate, data["candidate_id"], "Candidate")
     job = get_or_404(Job, data["job_id"], "Job")
     if candidate.job_id != job.id:
         return bad_input("The candidate applied for another job.", {"job_id": "Not the candidate's job."})
+    notes = str(data.get("booking_notes") or "")
+    try:
+        if data.get("slot_id"):
+            slot = get_or_404(InterviewSlot, data["slot_id"], "Slot")
+            interview = booking.book_interview(candidate, slot, actor=g.api_user, notes=notes)
+        elif data.get("scheduled_at"):
+            errors = {}
+            start_at = slots.parse_start(data["scheduled_at"], "scheduled_at", errors)
+            if errors:
+                return bad_input("scheduled_at is not a usable time.", errors)
+            interview = booking.book_ad_hoc(candidate, start_at, actor=g.api_user, notes=notes)
+        else:
+            return _create_pending(candidate, job)
+    except booking.BookingError as error:
+        return _booking_error(error)
+    body, _ = _issue_session(interview)
+    return jsonify({**interview_json(interview), **body}), 201
+
+
+def _create_pending(candidate, job):
+    """201 with a new PENDING interview, to be booked into a slot later."""
     interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=g.api_user.id)
     db.session.add(interview)
     db.session.flush()
@@ -209,21 +266,27 @@ def book_interview():
 def create_interview_session():
     """The booked interview's session and link (seed 001's response); idempotent.
 
-    Booking already created the session; the first call here answers 201, later calls 200
-    with the same session.
+    Booking already created the session; its first issue (here, or POST /api/interviews/ with a
+    slot) answers 201, later calls 200 with the same session.
     """
     data = json_body()
     if not data.get("interview_id"):
         return bad_input("interview_id is required", {"interview_id": "interview_id is required"})
     interview = get_or_404(Interview, data["interview_id"], "Interview")
-    session = interview.session
     if interview.status == InterviewStatus.CANCELLED.value:
         return jsonify(error="This interview is cancelled; book a new one."), 409
-    if session is None:
+    if interview.session is None:
         return bad_input(
             "The interview has no time yet; book it into a slot first.",
             {"interview_id": "Book this interview into a slot first."},
         )
+    body, first = _issue_session(interview)
+    return jsonify(body), 201 if first else 200
+
+
+def _issue_session(interview):
+    """Seed 001's session-and-link fields of a booked interview, and whether this is their first issue."""
+    session = interview.session
     issued_before = db.session.scalar(
         select(AuditEvent.id).where(AuditEvent.action == "interview.session_issued", AuditEvent.subject_id == str(interview.id)).limit(1)
     )
@@ -242,7 +305,7 @@ def create_interview_session():
         "coding_language": session.coding_language,
         "email_sent": booking.email_was_sent(email),
     }
-    return jsonify(body), 201 if issued_before is None else 200
+    return body, issued_before is None
 
 
 @bp.post("/interviews/<interview_id>/reschedule/")

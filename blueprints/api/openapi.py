@@ -31,7 +31,7 @@ ERROR_TEXT = {
     401: "No or bad token",
     403: "Not allowed for this user's role",
     404: "Unknown or malformed id",
-    409: "Conflict: the slot is full, cancelled or past, or the booking overlaps another",
+    409: "Conflict: the slot is full, cancelled or past, the booking overlaps another, or a booked slot is moved without confirm",
     413: "The upload is too large",
     429: "Too many requests",
 }
@@ -97,6 +97,7 @@ SCHEMAS = {
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
             "code": {"type": "string", "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input"},
             "state": {"enum": ["countdown", "interview", "expired", "completed", "cancelled"], "description": "/ai/ refusals: the portal's state"},
+            "interviews_to_move": {"type": "integer", "minimum": 1, "description": "Moving a booked slot without confirm: how many interviews would move"},
         },
     },
     "Me": {
@@ -129,8 +130,16 @@ SCHEMAS = {
         "properties": {
             "max_candidates": {"type": "integer", "minimum": 1, "maximum": 100},
             "ai_interview_type": {"enum": InterviewType.values()},
+            "interview_date": {**DATE, "description": "Moves the slot; omitted (or null) keeps the current date in `timezone`"},
+            "start_time": {**CLOCK, "description": "Moves the slot; omitted (or null) keeps the current start"},
+            "end_time": {**CLOCK, "description": "Moves the slot; omitted (or null) keeps the current end"},
+            "timezone": {"type": "string", "description": "IANA zone of the date and times sent and answered (default Asia/Kolkata)"},
+            "confirm": {"type": "boolean", "default": False, "description": "Move a booked slot: its interviews move too (same links) and each candidate is e-mailed"},
+            "allow_overlap": {"type": "boolean", "default": False, "description": "Move even when it overlaps another slot of the job"},
         },
-        "description": "current_bookings and status are the server's; sent values are ignored and listed in ignored_fields",
+        "additionalProperties": True,
+        "description": "Only the fields sent change (PUT too). Any other field (seed 002's frontend sent current_bookings "
+        "and status; seats move only by booking) is ignored and named in ignored_fields",
     },
     "Slot": {
         "type": "object",
@@ -151,7 +160,8 @@ SCHEMAS = {
             "seats_left": {"type": "integer", "minimum": 0},
             "status": {"enum": SlotStatus.values()},
             "state": {"enum": ["available", "full", "cancelled", "past"]},
-            "ignored_fields": {"type": "array", "items": {"type": "string"}},
+            "ignored_fields": {"type": "array", "items": {"type": "string"}, "description": "PUT/PATCH: fields sent that were ignored"},
+            "moved_interviews": {"type": "array", "items": UUID, "description": "PUT/PATCH: interviews that moved with the slot"},
         },
     },
     "Interview": {
@@ -171,6 +181,10 @@ SCHEMAS = {
             "email_status": {**NULLABLE_STRING, "description": EMAIL_STATUS_TEXT},
             "email_sent": {"type": "boolean", "description": EMAIL_SENT_TEXT},
         },
+    },
+    "BookedInterview": {
+        "allOf": [{"$ref": "#/components/schemas/Interview"}, {"$ref": "#/components/schemas/InterviewSessionLink"}],
+        "description": "An interview with seed 001's session and link fields",
     },
     "InterviewSessionLink": {
         "type": "object",
@@ -300,7 +314,7 @@ PATHS = {
     "/api/interviews/slots/{slot_id}/": {
         "get": operation("One slot", {"200": json_body(ref("Slot"))}, errors=(404,), params=(SLOT_ID,), tag=TAG_SLOTS),
         "put": operation(
-            "Change capacity (never below the bookings) or type",
+            "Change capacity (never below the bookings), type or time (a booked slot moves with confirm: true)",
             {"200": json_body(ref("Slot"))},
             errors=(400, 404, 409),
             body=ref("SlotUpdate"),
@@ -340,10 +354,25 @@ PATHS = {
     },
     "/api/interviews/": {
         "post": operation(
-            "A pending interview for a candidate of a job (book it next)",
-            {"201": json_body(ref("Interview"), "Created")},
-            errors=(400, 404),
-            body={"type": "object", "required": ["candidate_id", "job_id"], "properties": {"candidate_id": UUID, "job_id": UUID}},
+            "An interview for a candidate of a job: pending (book it next), or booked at once with slot_id or scheduled_at",
+            {"201": json_body({"anyOf": [ref("BookedInterview"), ref("Interview")]}, "Created; booked ones carry their session and link")},
+            errors=(400, 404, 409),
+            body={
+                "type": "object",
+                "required": ["candidate_id", "job_id"],
+                "properties": {
+                    "candidate_id": UUID,
+                    "job_id": UUID,
+                    "slot_id": {**UUID, "description": "Book into this slot at once (not with scheduled_at)"},
+                    "scheduled_at": {
+                        "type": "string",
+                        "examples": ["2030-01-16T14:30:00+05:30", "2030-01-16 14:30"],
+                        "description": "Book at this time into a new 1-seat slot as long as the job's interviews: ISO 8601 "
+                        "with an offset (or Z), or YYYY-MM-DD HH:MM in IST (not with slot_id)",
+                    },
+                    "booking_notes": {"type": "string", "description": "With slot_id or scheduled_at"},
+                },
+            },
             tag=TAG_INTERVIEWS,
         ),
     },

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from models import InterviewType
-from services import slots
+from services import slots, timeutil
 
 TYPE_CHOICES = [(InterviewType.TECHNICAL.value, "Technical"), (InterviewType.CODING.value, "Coding")]
 WEEKDAY_CHOICES = [(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
@@ -48,9 +48,23 @@ class PatternForm(ZoneMixin, FlaskForm):
     confirm_overlap = BooleanField("Create anyway, although some overlap")
 
 
-class SlotEditForm(FlaskForm):
-    max_candidates = StringField("Capacity (candidates)", render_kw={"type": "number", "min": 1})
+class SlotEditForm(ZoneMixin, FlaskForm):
+    interview_date = StringField("Date", render_kw={"type": "date"})
+    start_time = StringField("Start time", render_kw={"type": "time"})
+    end_time = StringField("End time", render_kw={"type": "time"})
     ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
+    max_candidates = StringField("Capacity (candidates)", render_kw={"type": "number", "min": 1})
+    timezone = SelectField("Time zone of these times", validate_choice=False)
+    confirm_overlap = BooleanField("Move anyway, although it overlaps")
+    # Sent only by the confirmation step's "Move and e-mail" button: the start it confirmed (UTC, ISO 8601).
+    confirm_move = StringField("Confirmed new start")
+
+    def fill_times(self, slot):
+        """The slot's date and clock times in the form's zone, for the first view of the page."""
+        tz = timeutil.zone(self.timezone.data)
+        start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
+        self.interview_date.data = start.date().isoformat()
+        self.start_time.data, self.end_time.data = f"{start:%H:%M}", f"{end:%H:%M}"
 
 
 class BookingForm(FlaskForm):

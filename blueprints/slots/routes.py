@@ -8,7 +8,7 @@ from flask_login import current_user
 from app import viewer_zone
 from blueprints.slots import bp
 from blueprints.slots.forms import EmptyForm, PatternForm, SlotEditForm, SlotForm, apply_errors
-from blueprints.web import render_page_or_fragment
+from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import InterviewSlot, Job, db
 from services import booking, slots, timeutil
 
@@ -164,21 +164,40 @@ def _detail_context(slot):
 
 @bp.route("/<uuid:slot_id>/edit", methods=["GET", "POST"])
 def edit(slot_id):
-    """Capacity and type; capacity never below the seats already booked."""
+    """Capacity, type and time; a booked slot moves only after a confirmation step (htmx swaps #slot-edit)."""
     slot = _slot_or_404(slot_id)
     form = SlotEditForm(obj=slot if request.method == "GET" else None)
+    form.init_zone(viewer_zone())
+    if request.method == "GET":
+        form.fill_times(slot)
+    context = {"form": form, "slot": slot, "clashes": [], "pending_move": None, "error": None}
     if form.validate_on_submit():
         try:
-            slots.update_slot(slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, actor=current_user)
+            move_to = slots.move_times(
+                slot, interview_date=form.interview_date.data, start_time=form.start_time.data, end_time=form.end_time.data,
+                timezone=form.timezone.data,
+            )
+            moved = slots.update_slot(
+                slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, move_to=move_to,
+                confirm=form.confirm_move.data == timeutil.isoformat_z(move_to[0]), allow_overlap=form.confirm_overlap.data, actor=current_user,
+            )
         except slots.SlotInputError as error:
             apply_errors(form, error.fields)
-            if not error.fields:
-                flash(error.message, "error")
+            context["error"] = None if error.fields else error.message
+        except slots.SlotOverlap as error:
+            context["clashes"] = error.clashes
+        except slots.MoveNeedsConfirmation as error:
+            context["pending_move"] = {"count": error.interview_count, "start_at": move_to[0], "confirms": timeutil.isoformat_z(move_to[0])}
+        except slots.SlotMoveRefused as error:
+            context["error"] = error.message
         else:
-            flash("Slot updated.", "success")
-            return redirect(url_for("slots.detail", slot_id=slot.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("slots/edit.html", form=form, slot=slot), status
+            when = timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))
+            told = f"; {len(moved)} candidate{'s' if len(moved) != 1 else ''} e-mailed the new time" if moved else ""
+            flash(f"Slot updated: {when}{told}.", "success")
+            return redirect_after_post(url_for("slots.detail", slot_id=slot.id))
+    # A form with errors (or the confirmation step) is 200 for htmx, which swaps only 2xx (base.html).
+    status = 400 if request.method == "POST" and not is_htmx() and context["pending_move"] is None else 200
+    return render_page_or_fragment("slots/edit.html", "slots/_edit_form.html", status=status, **context)
 
 
 @bp.post("/<uuid:slot_id>/cancel")
