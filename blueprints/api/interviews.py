@@ -16,8 +16,9 @@ def _booking_error(error):
 
 
 def _zone_for_output():
+    """`?timezone=` is a display preference: a zone parse_zone refuses shows the display zone."""
     name = request.args.get("timezone")
-    return timeutil.zone(name) if name and timeutil.is_valid_zone(name) else timeutil.zone()
+    return timeutil.zone(name) if timeutil.is_valid_zone(name) else timeutil.zone()
 
 
 def slot_json(slot, tz=None):
@@ -104,7 +105,7 @@ def create_slot():
     except slots.SlotOverlap as error:
         message = f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to create it anyway."
         return jsonify(error=message, overlaps=[slot_json(s) for s in error.clashes]), 409
-    return jsonify(slot_json(slot, timeutil.zone(data.get("timezone") or None))), 201
+    return jsonify(slot_json(slot, slots.parse_zone(data.get("timezone"), {}))), 201
 
 
 @bp.get("/interviews/slots/<slot_id>/")
@@ -139,7 +140,7 @@ def cancel_slot(slot_id):
     """Cancel the slot and every booking in it."""
     slot = get_or_404(InterviewSlot, slot_id, "Slot")
     try:
-        reason = str((request.get_json(silent=True) or {}).get("reason") or "")
+        reason = str(json_body(optional=True).get("reason") or "")
         cancelled = booking.cancel_slot(slot, actor=g.api_user, reason=reason)
     except booking.BookingError as error:
         return _booking_error(error)
@@ -264,7 +265,7 @@ def reschedule(interview_id):
 def cancel(interview_id):
     """Cancel the interview and free its seat."""
     interview = get_or_404(Interview, interview_id, "Interview")
-    data = request.get_json(silent=True) or {}
+    data = json_body(optional=True)
     try:
         booking.cancel_interview(interview, actor=g.api_user, reason=str(data.get("reason") or ""))
     except booking.BookingError as error:
