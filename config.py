@@ -126,6 +126,7 @@ def load_config(instance_path):
         "LLM_TIMEOUT_SECONDS": env_int("LLM_TIMEOUT_SECONDS", 20),
         "IDLE_TIMEOUT_MINUTES": env_int("IDLE_TIMEOUT_MINUTES", 60),
         "RESUME_MAX_BYTES": env_int("RESUME_MAX_BYTES", 5 * 1024 * 1024),
+        "RESUME_EXTRACT_SECONDS": env_int("RESUME_EXTRACT_SECONDS", 10),  # a slower PDF/DOCX is kept without text
         "AUDIO_MAX_BYTES": env_int("AUDIO_MAX_BYTES", 10 * 1024 * 1024),
         "AUDIO_RETENTION_DAYS": env_int("AUDIO_RETENTION_DAYS", 180),
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

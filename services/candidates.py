@@ -116,9 +116,12 @@ def create_candidate(data, *, actor=None, resume_file=None):
         db.session.rollback()
         raise InputError(errors, status_code=status_code if set(errors) == {resumes.FIELD} else 400)
     db.session.add(candidate)
-    _save(candidate, "candidate.created", actor)
-    if upload is not None:
-        resumes.store(candidate, upload, actor=actor)
+    # The resume's file is written first and the candidate committed with it: a failing disk or
+    # a failed commit leaves no candidate, no resume row and no file, so a retry can succeed.
+    with resumes.written(upload) as path:
+        if path is not None:
+            resumes.attach(candidate, upload, path, actor=actor)
+        _save(candidate, "candidate.created", actor)
     return candidate
 
 
