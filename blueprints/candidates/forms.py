@@ -1,11 +1,11 @@
 """Candidate and resume forms. Rules live in services/candidates.py and services/resumes.py."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 
 from models import CandidateStatus
 
-STATUS_CHOICES = [(value, value.capitalize()) for value in CandidateStatus.values()]
+STATUS_CHOICES = [SelectChoice(value, value.capitalize()) for value in CandidateStatus.values()]
 RESUME_ACCEPT = ".pdf,.docx,.txt,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain"
 
 

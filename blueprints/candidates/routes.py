@@ -1,7 +1,7 @@
 """Candidates: search, add and edit them, their resumes (upload, replace, download) and interviews."""
 from flask import abort, flash, render_template, request, send_from_directory, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
+from wtforms import SelectChoice
 
 from blueprints.candidates import bp
 from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, ResumeForm
@@ -43,7 +43,7 @@ def _job_choices(form, current_job=None):
     choices = slots.open_jobs()
     if current_job is not None and current_job not in choices:
         choices.insert(0, current_job)
-    form.job_id.choices = [("", "Choose a job")] + [(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]
+    form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]
 
 
 def _candidate_form(**kwargs):
