@@ -32,7 +32,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 
 class InvalidJSON(BadRequest):
-    """A body that is not JSON; `reason` is the parser's own words."""
+    """A body that is not JSON; the description gives the parser's own words."""
 
     def __init__(self, reason):
         super().__init__(f"The body is not valid JSON: {reason}.")
@@ -75,6 +75,9 @@ def _json_body_problem():
     return _text_problem(_json_strings(body))
 
 
+_TOO_DEEP = object()  # yielded by _json_strings in place of a string once the body nests too deep
+
+
 def _json_strings(body):
     """(field path, string) for every key and string value in `body`, walked without recursion.
 
@@ -95,9 +98,6 @@ def _json_strings(body):
             pending.extend((f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value))
         elif isinstance(value, str):
             yield path, value
-
-
-_TOO_DEEP = object()
 
 
 def _text_problem(named_strings):
