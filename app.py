@@ -66,6 +66,9 @@ def create_app(test_config=None):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from blueprints import input_guard
+
+    input_guard.init_app(app)
     # Flask-Login's own context processor loads the user for every template; the proxy loads it only
     # for templates that ask (the candidate portal never does).
     login_manager.init_app(app, add_context_processor=False)

@@ -46,8 +46,11 @@ def _job(value, errors, current=None):
     return job
 
 
-def _candidate_values(data, *, partial, current_job=None):
-    """Validated column values from `data`; with `partial`, only the keys present (PATCH)."""
+def _candidate_values(data, *, partial, current_job=None, actor=None):
+    """Validated column values from `data`; with `partial`, only the keys present (PATCH).
+
+    The domain is picked from the existing ones; only an admin may name a new one.
+    """
     errors, values = {}, {}
 
     def given(name):
@@ -72,7 +75,7 @@ def _candidate_values(data, *, partial, current_job=None):
     if given("job_id"):
         values["job"] = _job(data.get("job_id"), errors, current_job)
     if not partial or "domain" in data or "domain_id" in data:
-        values["domain"] = read_domain(data, errors)
+        values["domain"] = read_domain(data, errors, may_create=getattr(actor, "is_admin", False))
     return values, errors
 
 
@@ -99,7 +102,7 @@ def _save(candidate, action, actor, **details):
 
 def create_candidate(data, *, actor=None, resume_file=None):
     """A new candidate, with an optional resume upload; all saved or nothing (InputError)."""
-    values, errors = _candidate_values(data, partial=False)
+    values, errors = _candidate_values(data, partial=False, actor=actor)
     candidate = Candidate(created_by_id=getattr(actor, "id", None))
     with db.session.no_autoflush:
         for name, value in values.items():
@@ -116,16 +119,19 @@ def create_candidate(data, *, actor=None, resume_file=None):
         db.session.rollback()
         raise InputError(errors, status_code=status_code if set(errors) == {resumes.FIELD} else 400)
     db.session.add(candidate)
-    _save(candidate, "candidate.created", actor)
-    if upload is not None:
-        resumes.store(candidate, upload, actor=actor)
+    # The resume's file is written first and the candidate committed with it: a failing disk or
+    # a failed commit leaves no candidate, no resume row and no file, so a retry can succeed.
+    with resumes.written(upload) as path:
+        if path is not None:
+            resumes.attach(candidate, upload, path, actor=actor)
+        _save(candidate, "candidate.created", actor)
     return candidate
 
 
 def update_candidate(candidate, data, *, actor=None, partial=False):
     """Change a candidate; moving one with interviews to another job is refused."""
     with db.session.no_autoflush:
-        values, errors = _candidate_values(data, partial=partial, current_job=candidate.job)
+        values, errors = _candidate_values(data, partial=partial, current_job=candidate.job, actor=actor)
         new_job = values.get("job")
         if new_job is not None and new_job.id != candidate.job_id and has_interviews(candidate):
             errors["job_id"] = "This candidate has interviews for their current job; add them again for the other job instead."

@@ -38,7 +38,7 @@ from models import (
     SessionStatus,
     db,
 )
-from services import audit, notifications, portal
+from services import audit, notifications, portal, storage
 from services.errors import RefusedAction
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,16 @@ class AnswerTooLarge(InterviewError):
 class BadAnswer(InterviewError):
     status_code = 400
     code = "bad_input"
+
+
+class StorageUnavailable(InterviewError):
+    """The recording could not be saved (disk full or unwritable); nothing of the answer is kept."""
+
+    code = "storage"
+
+    def __init__(self, error):
+        super().__init__(f"Your recording could not be saved: {error.message} Your answer was not submitted.")
+        self.status_code = error.status_code
 
 
 NOT_OPEN_MESSAGES = {
@@ -586,12 +596,13 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         keyword_coverage=keyword_coverage(question.expected_points, f"{text}\n{code}"),
     )
     saved_audio = None
-    if recording is not None:
+    if recording is not None:  # the file first, complete or not at all; the commit after it
         data, content_type = recording
-        folder = audio_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        saved_audio = folder / f"{secrets.token_hex(16)}.{AUDIO_EXTENSIONS[content_type]}"
-        saved_audio.write_bytes(data)
+        try:
+            saved_audio = storage.write_file(audio_folder(), f"{secrets.token_hex(16)}.{AUDIO_EXTENSIONS[content_type]}", data)
+        except storage.StorageError as exc:
+            db.session.rollback()
+            raise StorageUnavailable(exc) from None
         answer.audio_stored_name, answer.audio_content_type = saved_audio.name, content_type
     db.session.add(answer)
     _move_on(session, now)
@@ -600,7 +611,7 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
     except Exception:
         db.session.rollback()
         if saved_audio is not None:
-            saved_audio.unlink(missing_ok=True)
+            storage.remove_file(saved_audio)
         raise
     return True
 

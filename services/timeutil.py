@@ -1,11 +1,13 @@
 """The clock and time-zone conversions, in one place so tests can move time."""
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, has_app_context
 
 INPUT_FORMAT = "%Y-%m-%d %H:%M"
 DEFAULT_ZONE = "Asia/Kolkata"
+MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters
 
 _frozen_now = None
 
@@ -33,18 +35,35 @@ class TimeInputError(ValueError):
 
 
 def zone(name=None):
-    """A ZoneInfo for `name`, the configured display zone by default."""
+    """A ZoneInfo for `name` (see parse_zone), the configured display zone by default."""
     if name is None:
         name = current_app.config["DISPLAY_TIMEZONE"] if has_app_context() else DEFAULT_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise TimeInputError(f"Unknown time zone {name!r}.") from None
+    return parse_zone(name)
+
+
+def parse_zone(name):
+    """The ZoneInfo of an IANA zone name; TimeInputError for a blank, over-long or unknown one.
+
+    Every zone a user sends (`?tz=`, `?timezone=`, a slot's `timezone`) is read here. Names are
+    looked up in the tzdata list first, so no user text ever becomes a file path.
+    """
+    text = name.strip() if isinstance(name, str) else ""
+    if not text:
+        raise TimeInputError("Enter a time zone, an IANA name such as Asia/Kolkata.")
+    if len(text) > MAX_ZONE_NAME or text not in _known_zones():
+        raise TimeInputError(f"Unknown time zone {text[:MAX_ZONE_NAME]!r}.")
+    return ZoneInfo(text)
+
+
+@lru_cache(maxsize=1)
+def _known_zones():
+    return frozenset(available_timezones())
 
 
 def is_valid_zone(name):
+    """True when parse_zone accepts `name`."""
     try:
-        zone(name)
+        parse_zone(name)
     except TimeInputError:
         return False
     return True

@@ -355,6 +355,13 @@ def smtp(smtp_server, app_config):
 
 
 @pytest.fixture(scope="session")
+def base_url():
+    """No base URL (tests use live_server's): replaces pytest-playwright's fallback fixture, a method
+    on a plugin class that pytest 9 deprecates (PytestRemovedIn10Warning) every run."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         if IN_CI:

@@ -45,6 +45,36 @@ def test_session_cookie_is_secure_behind_https(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_portal_settings_come_from_the_environment(tmp_path, monkeypatch, clock):
+    from tests.portal_support import book_session
+
+    monkeypatch.setenv("PORTAL_LOOKUP_LIMIT", "2/minute")
+    monkeypatch.setenv("PORTAL_RESYNC_SECONDS", "7")
+    monkeypatch.setenv("PORTAL_HEARTBEAT_SECONDS", "4")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "UPLOAD_FOLDER": str(tmp_path), "OUTBOX_IN_PROCESS": False})
+    with app.app_context():
+        db.create_all()
+        session = book_session()
+        client = app.test_client()
+        countdown = client.get(f"/?session_key={session.session_key}").text
+        assert 'hx-trigger="every 7s, portal-zero"' in countdown
+        clock.set(session.scheduled_at)
+        client.post("/ai/start", json={"session_key": session.session_key})
+        assert 'hx-trigger="every 4s"' in client.get(f"/?session_key={session.session_key}").text
+        codes = [client.get(f"/?session_key=guess{n:040d}").status_code for n in range(3)]
+        assert codes == [404, 404, 429]
+        db.session.remove()
+
+
+@pytest.mark.parametrize("name, value", [
+    ("PORTAL_RESYNC_SECONDS", "soon"), ("PORTAL_HEARTBEAT_SECONDS", "0"), ("PORTAL_LOOKUP_LIMIT", "lots"),
+])
+def test_a_bad_portal_setting_stops_the_start_naming_it(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"^{name}='{value}' is not valid: give a"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
 def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx_once_signed_in(client, auth, recruiter):
     html = client.get("/login").get_data(as_text=True)
     assert "<script>" not in html and " onclick=" not in html

@@ -70,9 +70,19 @@ def test_bad_job_input_names_the_field_and_writes_nothing(app, changes, field, m
     assert job_count() == 0 and db.session.scalar(select(func.count(Domain.id))) == 0
 
 
-def test_lowercase_language_is_accepted_and_nul_dropped(app):
-    job = jobs.create_job(job_data(coding_language="ruby", job_title="Dev\x00 Ops"))
-    assert (job.coding_language, job.job_title) == ("RUBY", "Dev Ops")
+def test_lowercase_language_is_accepted(app):
+    job = jobs.create_job(job_data(coding_language="ruby"))
+    assert job.coding_language == "RUBY"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Dev\x00 Ops", "Job title must not contain NUL characters."),
+    ("Dev \ud800", "Job title must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."),
+])
+def test_nul_and_lone_surrogates_are_refused_not_dropped(app, text, message):
+    with pytest.raises(InputError) as caught:
+        jobs.create_job(job_data(job_title=text))
+    assert caught.value.fields == {"job_title": message} and job_count() == 0
 
 
 def test_partial_update_changes_only_what_is_sent(app):

@@ -1,5 +1,6 @@
 """The candidate portal over HTTP: window states, 404s, rate limit, /ai/start, answers and their faults."""
 import dataclasses
+import errno
 import io
 import json
 import re
@@ -22,7 +23,7 @@ from models import (
     SessionStatus,
     db,
 )
-from services import booking, interviewer, portal, timeutil
+from services import booking, interviewer, portal, storage, timeutil
 from tests.conftest import CSRFClient, free_port
 from tests.portal_support import book_session, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES
@@ -361,6 +362,30 @@ def test_a_voice_answer_through_the_api_needs_consent_given_at_start(client, clo
     db.session.refresh(session)
     stored = session.questions[0].answer
     assert (interviewer.audio_folder() / stored.audio_stored_name).read_bytes() == voice
+
+
+def test_a_voice_answer_on_a_full_disk_leaves_no_partial_file_and_can_be_sent_again(client, clock, monkeypatch):
+    session = book_session()
+    open_window(session)
+    first = client.post("/ai/start", json={"session_key": session.session_key, "audio_consent": True}, csrf=False).json
+    written = []
+
+    def short_write(fd):  # the disk fills up after part of the recording was written
+        written.extend(p for p in interviewer.audio_folder().iterdir())
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def post_voice():
+        data = {"session_key": session.session_key, "question_id": first["question_id"], "audio": (io.BytesIO(b"OggS\x00\x02 voice"), "a.ogg", "audio/ogg")}
+        return client.post("/ai/answer", data=data, content_type="multipart/form-data", csrf=False)
+
+    monkeypatch.setattr(storage.os, "fsync", short_write)
+    refused = post_voice()
+    assert refused.status_code == 507 and refused.json["code"] == "storage"
+    assert refused.json["error"] == "Your recording could not be saved: Storage is full; try again later. Your answer was not submitted."
+    assert written and list(interviewer.audio_folder().iterdir()) == []  # the partial file was there, and is gone
+    assert current(session).position == 0 and current(session).answer is None
+    monkeypatch.undo()
+    assert post_voice().json["saved"] is True and len(list(interviewer.audio_folder().iterdir())) == 1
 
 
 # --- answers ------------------------------------------------------------------------------------

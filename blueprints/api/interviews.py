@@ -17,14 +17,10 @@ def _booking_error(error):
     return jsonify(error=error.message), error.status_code
 
 
-def _zone_named(name):
-    """The zone called `name` when it is one, else the display zone."""
-    return timeutil.zone(name) if isinstance(name, str) and timeutil.is_valid_zone(name) else timeutil.zone()
-
-
 def _zone_for_output():
-    """The zone of the `timezone` query argument (display zone when absent or unknown)."""
-    return _zone_named(request.args.get("timezone"))
+    """`?timezone=` is a display preference: a zone parse_zone refuses shows the display zone."""
+    name = request.args.get("timezone")
+    return timeutil.zone(name) if timeutil.is_valid_zone(name) else timeutil.zone()
 
 
 def _overlap_conflict(error):
@@ -116,7 +112,7 @@ def create_slot():
         return bad_input(error.message, error.fields)
     except slots.SlotOverlap as error:
         return _overlap_conflict(error)
-    return jsonify(slot_json(slot, timeutil.zone(data.get("timezone") or None))), 201
+    return jsonify(slot_json(slot, slots.parse_zone(data.get("timezone"), {}))), 201
 
 
 @bp.get("/interviews/slots/<slot_id>/")
@@ -135,6 +131,10 @@ def update_slot(slot_id):
         if not isinstance(data.get(name, False), bool):
             return bad_input(f"{name} is true or false.", {name: f"{name} is true or false."})
         flags[name] = data.get(name, False)
+    zone_errors = {}
+    output_zone = slots.parse_zone(data.get("timezone"), zone_errors)
+    if zone_errors:
+        return bad_input(zone_errors["timezone"], zone_errors)
     try:
         move_to = None
         if any(name in data for name in SLOT_TIME_FIELDS):
@@ -155,7 +155,7 @@ def update_slot(slot_id):
         return jsonify(error=error.message, interviews_to_move=error.interview_count), 409
     except slots.SlotMoveRefused as error:
         return _booking_error(error)
-    body = slot_json(slot, _zone_named(data.get("timezone")))
+    body = slot_json(slot, output_zone)
     body["moved_interviews"] = [str(interview.id) for interview in moved]
     ignored = sorted(name for name in data if name not in SLOT_UPDATE_FIELDS)
     if ignored:
@@ -168,7 +168,7 @@ def cancel_slot(slot_id):
     """Cancel the slot and every booking in it."""
     slot = get_or_404(InterviewSlot, slot_id, "Slot")
     try:
-        reason = str((request.get_json(silent=True) or {}).get("reason") or "")
+        reason = str(json_body(optional=True).get("reason") or "")
         cancelled = booking.cancel_slot(slot, actor=g.api_user, reason=reason)
     except booking.BookingError as error:
         return _booking_error(error)
@@ -327,7 +327,7 @@ def reschedule(interview_id):
 def cancel(interview_id):
     """Cancel the interview and free its seat."""
     interview = get_or_404(Interview, interview_id, "Interview")
-    data = request.get_json(silent=True) or {}
+    data = json_body(optional=True)
     try:
         booking.cancel_interview(interview, actor=g.api_user, reason=str(data.get("reason") or ""))
     except booking.BookingError as error:

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from services import timeutil
@@ -14,7 +14,7 @@ class LoginForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Full name", validators=[Optional(), Length(max=120)])
-    role = SelectField("Role", choices=[("recruiter", "Recruiter"), ("admin", "Admin")], default="recruiter")
+    role = SelectField("Role", choices=[SelectChoice("recruiter", "Recruiter"), SelectChoice("admin", "Admin")], default="recruiter")
     password = PasswordField("Initial password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
 
 
@@ -32,4 +32,4 @@ class PreferencesForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in timeutil.common_zones()]
+        self.timezone.choices = [SelectChoice(z) for z in timeutil.common_zones()]
