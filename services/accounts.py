@@ -198,9 +198,13 @@ def user_for_token(raw):
 
 
 def _active_admins_besides(user):
-    """How many enabled admins there are other than `user`, with their rows locked (PostgreSQL)."""
-    others = select(User.id).where(User.role == Role.ADMIN.value, User.is_enabled.is_(True), User.id != user.id)
-    return len(db.session.scalars(others.with_for_update()).all())
+    """How many enabled admins there are other than `user`.
+
+    On PostgreSQL every enabled admin's row (the user's own too) is locked, in id order, so two
+    admins demoting each other at once queue up instead of deadlocking or both succeeding.
+    """
+    admins = select(User.id).where(User.role == Role.ADMIN.value, User.is_enabled.is_(True)).order_by(User.id)
+    return sum(1 for admin_id in db.session.scalars(admins.with_for_update()) if admin_id != user.id)
 
 
 def _change_account(user, actor, **values):

@@ -1,4 +1,5 @@
 """Account rules without HTTP: password strength and changes, resets, roles, disabling, two-factor sign-in."""
+import threading
 from datetime import timedelta
 
 import pyotp
@@ -270,3 +271,44 @@ def test_the_org_requirement_sends_only_users_without_two_factor_to_enrol(app, c
     db.session.commit()
     enrol(admin, clock)
     assert two_factor.must_enrol(recruiter) and not two_factor.must_enrol(admin)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend, admin, recruiter, monkeypatch):
+    """Both requests read the admin rows before either writes: the row locks make them queue."""
+    accounts.set_role(recruiter, Role.ADMIN.value, actor=admin)
+    db.session.commit()
+    counted = accounts._active_admins_besides
+    both_counted = threading.Barrier(2, timeout=1)
+
+    def count_then_wait(user):
+        result = counted(user)
+        try:
+            both_counted.wait()  # a request blocked on the lock never arrives: the other goes on
+        except threading.BrokenBarrierError:
+            pass
+        return result
+
+    monkeypatch.setattr(accounts, "_active_admins_besides", count_then_wait)
+    outcomes = {}
+
+    def demote(user_id, actor_id):
+        with app.app_context():
+            try:
+                accounts.set_role(db.session.get(User, user_id), Role.RECRUITER.value, actor=db.session.get(User, actor_id))
+                db.session.commit()
+                outcomes[user_id] = "demoted"
+            except accounts.AccountError as exc:
+                db.session.rollback()
+                outcomes[user_id] = str(exc)
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in ((admin.id, recruiter.id), (recruiter.id, admin.id))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(outcomes.values()) == [
+        "The organisation needs at least one active admin; make someone else an admin first.", "demoted",
+    ]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) == 1
