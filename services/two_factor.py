@@ -115,6 +115,14 @@ def turn_off(user, actor):
     audit.record("user.two_factor_disabled", user, actor=actor)
 
 
+def replace_recovery_codes(user, password):
+    """Ten new recovery codes for the user (the old ones stop working); their password is required."""
+    if not user.check_password(password or ""):
+        raise TwoFactorError("Your password is not right.")
+    audit.record("user.recovery_codes_replaced", user, actor=user)
+    return new_recovery_codes(user)
+
+
 def turn_off_with_password(user, password):
     """The user turns their own two-factor sign-in off; their password is required."""
     if not user.check_password(password or ""):

@@ -466,6 +466,20 @@ def test_turning_two_factor_off_needs_the_password(clock, admin_client, admin):
     assert not db.session.get(User, admin.id).has_two_factor
 
 
+def test_new_recovery_codes_replace_the_old_ones(clock, client, auth, admin):
+    auth.login()
+    _secret, old_codes = enrol_over_http(client, clock)
+    wrong = client.post("/account/two-factor/recovery-codes", data={"codes-password": "wrong password"})
+    assert wrong.status_code == 400 and "Your password is not right." in wrong.get_data(as_text=True)
+    made = client.post("/account/two-factor/recovery-codes", data={"codes-password": PASSWORD})
+    new_codes = re.findall(r"<li><code>([^<]+)</code></li>", made.get_data(as_text=True))
+    assert made.status_code == 200 and len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    auth.logout()
+    auth.login()
+    assert client.post("/login/code", data={"code": old_codes[0]}).status_code == 401
+    assert client.post("/login/code", data={"code": new_codes[0]}).headers["Location"] == "/interviews/dashboard"
+
+
 def test_when_the_org_requires_two_factor_users_without_it_can_only_enrol(app, clock, admin_client, recruiter):
     response = admin_client.post("/users/two-factor-requirement", data={"org-require_two_factor": "y"})
     assert response.status_code == 302

@@ -74,5 +74,12 @@ class ConfirmTwoFactorForm(FlaskForm):
     code = StringField("6-digit code from your app", validators=[DataRequired(message="Enter the code your app shows."), Length(max=12)])
 
 
-class DisableTwoFactorForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password."), Length(max=MAX_LENGTH)])
+PASSWORD_AGAIN = [DataRequired(message="Enter your password."), Length(max=MAX_LENGTH)]
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    password = PasswordField("Your password, to turn it off", validators=PASSWORD_AGAIN)
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    password = PasswordField("Your password, for new codes", validators=PASSWORD_AGAIN)

@@ -13,16 +13,17 @@ from blueprints.auth import bp
 from blueprints.auth.forms import (
     ChangePasswordForm,
     ConfirmTwoFactorForm,
-    DisableTwoFactorForm,
     EmptyForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordFields,
+    NewRecoveryCodesForm,
     PreferencesForm,
     RequireTwoFactorForm,
     RoleForm,
     SignInCodeForm,
     TokenForm,
+    TurnOffTwoFactorForm,
     UserForm,
 )
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
@@ -323,7 +324,7 @@ def account():
     return render_account(prefs=prefs, status=400 if prefs.errors else 200)
 
 
-def render_account(prefs=None, token_form=None, new_token=None, password_form=None, disable_form=None, status=200):
+def render_account(prefs=None, token_form=None, new_token=None, password_form=None, disable_form=None, codes_form=None, status=200):
     """The account page (or, for htmx, its API tokens section) with any form given kept as typed."""
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
@@ -334,7 +335,8 @@ def render_account(prefs=None, token_form=None, new_token=None, password_form=No
         status=status,
         prefs=prefs or PreferencesForm(obj=current_user, prefix="prefs"),
         password_form=password_form or ChangePasswordForm(prefix="password"),
-        disable_two_factor_form=disable_form or DisableTwoFactorForm(prefix="off"),
+        disable_two_factor_form=disable_form or TurnOffTwoFactorForm(prefix="off"),
+        recovery_codes_form=codes_form or NewRecoveryCodesForm(prefix="codes"),
         recovery_codes_left=two_factor.unused_recovery_codes(current_user) if current_user.has_two_factor else 0,
         token_form=token_form or TokenForm(prefix="token"),
         tokens=tokens,
@@ -414,7 +416,7 @@ def two_factor_confirm():
 @login_required
 def two_factor_disable():
     """Turn one's own two-factor sign-in off (the password is required)."""
-    form = DisableTwoFactorForm(prefix="off")
+    form = TurnOffTwoFactorForm(prefix="off")
     if form.validate_on_submit():
         try:
             two_factor.turn_off_with_password(current_user, form.password.data)
@@ -449,4 +451,20 @@ def revoke_token(token_id):
     accounts.revoke_token(token)
     db.session.commit()
     return render_account()
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def new_recovery_codes():
+    """Replace one's recovery codes with ten new ones (the password is required); shown once."""
+    form = NewRecoveryCodesForm(prefix="codes")
+    if form.validate_on_submit() and current_user.has_two_factor:
+        try:
+            codes = two_factor.replace_recovery_codes(current_user, form.password.data)
+        except two_factor.TwoFactorError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes)
+    return render_account(codes_form=form, status=400)
 
