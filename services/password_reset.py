@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from models import PasswordResetToken, db
+from models import AuditEvent, PasswordResetToken, db
 from services import accounts, audit, notifications, timeutil
 
 RESET_TTL = timedelta(minutes=30)
@@ -35,8 +35,14 @@ def request_reset(email):
     Returns nothing either way, so the page cannot tell whether the address has an account.
     """
     user = accounts.find_user(email)
-    if user is not None:
+    # Every case writes, so the response time does not tell them apart; the trail also shows
+    # someone trying addresses (an unknown one kept as a hash: it is nobody's account).
+    if user is not None and user.is_enabled:
         send_reset_link(user)
+    elif user is not None:
+        audit.record("user.reset_refused_disabled", user)
+    else:
+        db.session.add(AuditEvent(action="user.reset_requested_unknown", subject_type="email", subject_id=accounts.hash_token(accounts.fold(email)), data={}))
     db.session.commit()
 
 
