@@ -329,6 +329,15 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, admin_clien
     assert elsewhere.get("/interviews/dashboard").status_code == 200
 
 
+def test_wrong_current_passwords_are_throttled(admin_client, admin):
+    data = {"password-current_password": "wrong password", "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD}
+    for _ in range(10):
+        assert admin_client.post("/account/password", data=data).status_code == 400
+    right = {**data, "password-current_password": PASSWORD}
+    assert admin_client.post("/account/password", data=right).status_code == 429
+    assert db.session.get(User, admin.id).check_password(PASSWORD)
+
+
 # --- password reset by e-mail ----------------------------------------------------------------
 
 

@@ -32,6 +32,8 @@ from models import ApiToken, User, db
 from services import accounts, audit, password_reset, timeutil, two_factor
 
 LOGIN_LIMIT = "10 per minute"
+# Wrong passwords typed into the account page's prompts (a stolen session guessing the password).
+PASSWORD_PROMPT_LIMIT = "10 per 15 minutes"
 FAILED_LOGIN = "Invalid email or password."
 FAILED_CODE = "That code is not right. Enter the 6 digits your app shows now, or one of your recovery codes."
 # Between the password and the code: how long the half-signed-in state lasts (it grants nothing).
@@ -53,12 +55,18 @@ def code_attempt_key():
     return "login-code:" + str((session.get("pending_sign_in") or {}).get("user_id"))
 
 
+def password_prompt_key():
+    """Rate-limit key for the password asked again on the account page: the signed-in user."""
+    return "password-prompt:" + str(current_user.get_id())
+
+
 def reset_request_key():
     """Rate-limit key for reset links: the address as the account lookup normalises it."""
     return "reset:" + accounts.sign_in_key(request.form.get("email"))
 
 
 def login_failed(_response):
+    """Only refused passwords and codes count towards their limits."""
     return g.get("login_failed", False)
 
 
@@ -347,6 +355,7 @@ def render_account(prefs=None, token_form=None, new_token=None, password_form=No
 
 @bp.post("/account/password")
 @login_required
+@limiter.limit(PASSWORD_PROMPT_LIMIT, key_func=password_prompt_key, deduct_when=login_failed)
 def change_password():
     """Change one's own password: the current one is required; every other session ends."""
     form = ChangePasswordForm(prefix="password")
@@ -354,6 +363,7 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data, session.get("sid"))
         except accounts.WrongPassword as exc:
+            g.login_failed = True
             form.current_password.errors.append(str(exc))
         except accounts.AccountError as exc:
             form.new_password.errors.append(str(exc))
@@ -414,6 +424,7 @@ def two_factor_confirm():
 
 @bp.post("/account/two-factor/disable")
 @login_required
+@limiter.limit(PASSWORD_PROMPT_LIMIT, key_func=password_prompt_key, deduct_when=login_failed)
 def two_factor_disable():
     """Turn one's own two-factor sign-in off (the password is required)."""
     form = TurnOffTwoFactorForm(prefix="off")
@@ -421,6 +432,7 @@ def two_factor_disable():
         try:
             two_factor.turn_off_with_password(current_user, form.password.data)
         except two_factor.TwoFactorError as exc:
+            g.login_failed = True
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
@@ -455,6 +467,7 @@ def revoke_token(token_id):
 
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
+@limiter.limit(PASSWORD_PROMPT_LIMIT, key_func=password_prompt_key, deduct_when=login_failed)
 def new_recovery_codes():
     """Replace one's recovery codes with ten new ones (the password is required); shown once."""
     form = NewRecoveryCodesForm(prefix="codes")
@@ -462,6 +475,7 @@ def new_recovery_codes():
         try:
             codes = two_factor.replace_recovery_codes(current_user, form.password.data)
         except two_factor.TwoFactorError as exc:
+            g.login_failed = True
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
