@@ -50,6 +50,13 @@ def upgrade():
         batch_op.add_column(sa.Column("totp_pending_secret", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
 
+    # Disabling now revokes API tokens; revoke those of users disabled before, so re-enabling
+    # them cannot bring their old tokens back.
+    users = sa.table("users", sa.column("id", sa.Uuid()), sa.column("is_enabled", sa.Boolean()))
+    tokens = sa.table("api_tokens", sa.column("user_id", sa.Uuid()), sa.column("revoked_at", sa.DateTime(timezone=True)))
+    disabled = sa.select(users.c.id).where(users.c.is_enabled.is_(False))
+    op.execute(tokens.update().where(tokens.c.revoked_at.is_(None), tokens.c.user_id.in_(disabled)).values(revoked_at=sa.func.now()))
+
 
 
 def downgrade():
