@@ -78,5 +78,6 @@ def reset_with_link(raw, new_password):
         raise ResetLinkInvalid("This reset link has expired or was already used.")
     accounts.set_password(user, new_password, revoke_tokens=True)
     audit.record("user.password_reset", user, actor=user)
+    notifications.queue_account_email(user, "password_changed", "Your password was changed")
     db.session.commit()
     return user

@@ -152,6 +152,7 @@ def test_reset_link_is_single_use_and_ends_sessions_and_tokens(app, clock, recru
     password_reset.reset_with_link(raw, NEW_PASSWORD)
     assert db.session.get(User, recruiter.id).check_password(NEW_PASSWORD)
     assert live_sessions(recruiter) == 0 and live_tokens(recruiter) == 0
+    assert sorted(db.session.scalars(select(OutboxEmail.kind))) == ["password_changed", "password_reset"]
     with pytest.raises(password_reset.ResetLinkInvalid):
         password_reset.reset_with_link(raw, "another fine password 42")
 
