@@ -283,6 +283,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     notify_on_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     last_login_at: Mapped[datetime | None]
+    # Two-factor sign-in: the confirmed TOTP secret (never shown again), one being enrolled, and the
+    # last time step accepted, so a code cannot be replayed within its window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)
@@ -297,6 +302,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self):
         return self.is_enabled
+
+    @property
+    def has_two_factor(self):
+        return self.totp_secret is not None
 
     @property
     def display_name(self):
@@ -333,6 +342,40 @@ class ApiToken(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code (stored hashed; used once)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class PasswordResetToken(TimestampMixin, db.Model):
+    """A single-use password-reset link (only the hash of its token is stored)."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class OrgSettings(db.Model):
+    """Settings of the whole organisation: one row (id 1)."""
+
+    __tablename__ = "org_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
 
 
 class Domain(db.Model):

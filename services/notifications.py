@@ -206,3 +206,22 @@ def queue_completion_notice(interview):
     context = _details(interview, recruiter_name=recruiter.display_name)
     subject = f"Interview completed - {interview.candidate.full_name}"
     return _queue("completed", interview, subject, "completed", context, to=(recruiter.email, recruiter.display_name))
+
+
+def queue_account_email(user, kind, subject, **context):
+    """A message about the user's own account (templates/email/<kind>.txt and .html), e.g. a reset link."""
+    configured = bool(current_app.config.get("MAIL_SERVER"))
+    context = {"name": user.display_name, "email": user.email, "when": format_when(timeutil.now()), **context}
+    email = OutboxEmail(
+        idempotency_key=f"{kind}:{user.id}:{secrets.token_hex(8)}",
+        kind=kind,
+        to_email=header_safe(user.email),
+        to_name=header_safe(user.full_name),
+        subject=header_safe(f"Interview scheduler: {subject}"),
+        body_text=render_template(f"email/{kind}.txt", **context),
+        body_html=render_template(f"email/{kind}.html", **context),
+        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
+        next_attempt_at=timeutil.now(),
+    )
+    db.session.add(email)
+    return email

@@ -31,3 +31,9 @@ document.addEventListener("click", (event) => {
   const closer = event.target.closest("[data-close-dialog]");
   if (closer) closer.closest("dialog")?.close();
 });
+
+// <button data-open-dialog="#id"> opens that <dialog> (confirmations such as disabling a user).
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-open-dialog]");
+  if (opener) document.querySelector(opener.dataset.openDialog)?.showModal();
+});
