@@ -12,7 +12,13 @@ SERVER_OWNED_SLOT_FIELDS = ("current_bookings", "status")
 
 
 def _booking_error(error):
-    return jsonify(error=error.message), error.status_code
+    """A refused booking change: `error`, `code`, and for a second interview the first one's id."""
+    body = {"error": error.message}
+    if error.code:
+        body["code"] = error.code
+    if isinstance(error, booking.AlreadyScheduled):
+        body["interview_id"] = str(error.interview_id)
+    return jsonify(body), error.status_code
 
 
 def _zone_for_output():
@@ -160,11 +166,10 @@ def create_interview():
     job = get_or_404(Job, data["job_id"], "Job")
     if candidate.job_id != job.id:
         return bad_input("The candidate applied for another job.", {"job_id": "Not the candidate's job."})
-    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=g.api_user.id)
-    db.session.add(interview)
-    db.session.flush()
-    audit.record("interview.created", interview, actor=g.api_user)
-    db.session.commit()
+    try:
+        interview = booking.create_pending_interview(candidate, job, actor=g.api_user)
+    except booking.BookingError as error:
+        return _booking_error(error)
     return jsonify(interview_json(interview)), 201
 
 
