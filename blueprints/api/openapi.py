@@ -23,7 +23,9 @@ ERROR_TEXT = {
     401: "No or bad token",
     403: "Not allowed for this user's role",
     404: "Unknown or malformed id",
-    409: "Conflict: the slot is full, cancelled or past, or the booking overlaps another",
+    409: "Conflict: the slot is full, cancelled or past, or the booking overlaps another; the candidate already has an "
+         "interview for this job (`code` already_scheduled, its `interview_id`); or another request changed the interview "
+         "first (`code` changed_meanwhile; nothing was changed)",
     413: "The upload is too large",
     429: "Too many requests",
 }
@@ -87,7 +89,12 @@ SCHEMAS = {
         "properties": {
             "error": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            "code": {"type": "string", "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input"},
+            "code": {
+                "type": "string",
+                "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input; "
+                               "interview changes: already_scheduled, changed_meanwhile",
+            },
+            "interview_id": {**UUID, "description": "already_scheduled: the candidate's open interview for the job"},
             "state": {"enum": ["countdown", "interview", "expired", "completed", "cancelled"], "description": "/ai/ refusals: the portal's state"},
         },
     },
@@ -334,7 +341,7 @@ PATHS = {
         "post": operation(
             "A pending interview for a candidate of a job (book it next)",
             {"201": json_body(ref("Interview"), "Created")},
-            errors=(400, 404),
+            errors=(400, 404, 409),
             body={"type": "object", "required": ["candidate_id", "job_id"], "properties": {"candidate_id": UUID, "job_id": UUID}},
             tag=TAG_INTERVIEWS,
         ),
