@@ -239,7 +239,6 @@ def _races_as_booking_errors(name, candidate_id, job_id):
 
 
 WHAT_HAPPENED = {
-    InterviewStatus.PENDING.value: "This interview was changed meanwhile",
     InterviewStatus.CANCELLED.value: "This interview was cancelled meanwhile",
     InterviewStatus.IN_PROGRESS.value: "The candidate started this interview meanwhile",
     InterviewStatus.COMPLETED.value: "This interview was completed meanwhile",

@@ -31,7 +31,6 @@ from models import (
     CandidateStatus,
     InterviewAnswer,
     InterviewQuestion,
-    InterviewSession,
     InterviewStatus,
     InterviewType,
     SessionStatus,
