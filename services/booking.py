@@ -246,11 +246,12 @@ WHAT_HAPPENED = {
 }
 
 
-def _take(interview, statuses, seen_sequence):
-    """Lock the interview as the caller saw it (a status in `statuses`, `seen_sequence`), or refuse."""
-    was_pending = interview.status == InterviewStatus.PENDING.value
-    if take_interview(interview, statuses, sequence=seen_sequence):
+def _take(interview):
+    """Lock the interview in the state the caller saw (its status and sequence), or refuse with what happened."""
+    seen_status = interview.status
+    if take_interview(interview, (seen_status,), sequence=interview.sequence):
         return
+    was_pending = seen_status == InterviewStatus.PENDING.value
     if interview.status == InterviewStatus.SCHEDULED.value:
         happened = "This interview was booked meanwhile" if was_pending else "This interview was rescheduled meanwhile"
         happened += f" (now {timeutil.format_local(interview.started_at)})"
@@ -287,10 +288,9 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
         interview = _pending_or_refusal(candidate, slot)
     # A clear answer for the common case (a second click); the locked re-checks below decide races.
     _check_overlap(candidate, slot)
-    seen_sequence = interview.sequence if interview is not None else None
     with _races_as_booking_errors(name, candidate_id, job_id):
         if interview is not None:
-            _take(interview, (InterviewStatus.PENDING.value,), seen_sequence)
+            _take(interview)
         if not _claim_seat(slot, now, allow_past):
             raise _refusal(slot, candidate, now)
         _lock_candidate(candidate)
@@ -384,9 +384,8 @@ def reschedule_interview(interview, new_slot, *, actor=None):
     if new_slot.job_id != interview.job_id:
         raise WrongJob(f"That slot is for another job ({new_slot.job.job_title}).")
     _check_overlap(candidate, new_slot, exclude_interview_id=interview.id)
-    seen_sequence = interview.sequence
     with _races_as_booking_errors(candidate.full_name, candidate.id, interview.job_id):
-        _take(interview, (InterviewStatus.SCHEDULED.value,), seen_sequence)
+        _take(interview)
         old_slot_id, old_start = interview.slot_id, interview.started_at
         if not _claim_seat(new_slot, now):
             raise _refusal(new_slot, candidate, now)
@@ -455,7 +454,7 @@ def cancel_interview(interview, *, actor=None, reason=""):
     """Cancel a scheduled or pending interview, free its seat and tell the candidate."""
     if interview.status not in (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value):
         raise InvalidState(f"This interview is {interview.status.replace('_', ' ')}; it can't be cancelled.")
-    _take(interview, (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value), interview.sequence)
+    _take(interview)
     _cancel(interview, actor, reason, timeutil.now())
     db.session.commit()
     if interview.slot_id is not None:
@@ -565,7 +564,7 @@ def _supersede_earlier_link(candidate, slot, actor):
     if earlier is None or earlier.status not in replaceable:
         return
     _check_overlap(candidate, slot)
-    _take(earlier, replaceable, earlier.sequence)
+    _take(earlier)
     _cancel(earlier, actor, "replaced by a new link from flask create-link", timeutil.now())
 
 
