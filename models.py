@@ -239,6 +239,8 @@ class InterviewStatus(StrEnum):
 
 # Interviews that hold a seat in their slot.
 ACTIVE_INTERVIEW_STATUSES = (InterviewStatus.SCHEDULED.value, InterviewStatus.IN_PROGRESS.value)
+# A candidate's open interview for a job: booked and not over, or created and waiting to be booked.
+OPEN_INTERVIEW_STATUSES = (InterviewStatus.PENDING.value, *ACTIVE_INTERVIEW_STATUSES)
 
 
 class SessionStatus(StrEnum):
@@ -513,6 +515,15 @@ class Interview(TimestampMixin, db.Model):
             unique=True,
             sqlite_where=sql_text("status IN ('scheduled', 'in_progress')"),
             postgresql_where=sql_text("status IN ('scheduled', 'in_progress')"),
+        ),
+        # At most one open interview per candidate and job (a second booking is a reschedule).
+        Index(
+            "uq_interviews_open_candidate_job",
+            "candidate_id",
+            "job_id",
+            unique=True,
+            sqlite_where=sql_text("status IN ('pending', 'scheduled', 'in_progress')"),
+            postgresql_where=sql_text("status IN ('pending', 'scheduled', 'in_progress')"),
         ),
     )
 

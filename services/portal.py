@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 
 from models import InterviewSession, InterviewStatus, LoneSelect, SessionStatus, db
 from services import audit
+from services.transactions import lock_session
 
 COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED = "countdown", "interview", "expired", "completed", "cancelled"
 PORTAL_STATES = (COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED)
@@ -110,7 +111,11 @@ def portal_state(session, now):
     """
     state = state_at(session, now)
     if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
-        mark_expired(session)
+        lock_session(session)
+        # Decided again under the lock: a start or a cancellation may have come first.
+        state = state_at(session, now)
+        if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
+            mark_expired(session)
         db.session.commit()
     return state
 

@@ -219,6 +219,8 @@ CONFLICTS = {
     ("POST", "/api/interviews/schedules/book_interview/"): lambda s: {"interview_id": s["ids"]["interview_id"], "slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/reschedule/"): lambda s: {"slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/cancel/"): lambda s: {},
+    # A second interview for the candidate who is already booked.
+    ("POST", "/api/interviews/"): lambda s: {"candidate_id": str(s["interview"].candidate_id), "job_id": s["ids"]["job_id"]},
     ("POST", "/api/interviews/schedules/create_interview_session/"): lambda s: {"interview_id": s["cancelled_interview_id"]},
 }
 PREPARE_CONFLICT = {

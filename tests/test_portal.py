@@ -4,6 +4,7 @@ import errno
 import io
 import json
 import re
+import threading
 from datetime import timedelta
 from uuid import uuid4
 
@@ -625,3 +626,54 @@ def test_portal_posts_need_csrf(client, clock):
     open_window(session)
     response = client.post("/interview/start", data={"session_key": session.session_key}, headers=hx(), csrf=False)
     assert response.status_code == 400
+
+
+def _at_once(app, count, call):
+    """`count` threads, each with its own test client, calling `call(client)` at the same moment."""
+    barrier = threading.Barrier(count, timeout=30)
+    answers = [None] * count
+
+    def run(index):
+        client = app.test_client()
+        barrier.wait()
+        response = call(client)
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
+@BOTH_DATABASES
+def test_simultaneous_starts_open_one_interview(app, clock, backend):
+    session = book_session()
+    open_window(session)
+    key, session_id = session.session_key, session.id
+    db.session.remove()
+    answers = _at_once(app, 10, lambda client: client.post("/ai/start", json={"session_key": key}))
+    assert [status for status, _ in answers] == [200] * 10, answers
+    assert len({body["question_id"] for _, body in answers}) == 1
+    session = db.session.get(InterviewSession, session_id)
+    assert session.status == "in_progress" and session.interview.status == "in_progress"
+    assert len(session.questions) == answers[0][1]["total"]
+    started = db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "interview.started")
+    assert db.session.scalar(started) == 1
+
+
+@BOTH_DATABASES
+def test_simultaneous_answers_to_one_question_store_one(app, clock, backend):
+    session = book_session()
+    open_window(session)
+    start = interviewer.start_interview(session, clock.now())
+    key, question_id, session_id = start.session_key, str(interviewer.current_question(start).id), start.id
+    db.session.remove()
+    body = {"session_key": key, "question_id": question_id, "text": "The same words"}
+    answers = _at_once(app, 20, lambda client: client.post("/ai/answer", json=body))
+    assert {status for status, _ in answers} == {200}, answers
+    assert sorted(reply["saved"] for _, reply in answers) == [False] * 19 + [True]
+    assert {reply["index"] for _, reply in answers} == {1}
+    stored = db.select(db.func.count()).select_from(InterviewAnswer).where(InterviewAnswer.session_id == session_id)
+    assert db.session.scalar(stored) == 1

@@ -14,7 +14,13 @@ SLOT_UPDATE_FIELDS = (*SLOT_TIME_FIELDS, "max_candidates", "ai_interview_type", 
 
 
 def _booking_error(error):
-    return jsonify(error=error.message), error.status_code
+    """A refused booking change: `error`, `code`, and for a second interview the first one's id."""
+    body = {"error": error.message}
+    if error.code:
+        body["code"] = error.code
+    if isinstance(error, booking.AlreadyScheduled):
+        body["interview_id"] = str(error.interview_id)
+    return jsonify(body), error.status_code
 
 
 def _zone_for_output():
@@ -208,21 +214,12 @@ def create_interview():
                 return bad_input("scheduled_at is not a usable time.", errors)
             interview = booking.book_ad_hoc(candidate, start_at, actor=g.api_user, notes=notes)
         else:
-            return _create_pending(candidate, job)
+            interview = booking.create_pending_interview(candidate, job, actor=g.api_user)
+            return jsonify(interview_json(interview)), 201
     except booking.BookingError as error:
         return _booking_error(error)
     body, _ = _issue_session(interview)
     return jsonify({**interview_json(interview), **body}), 201
-
-
-def _create_pending(candidate, job):
-    """201 with a new PENDING interview, to be booked into a slot later."""
-    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=g.api_user.id)
-    db.session.add(interview)
-    db.session.flush()
-    audit.record("interview.created", interview, actor=g.api_user)
-    db.session.commit()
-    return jsonify(interview_json(interview)), 201
 
 
 @bp.get("/interviews/<interview_id>/")

@@ -31,7 +31,9 @@ ERROR_TEXT = {
     401: "No or bad token",
     403: "Not allowed for this user's role",
     404: "Unknown or malformed id",
-    409: "Conflict: the slot is full, cancelled or past, the booking overlaps another, or a booked slot is moved without confirm",
+    409: "Conflict: the slot is full, cancelled or past, the booking overlaps another, or a booked slot is moved without "
+         "confirm; the candidate already has an interview for this job (`code` already_scheduled, its `interview_id`); "
+         "or another request changed the interview first (`code` changed_meanwhile; nothing was changed)",
     413: "The upload is too large",
     429: "Too many requests",
     503: "Storage is unavailable (the upload folder cannot be written); nothing was saved, try again later",
@@ -97,7 +99,12 @@ SCHEMAS = {
         "properties": {
             "error": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            "code": {"type": "string", "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input"},
+            "code": {
+                "type": "string",
+                "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input; "
+                               "interview changes: already_scheduled, changed_meanwhile",
+            },
+            "interview_id": {**UUID, "description": "already_scheduled: the candidate's open interview for the job"},
             "state": {"enum": ["countdown", "interview", "expired", "completed", "cancelled"], "description": "/ai/ refusals: the portal's state"},
             "interviews_to_move": {"type": "integer", "minimum": 1, "description": "Moving a booked slot without confirm: how many interviews would move"},
         },

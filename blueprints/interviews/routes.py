@@ -56,7 +56,7 @@ def book():
     if slot is None and candidate is None:
         abort(404, description="Open the booking from a slot or a candidate.")
     _booking_choices(form, slot, candidate)
-    error, status = None, 200
+    error, status, existing_interview_id = None, 200, None
     if form.validate_on_submit():
         chosen_candidate = db.session.get(Candidate, parse_uuid(form.candidate_id.data)) if parse_uuid(form.candidate_id.data) else None
         chosen_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
@@ -69,6 +69,7 @@ def book():
                 interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
             except booking.BookingError as exc:
                 error, status = exc.message, exc.status_code
+                existing_interview_id = getattr(exc, "interview_id", None)
                 _booking_choices(form, slot, candidate)
             else:
                 return _booked(interview)
@@ -76,7 +77,10 @@ def book():
             status = 400
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error}
+    context = {
+        "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
+        "existing_interview_id": existing_interview_id,
+    }
     if is_htmx():
         # Errors come back as 200 so htmx swaps the dialog with its message in place.
         return render_template("interviews/_book_dialog.html", **context)
