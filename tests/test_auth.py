@@ -62,10 +62,21 @@ def test_forged_csrf_token_is_refused(admin_client):
     assert db.session.scalar(select(User).where(User.email == "x@example.com")) is None
 
 
-def test_login_is_rate_limited_per_account(client, auth, admin):
-    for _ in range(10):
-        assert auth.login(ADMIN_EMAIL, "wrong password").status_code == 401
-    assert auth.login(ADMIN_EMAIL, PASSWORD).status_code == 429
+def test_login_is_rate_limited_per_account(client, admin):
+    def attempt(password, n):
+        # Each from its own address, so only the per-account limit can answer 429.
+        return client.post("/login", data={"email": ADMIN_EMAIL, "password": password}, environ_base={"REMOTE_ADDR": f"10.0.1.{n}"})
+
+    for n in range(10):
+        assert attempt("wrong password", n).status_code == 401
+    assert attempt(PASSWORD, 99).status_code == 429
+
+
+def test_login_is_rate_limited_per_address(client, admin):
+    for n in range(10):
+        assert client.post("/login", data={"email": f"nobody{n}@example.com", "password": "wrong"}).status_code == 401
+    # Another account, never tried before: refused because this address used its budget.
+    assert client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD}).status_code == 429
 
 
 def test_login_limit_holds_while_redis_is_down(app_config, admin):
