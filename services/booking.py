@@ -29,11 +29,10 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, notifications, outbox, timeutil
+from services import audit, candidates, notifications, outbox, timeutil
 from services.errors import RefusedAction
 from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
-from services.review import CANDIDATE_STATUS_FOR
 from services.transactions import one_transaction as _one_transaction
 from services.transactions import take_interview
 
@@ -426,27 +425,8 @@ def _cancel(interview, actor, reason, cancelled_at):
     if held_seat:
         _free_seat(interview.slot_id)
         notifications.queue_cancellation(interview)
-    _restore_candidate_status(interview.candidate)
+    candidates.restore_status(interview.candidate)
     audit.record("interview.cancelled", interview, actor=actor, reason=reason or None)
-
-
-def _restore_candidate_status(candidate):
-    """A candidate left with no booked interview gets back the status the booking replaced:
-    their last review's outcome, else `new`. A later status (interviewed, rejected, hired) stays."""
-    if candidate.status != CandidateStatus.SCHEDULED.value:
-        return
-    _lock_candidate(candidate)
-    if db.session.scalar(
-        select(Interview.id).where(Interview.candidate_id == candidate.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES)).limit(1)
-    ):
-        return
-    last_decision = db.session.scalar(
-        select(Interview.decision)
-        .where(Interview.candidate_id == candidate.id, Interview.status == InterviewStatus.COMPLETED.value)
-        .order_by(Interview.started_at.desc())
-        .limit(1)
-    )
-    candidate.status = CANDIDATE_STATUS_FOR.get(last_decision, CandidateStatus.NEW.value)
 
 
 @_one_transaction

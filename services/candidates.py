@@ -3,9 +3,10 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from models import Candidate, CandidateStatus, Interview, Job, db
+from models import ACTIVE_INTERVIEW_STATUSES, Candidate, CandidateStatus, Interview, InterviewStatus, Job, db
 from services import accounts, audit, resumes
 from services.jobs import read_domain
+from services.review import CANDIDATE_STATUS_FOR
 from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
 
 NAME_MAX = 200
@@ -181,3 +182,23 @@ def candidate_interviews(candidate):
             .order_by(Interview.created_at.desc())
         )
     )
+
+
+def restore_status(candidate):
+    """A candidate left with no booked interview (cancelled, or a no-show) gets back the status the
+    booking replaced: their last review's outcome, else `new`. A later status (interviewed, rejected,
+    hired) stays. Runs inside the caller's transaction, after the interview's own change."""
+    if candidate.status != CandidateStatus.SCHEDULED.value:
+        return
+    db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    if db.session.scalar(
+        select(Interview.id).where(Interview.candidate_id == candidate.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES)).limit(1)
+    ):
+        return
+    last_decision = db.session.scalar(
+        select(Interview.decision)
+        .where(Interview.candidate_id == candidate.id, Interview.status == InterviewStatus.COMPLETED.value)
+        .order_by(Interview.started_at.desc())
+        .limit(1)
+    )
+    candidate.status = CANDIDATE_STATUS_FOR.get(last_decision, CandidateStatus.NEW.value)

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from models import InterviewSession, InterviewStatus, LoneSelect, SessionStatus, db
-from services import audit
+from services import audit, candidates
 from services.transactions import lock_session
 
 COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED = "countdown", "interview", "expired", "completed", "cancelled"
@@ -140,4 +140,5 @@ def mark_expired(session):
     interview = session.interview
     if interview is not None and interview.status in (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value):
         interview.status = InterviewStatus.EXPIRED.value
+        candidates.restore_status(interview.candidate)
         audit.record("interview.expired", interview)

@@ -223,6 +223,8 @@ def test_expired_page_marks_session_and_interview(client, clock, backend):
     assert "reply to the invitation e-mail" in response.text
     db.session.expire_all()
     assert session.status == "expired" and session.interview.status == "expired"
+    # A no-show holds no booking any more: the candidate can be booked again.
+    assert session.interview.candidate.status == "new"
 
 
 def test_started_interview_continues_past_the_window(client, clock):
