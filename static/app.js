@@ -31,3 +31,17 @@ document.addEventListener("click", (event) => {
   const closer = event.target.closest("[data-close-dialog]");
   if (closer) closer.closest("dialog")?.close();
 });
+
+// Toasts (flashed messages): the × button removes its message.
+document.addEventListener("click", (event) => {
+  event.target.closest("[data-dismiss]")?.parentElement.remove();
+});
+
+// The header's <details> menu is always open from 768 px (base.css hides its toggle there), so
+// browsers without ::details-content still show the links; below that it starts closed.
+const wideNav = window.matchMedia("(min-width: 48em)");
+function syncNavMenu() {
+  document.querySelectorAll("details[data-nav-menu]").forEach((menu) => { menu.open = wideNav.matches; });
+}
+syncNavMenu();
+wideNav.addEventListener("change", syncNavMenu);
