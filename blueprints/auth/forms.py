@@ -33,3 +33,4 @@ class PreferencesForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = [(z, z) for z in timeutil.common_zones()]
+        self.timezone.data = timeutil.canonical_zone(self.timezone.data)  # a stored alias picks its zone
