@@ -137,6 +137,15 @@ def _open_booking_dialog(page):
     page.locator("#booking-dialog").wait_for(state="visible")
 
 
+def _submit_empty_job(page):
+    page.get_by_role("button", name="Create job").click()
+    page.locator(".error-summary").wait_for(state="visible")
+
+
+def _open_menu(page):
+    page.locator("details[data-nav-menu]").evaluate("menu => { menu.open = true; }")
+
+
 def _start_interview(page):
     page.get_by_role("button", name="Start the interview").click()
     page.locator("[data-question]").wait_for(state="visible")
@@ -149,6 +158,7 @@ def pages(demo):
         Page("login", "/login", anonymous=True),
         Page("error-404", "/no-such-page", anonymous=True),
         Page("dashboard", "/interviews/dashboard"),
+        Page("menu-open", "/interviews/dashboard", action=_open_menu),
         Page("calendar-week", f"/slots/?date={ids['today']}"),
         Page("calendar-month", f"/slots/?view=month&date={ids['today']}"),
         Page("calendar-long-job", f"/slots/?job={ids['long_job']}&date={ids['today']}"),
@@ -171,6 +181,7 @@ def pages(demo):
         Page("job", f"/jobs/{ids['job']}"),
         Page("job-long", f"/jobs/{ids['long_job']}"),
         Page("job-new", "/jobs/new"),
+        Page("job-new-errors", "/jobs/new", action=_submit_empty_job),
         Page("job-edit", f"/jobs/{ids['long_job']}/edit"),
         Page("users", "/users/"),
         Page("account", "/account/"),
