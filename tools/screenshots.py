@@ -1,8 +1,8 @@
-"""`make screenshots`: every page of the seeded demo at 1366×900 and 390×844, into screenshots/.
+"""`make screenshots`: every page of the seeded demo at 1366×900 and 390×844 (light and dark), into screenshots/.
 
 Builds a fresh SQLite demo database (tools/demo_pages.seed), serves it from a thread, signs in
 as the demo admin in Chromium (/usr/bin/chromium, Playwright) and saves one full-page PNG per
-page and size: screenshots/<page>-desktop.png and screenshots/<page>-phone.png. Pages that
+page and size: screenshots/<page>-desktop.png, <page>-phone.png and <page>-phone-dark.png. Pages that
 scroll sideways at phone width are listed at the end (and make the exit status 1).
 """
 import shutil
@@ -22,7 +22,12 @@ from models import db  # noqa: E402
 from services import timeutil  # noqa: E402
 from tools.demo_pages import PINNED_NOW, pages, seed  # noqa: E402
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+# name → browser context options; the dark phone pass shows the prefers-color-scheme: dark tokens.
+SIZES = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}},
+    "phone-dark": {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark"},
+}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OVERFLOW_JS = "document.documentElement.scrollWidth > window.innerWidth"
 
@@ -67,13 +72,13 @@ def main(out_dir=ROOT / "screenshots"):
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                for size_name, viewport in SIZES.items():
+                for size_name, options in SIZES.items():
                     # A fresh demo per size: the portal pages start the open interview.
                     db.drop_all()
                     db.create_all()
                     demo = seed(app)
                     for anonymous in (True, False):
-                        context = browser.new_context(viewport=viewport)
+                        context = browser.new_context(**options)
                         page = context.new_page()
                         if not anonymous:
                             timeutil.set_now(PINNED_NOW)
@@ -83,8 +88,8 @@ def main(out_dir=ROOT / "screenshots"):
                                 continue
                             visit(page, base_url, item)
                             page.screenshot(path=str(out_dir / f"{item.name}-{size_name}.png"), full_page=True)
-                            if size_name == "phone" and page.evaluate(OVERFLOW_JS):
-                                overflowing.append(item.name)
+                            if size_name.startswith("phone") and page.evaluate(OVERFLOW_JS):
+                                overflowing.append(f"{item.name} ({size_name})")
                         context.close()
                 browser.close()
         finally:
