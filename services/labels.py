@@ -7,9 +7,11 @@ its codes (a contract). Zone names are canonicalised by timeutil.canonical_zone
 import functools
 
 from services import timeutil
-from services.interviewer import LANGUAGE_NAMES, load_bank
 
-LANGUAGES = LANGUAGE_NAMES  # PYTHON → Python, CSHARP → C#, …: the interviewer's own names
+LANGUAGES = {
+    "PYTHON": "Python", "JAVASCRIPT": "JavaScript", "JAVA": "Java", "PHP": "PHP",
+    "RUBY": "Ruby", "CSHARP": "C#", "SQL": "SQL",
+}
 INTERVIEW_TYPES = {"technical": "Technical interview", "coding": "Coding interview"}
 INTERVIEW_TYPES_SHORT = {"technical": "Technical", "coding": "Coding"}
 # Interview, slot, candidate, e-mail, decision and role codes that a word with a capital does not cover.
@@ -53,6 +55,8 @@ def humanise(code):
 @functools.cache
 def _skill_labels():
     """Skill names → the question bank's labels (e.g. "machine_learning" → "Machine learning")."""
+    from services.interviewer import load_bank  # here, not at the top: the interviewer imports this module
+
     labels = {}
     for bank in load_bank().values():
         for name, spec in (bank.get("skills") or {}).items():

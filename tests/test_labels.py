@@ -62,3 +62,13 @@ def test_no_page_shows_a_raw_code(clock, app, client):
     assert shown == {}
     timeutil.set_now(PINNED_NOW)
     assert '<option selected value="Asia/Kolkata">Asia/Kolkata</option>' in client.get("/account/").text
+
+
+def test_invitation_email_names_the_language_and_type_in_words(clock, app):
+    from models import OutboxEmail
+    from tests.portal_support import book_session
+
+    session = book_session(language="CSHARP", kind="coding")
+    email = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.interview_id == session.interview.id, OutboxEmail.kind == "invitation"))
+    assert "Coding language:  C#" in email.body_text and "Interview type:   Coding interview" in email.body_text
+    assert "CSHARP" not in email.body_text and "CSHARP" not in email.body_html and "CSHARP" not in (email.ics or "")
