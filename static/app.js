@@ -45,3 +45,10 @@ function syncNavMenu() {
 }
 syncNavMenu();
 wideNav.addEventListener("change", syncNavMenu);
+
+// A form that comes back with errors: focus its error summary, so screen readers read it first
+// (GOV.UK's pattern). On a full page load and after htmx swaps the form in.
+function focusErrorSummary(root) {
+  root.querySelector?.(".error-summary")?.focus();
+}
+document.addEventListener("htmx:load", (event) => focusErrorSummary(event.detail.elt));

@@ -87,6 +87,7 @@ def main(out_dir=ROOT / "screenshots"):
                             if item.anonymous != anonymous:
                                 continue
                             visit(page, base_url, item)
+                            page.evaluate("window.scrollTo(0, 0)")  # a sticky header drawn mid-page otherwise
                             page.screenshot(path=str(out_dir / f"{item.name}-{size_name}.png"), full_page=True)
                             if size_name.startswith("phone") and page.evaluate(OVERFLOW_JS):
                                 overflowing.append(f"{item.name} ({size_name})")
