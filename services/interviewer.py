@@ -36,7 +36,7 @@ from models import (
     SessionStatus,
     db,
 )
-from services import audit, notifications, portal, storage
+from services import audit, labels, notifications, portal, storage
 from services.errors import RefusedAction
 from services.transactions import lock_session, one_transaction
 
@@ -60,10 +60,7 @@ LANGUAGE_SKILL = {
     "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
     "RUBY": "ruby", "CSHARP": "csharp", "SQL": "sql",
 }
-LANGUAGE_NAMES = {
-    "PYTHON": "Python", "JAVASCRIPT": "JavaScript", "JAVA": "Java", "PHP": "PHP",
-    "RUBY": "Ruby", "CSHARP": "C#", "SQL": "SQL",
-}
+LANGUAGE_NAMES = labels.LANGUAGES
 # Prism.js grammar names, for highlighting code in the editor and in the review.
 PRISM_LANGUAGES = {
     "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",

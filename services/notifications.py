@@ -13,12 +13,11 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
-from services import audit, calendar_invite, outbox, timeutil
+from services import audit, calendar_invite, labels, outbox, timeutil
 from services.outbox import header_safe
 
 # Outbox states of a message that has not gone out yet and still may.
 PENDING_STATUSES = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
-INTERVIEW_TYPE_NAMES = {InterviewType.TECHNICAL.value: "Technical interview", InterviewType.CODING.value: "Coding interview"}
 
 
 class NotificationError(Exception):
@@ -56,10 +55,10 @@ def _details(interview, **extra):
         "company_name": job.company_name,
         "when": format_when(interview.started_at),
         "when_candidate": format_when(interview.started_at, tz) if tz else None,
-        "candidate_zone": tz.key if tz else None,
+        "candidate_zone": labels.zone(tz.key) if tz else None,
         "duration_minutes": duration,
-        "interview_type": INTERVIEW_TYPE_NAMES.get(interview_type, interview_type),
-        "coding_language": session.coding_language if session else job.coding_language,
+        "interview_type": labels.interview_type(interview_type),
+        "coding_language": labels.language(session.coding_language if session else job.coding_language),
         "link": interview_link(interview.session_key) if interview.session_key else None,
         "early_join_seconds": current_app.config["EARLY_JOIN_SECONDS"],
         "grace_minutes": current_app.config["GRACE_MINUTES"],

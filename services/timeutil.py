@@ -1,7 +1,8 @@
 """The clock and time-zone conversions, in one place so tests can move time."""
+import functools
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app, has_app_context
 
@@ -55,7 +56,7 @@ def parse_zone(name):
     return ZoneInfo(text)
 
 
-@lru_cache(maxsize=1)
+@functools.cache
 def _known_zones():
     return frozenset(available_timezones())
 
@@ -70,8 +71,39 @@ def is_valid_zone(name):
 
 
 def common_zones():
-    """IANA zone names offered in pickers, sorted."""
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    """IANA zone names offered in pickers, sorted; canonical names only (no "Asia/Calcutta")."""
+    return sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")) and canonical_zone(z) == z
+    )
+
+
+@functools.cache
+def _zone_links():
+    """(alias → target links, the zones countries use) from the tzdata package's zone database."""
+    root = resources.files("tzdata").joinpath("zoneinfo")
+    links = {}
+    for line in root.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _, target, alias = line.split()
+            links[alias] = target
+    in_use = {"UTC"}
+    for line in root.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            in_use.add(line.split("\t")[2])
+    return links, frozenset(in_use)
+
+
+def canonical_zone(name):
+    """The canonical name of an IANA zone: "Asia/Calcutta" → "Asia/Kolkata".
+
+    A name countries still use (zone.tab) stays, so "Europe/Amsterdam" does not become the zone
+    it is linked to now; an old alias follows its link.
+    """
+    links, in_use = _zone_links()
+    if not name or name in in_use:
+        return name
+    target = links.get(name)
+    return target if target in in_use else name
 
 
 def localize(naive, tz):

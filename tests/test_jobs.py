@@ -168,7 +168,7 @@ def test_admin_creates_a_job_with_the_form(admin_client):
     job = db.session.scalar(select(Job))
     assert response.status_code == 302 and response.headers["Location"] == f"/jobs/{job.id}"
     detail = admin_client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "Job “ML Engineer” created." in detail and "JAVASCRIPT" in detail and "AI/ML" in detail
+    assert "Job “ML Engineer” created." in detail and "<dd>JavaScript</dd>" in detail and "AI/ML" in detail
     assert '<div class="preformatted" tabindex="0">Train models.\nShip them.</div>' in detail
 
 

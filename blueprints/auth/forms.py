@@ -49,6 +49,7 @@ class PreferencesForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = [SelectChoice(z) for z in timeutil.common_zones()]
+        self.timezone.data = timeutil.canonical_zone(self.timezone.data)  # a stored alias picks its zone
 
 
 class NewPasswordFields(FlaskForm):
