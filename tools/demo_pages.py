@@ -142,6 +142,13 @@ def _submit_empty_job(page):
     page.locator(".error-summary").wait_for(state="visible")
 
 
+def _ask_to_move(page):
+    page.fill("#start_time", "15:00")
+    page.fill("#end_time", "15:30")
+    page.get_by_role("button", name="Save").click()
+    page.locator("dialog.confirm-move").wait_for(state="visible")
+
+
 def _open_menu(page):
     page.locator("details[data-nav-menu]").evaluate("menu => { menu.open = true; }")
 
@@ -156,6 +163,8 @@ def pages(demo):
     ids = demo.ids
     return [
         Page("login", "/login", anonymous=True),
+        Page("password-forgot", "/password/forgot", anonymous=True),
+        Page("password-reset-invalid", "/password/reset/not-a-real-link", anonymous=True),
         Page("error-404", "/no-such-page", anonymous=True),
         Page("dashboard", "/interviews/dashboard"),
         Page("menu-open", "/interviews/dashboard", action=_open_menu),
@@ -167,6 +176,7 @@ def pages(demo):
         Page("slot-booking-dialog", f"/slots/{ids['free_slot']}/", action=_open_booking_dialog),
         Page("slot-new", "/slots/new"),
         Page("slot-edit", f"/slots/{ids['slot']}/edit"),
+        Page("slot-move-confirm", f"/slots/{ids['slot']}/edit", action=_ask_to_move),
         Page("slot-pattern", "/slots/pattern"),
         Page("interview", f"/interviews/{ids['interview']}"),
         Page("interview-book", f"/interviews/book?candidate_id={ids['free_candidate']}"),
@@ -185,6 +195,7 @@ def pages(demo):
         Page("job-edit", f"/jobs/{ids['long_job']}/edit"),
         Page("users", "/users/"),
         Page("account", "/account/"),
+        Page("account-two-factor", "/account/two-factor"),
         Page("api-docs", "/api/docs"),
         Page("portal-countdown", f"/?session_key={ids['countdown_key']}"),
         Page("portal-precheck", f"/?session_key={ids['open_key']}", clock=ids["open_at"]),
