@@ -16,6 +16,7 @@ def test_two_factor_enrolment_and_sign_in(live_server, browser_page, admin, recr
     page = browser_page
     page.set_viewport_size(PHONE)
     browser_login(page, live_server, ADMIN_EMAIL)
+    page.locator("summary.nav-toggle").click()  # on a phone the header's links sit in its menu
     page.get_by_role("link", name="Account").click()
     expect(page.locator("#two-factor")).to_contain_text("Off.")
     page.get_by_role("link", name="Set up two-factor sign-in").click()
@@ -42,6 +43,7 @@ def test_two_factor_enrolment_and_sign_in(live_server, browser_page, admin, recr
     page.get_by_role("link", name="I saved them").click()
     expect(page.locator("#two-factor")).to_contain_text("On: signing in asks for a code from your authenticator app. 10 of 10 recovery codes left.")
 
+    page.locator("summary.nav-toggle").click()
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Email").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
