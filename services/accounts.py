@@ -1,4 +1,5 @@
 """Users, sign-in sessions and API tokens."""
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -13,9 +14,14 @@ from services import timeutil
 TOUCH_EVERY = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10
 
-# Checked against when the email is unknown, so a miss costs as long as a wrong password.
-_DUMMY_USER = User(email="", password_hash="")
-_DUMMY_USER.set_password(secrets.token_urlsafe(16))
+
+@functools.cache
+def _dummy_user():
+    """Checked against when the email is unknown, so a miss costs as long as a wrong password
+    (hashed on first use, not at import: every process would pay for it at start)."""
+    user = User(email="", password_hash="")
+    user.set_password(secrets.token_urlsafe(16))
+    return user
 
 
 class AccountError(ValueError):
@@ -51,7 +57,7 @@ def authenticate(email, password):
         email = None
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
     if user is None:
-        _DUMMY_USER.check_password(password or "")
+        _dummy_user().check_password(password or "")
         return None
     if not user.check_password(password or "") or not user.is_enabled:
         return None

@@ -12,9 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
 from flask import current_app
-from pypdf import PdfReader
 
 from models import Resume, db
 from services import audit
@@ -116,6 +114,8 @@ def extract_text(kind, data):
 
 
 def _pdf_text(data):
+    from pypdf import PdfReader  # imported on the first upload: a fifth of the app's start-up otherwise
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -129,6 +129,8 @@ def _pdf_text(data):
 
 
 def _docx_text(data):
+    import docx  # imported on the first upload, like pypdf
+
     _check_docx_archive(data)
     try:
         document = docx.Document(io.BytesIO(data))
