@@ -90,7 +90,7 @@ def render_rows(app, count):
     """`count` invitation rows as a booking queues them (rendered and serialised); returns their
     column values, to be inserted afresh each round."""
     from models import Candidate, InterviewSlot, Job, OutboxEmail, db
-    from services import booking, notifications, timeutil
+    from services import booking, notifications, outbox, timeutil
 
     with app.app_context():
         db.create_all()
@@ -110,16 +110,10 @@ def render_rows(app, count):
             email.to_email, email.to_name = f"candidate{n}@example.com", f"Candidate {n}"
             email.status, email.attempts, email.next_attempt_at = "queued", 0, timeutil.now()
             email.interview_id = None
-            outbox_store(email)
+            outbox.store_rendered(email)
             rows.append({key: getattr(email, key) for key in columns})
         db.session.rollback()
     return rows
-
-
-def outbox_store(email):
-    from services import outbox
-
-    outbox.store_rendered(email)
 
 
 def queue(app, rows):
