@@ -50,8 +50,10 @@ log = logging.getLogger(__name__)
 BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
 # What one message may take on an open connection, in SMTP steps each bounded by MAIL_TIMEOUT:
-# MAIL, RCPT, DATA, the message itself, and an RSET after a refusal, with one to spare.
+# MAIL, RCPT, DATA, the message itself, and an RSET after a refusal, with one to spare; and what
+# opening a connection adds (connect, EHLO, STARTTLS, EHLO again, AUTH).
 SMTP_STEPS = 6
+CONNECT_STEPS = 5
 MIN_LEASE_SECONDS = 60
 POLL_SECONDS = 5
 BATCH_SIZE = 50
@@ -219,22 +221,24 @@ def backoff(attempts, base_seconds=BASE_BACKOFF_SECONDS):
 
 
 
+def serialise(email):
+    """(envelope sender, envelope recipient, message bytes) for an outbox row."""
+    message = build_message(email)
+    return sanitize_address(message.sender), sanitize_address(message.recipients[0]), message.as_bytes()
+
+
 def store_rendered(email):
     """Serialise the row's message now and keep the bytes and envelope on the row, so every attempt
     sends exactly these (called when it is queued for a configured server)."""
-    message = build_message(email)
-    email.mime_message = message.as_bytes()
-    email.envelope_from = sanitize_address(message.sender)
-    email.envelope_to = sanitize_address(message.recipients[0])
+    email.envelope_from, email.envelope_to, email.mime_message = serialise(email)
 
 
 
 
-def lease_seconds(timeout=None):
-    """How long a claim lasts: twice what one message may take (SMTP_STEPS × the per-step timeout,
-    MAIL_TIMEOUT by default), at least MIN_LEASE_SECONDS."""
-    timeout = timeout or current_app.config.get("MAIL_TIMEOUT") or 10
-    return max(MIN_LEASE_SECONDS, 2 * SMTP_STEPS * timeout)
+def lease_seconds():
+    """How long a claim lasts: twice what one message may take (SMTP_STEPS × MAIL_TIMEOUT), at least
+    MIN_LEASE_SECONDS; always more than a message plus opening a connection for it."""
+    return max(MIN_LEASE_SECONDS, 2 * SMTP_STEPS * (current_app.config.get("MAIL_TIMEOUT") or 10))
 
 
 def default_worker_id():
@@ -403,8 +407,7 @@ def _rendered(claimed, outcomes):
         return ready
     for email in db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(unrendered))):
         try:
-            message = build_message(email)
-            ready[email.id] = (sanitize_address(message.sender), sanitize_address(message.recipients[0]), message.as_bytes())
+            ready[email.id] = serialise(email)
         except Exception as error:  # noqa: BLE001 - recorded on the row
             log.warning("Outbox %s cannot be rendered: %s", email.idempotency_key, error)
             outcomes.record(email.id, EmailStatus.FAILED.value, describe_error(error))
@@ -432,7 +435,7 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None, email_ids=None, tim
     moot = _moot_reminders(claimed)
     rendered = _rendered([row for row in claimed if row.id not in moot], outcomes)
     db.session.commit()  # end the read transaction: none stays open while SMTP is slow
-    renew_after = timedelta(seconds=lease_seconds() - SMTP_STEPS * courier.timeout)
+    lease = lease_seconds()
     renewed_at, lost = timeutil.now(), set()
     try:
         for position, row in enumerate(claimed):
@@ -445,8 +448,9 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None, email_ids=None, tim
             if row.id not in rendered or row.id in lost:
                 continue  # failed to render (recorded), or another worker took it over
             try:
-                courier.connect()
-                if timeutil.now() - renewed_at >= renew_after:  # less than one message's worth of lease left
+                if timeutil.now() - renewed_at >= timedelta(seconds=lease - courier.longest_send()):
+                    # Less of the lease is left than this message may take: renew it (the batch's
+                    # rows sent so far are marked first, so none of them can be claimed again).
                     outcomes.flush()
                     remaining = [r.id for r in claimed[position:]]
                     lost.update(set(remaining) - _renew_claims(remaining, worker_id))
@@ -524,6 +528,11 @@ class Courier:
                 self.used_at = time.monotonic()
             self.reused = True
             return
+
+    def longest_send(self):
+        """Seconds the next message may take at most: its SMTP steps, and opening a connection first
+        if none is open."""
+        return (SMTP_STEPS + (CONNECT_STEPS if self.host is None else 0)) * self.timeout
 
     def close_if_idle(self, seconds=IDLE_CLOSE_SECONDS):
         """Close the connection if no message went over it for `seconds`."""
