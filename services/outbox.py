@@ -221,16 +221,22 @@ def backoff(attempts, base_seconds=BASE_BACKOFF_SECONDS):
 
 
 
-def serialise(email):
-    """(envelope sender, envelope recipient, message bytes) for an outbox row."""
+def serialise(email, date=None):
+    """(envelope sender, envelope recipient, message bytes) for an outbox row, dated `date` (now by
+    default)."""
     message = build_message(email)
+    message.date = date.timestamp() if date else None
     return sanitize_address(message.sender), sanitize_address(message.recipients[0]), message.as_bytes()
 
 
 def store_rendered(email):
     """Serialise the row's message now and keep the bytes and envelope on the row, so every attempt
-    sends exactly these (called when it is queued for a configured server)."""
-    email.envelope_from, email.envelope_to, email.mime_message = serialise(email)
+    sends exactly these (called when it is queued for a configured server).
+
+    It is dated when it is due: a reminder queued days ahead is sorted by mail clients as arriving
+    when it does, not among the mail of the day it was booked."""
+    due = email.next_attempt_at or timeutil.now()
+    email.envelope_from, email.envelope_to, email.mime_message = serialise(email, max(due, timeutil.now()))
 
 
 

@@ -452,11 +452,14 @@ def test_header_injection_is_neutralised(smtp, clock, app):
 
 
 def test_due_reminder_is_sent(smtp, clock, app):
+    booked_at = clock.now()
     queue_invitation()
     outbox.deliver_due()
     clock.set(START - timedelta(hours=24))
     assert outbox.deliver_due() == {**NOTHING, "sent": 1}
     assert smtp.messages[-1]["Subject"] == "Reminder: interview in 24 hours - Backend Engineer at Acme Corp"
+    assert smtp.messages[-1]["Date"].datetime == START - timedelta(hours=24)  # dated when due, not when booked
+    assert smtp.messages[0]["Date"].datetime == booked_at  # the invitation went out at once
     assert [r.status for r in rows("reminder")] == ["sent", "queued"]
 
 
