@@ -166,10 +166,11 @@ def outbox_worker(poll):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     worker_id = outbox.default_worker_id()
+    courier = outbox.Courier(current_app._get_current_object())  # one SMTP connection, kept while there is work
     click.echo(f"{outbox.describe_mail_config(current_app)[0]}; worker {worker_id} running")
     while not stopping.is_set():
         try:
-            counts = outbox.deliver_due(worker_id=worker_id, stop=stopping)
+            counts = outbox.deliver_due(worker_id=worker_id, stop=stopping, courier=courier)
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the worker
             db.session.rollback()
             click.echo(f"Delivery round failed: {exc}", err=True)
@@ -180,6 +181,8 @@ def outbox_worker(poll):
             click.echo(", ".join(f"{name}: {value}" for name, value in counts.items()))
         if sum(counts.values()) < outbox.BATCH_SIZE:
             stopping.wait(poll)
+            courier.close_if_idle()
+    courier.close()
     click.echo("Worker stopped.")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -664,9 +665,14 @@ class OutboxEmail(TimestampMixin, db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     ics: Mapped[str | None] = mapped_column(Text)
+    # The message as sent, serialised once when queued for a configured server (every attempt sends
+    # these bytes), with its SMTP envelope; NULL for rows queued without SMTP, rendered when sent.
+    mime_message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    envelope_from: Mapped[str | None] = mapped_column(String(320))
+    envelope_to: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = enum_column(EmailStatus, EmailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)  # while `sending`: when the claim's lease ends
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(Text)

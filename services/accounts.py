@@ -1,4 +1,5 @@
 """Users, sign-in sessions, passwords, roles and API tokens."""
+import functools
 import hashlib
 import secrets
 import unicodedata
@@ -14,9 +15,14 @@ from services import audit, notifications, passwords, timeutil
 TOUCH_EVERY = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
-# Checked against when the email is unknown, so a miss costs as long as a wrong password.
-_DUMMY_USER = User(email="", password_hash="")
-_DUMMY_USER.set_password(secrets.token_urlsafe(16))
+
+@functools.cache
+def _dummy_user():
+    """Checked against when the email is unknown, so a miss costs as long as a wrong password
+    (hashed on first use, not at import: every process would pay for it at start)."""
+    user = User(email="", password_hash="")
+    user.set_password(secrets.token_urlsafe(16))
+    return user
 
 
 class AccountError(ValueError):
@@ -85,7 +91,7 @@ def authenticate(email, password):
     """The enabled user with these credentials, or None — without revealing which part was wrong."""
     user = find_user(email)
     if user is None:
-        _DUMMY_USER.check_password(password or "")
+        _dummy_user().check_password(password or "")
         return None
     if not user.check_password(password or "") or not user.is_enabled:
         return None

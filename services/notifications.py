@@ -4,7 +4,8 @@ Each function adds OutboxEmail rows to the current session and never commits or 
 caller's commit makes the e-mail and the change it reports durable together; a sender
 (services/outbox.py) delivers due rows later. Bodies (plain text and HTML, from
 templates/email/) and the .ics are rendered now, so a message says what was true when it
-was caused, whenever it is delivered.
+was caused, whenever it is delivered; with SMTP configured the whole message is serialised
+now too, so every delivery attempt sends the same bytes.
 """
 import secrets
 from datetime import timedelta
@@ -83,6 +84,8 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
         status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
         next_attempt_at=due or timeutil.now(),
     )
+    if configured:  # without SMTP the sender's address is not settled yet: rendered when it is sent
+        outbox.store_rendered(email)
     db.session.add(email)
     return email
 

@@ -295,9 +295,11 @@ class SMTPRecorder:
         self.envelopes = []
         self.delay = 0.0
         self.replies = []  # queued replies like "451 try later", used before "250 OK"
+        self.attempts = []  # (SMTP session, bytes) of every message, refused ones too
         self.received = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        self.attempts.append((session, envelope.original_content))
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.replies:
