@@ -84,7 +84,10 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
         status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
         next_attempt_at=due or timeutil.now(),
     )
-    if configured:  # without SMTP the sender's address is not settled yet: rendered when it is sent
+    # Serialised now when it goes out now; a reminder due later (and any row queued without SMTP,
+    # whose sender is not settled yet) is serialised, and kept, when it is first sent. Either way
+    # every attempt sends the same bytes, and a booking pays for one message, not three.
+    if configured and due is None:
         outbox.store_rendered(email)
     db.session.add(email)
     return email

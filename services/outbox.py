@@ -1,8 +1,9 @@
 """The outbox sender: delivers due OutboxEmail rows over SMTP.
 
 Delivery is at least once. A row queued for a configured server carries its message already
-serialised (`mime_message`, with its envelope), so every attempt sends the same bytes; rows
-queued without SMTP (or before that column existed) are rendered when they are sent.
+serialised (`mime_message`, with its envelope), so every attempt sends the same bytes; reminders
+due later and rows queued without SMTP (or before that column existed) are serialised when they
+are first sent, and kept.
 
 A sender works in batches. One statement claims a batch (status `sending`, `claimed_by`, and a
 lease: `next_attempt_at` becomes the moment the claim runs out) and is committed before any SMTP;
@@ -229,14 +230,15 @@ def serialise(email, date=None):
     return sanitize_address(message.sender), sanitize_address(message.recipients[0]), message.as_bytes()
 
 
-def store_rendered(email):
+def store_rendered(email, date=None):
     """Serialise the row's message now and keep the bytes and envelope on the row, so every attempt
-    sends exactly these (called when it is queued for a configured server).
+    sends exactly these (when it is queued to go out now, or when it is first sent).
 
     It is dated when it is due: a reminder queued days ahead is sorted by mail clients as arriving
     when it does, not among the mail of the day it was booked."""
-    due = email.next_attempt_at or timeutil.now()
-    email.envelope_from, email.envelope_to, email.mime_message = serialise(email, max(due, timeutil.now()))
+    if date is None:
+        date = max(email.next_attempt_at or timeutil.now(), timeutil.now())
+    email.envelope_from, email.envelope_to, email.mime_message = serialise(email, date)
 
 
 
@@ -413,7 +415,9 @@ def _rendered(claimed, outcomes):
         return ready
     for email in db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(unrendered))):
         try:
-            ready[email.id] = serialise(email)
+            # Kept on the row, so a retry sends these bytes; dated now (a claimed row's next_attempt_at is its lease).
+            store_rendered(email, timeutil.now())
+            ready[email.id] = (email.envelope_from, email.envelope_to, email.mime_message)
         except Exception as error:  # noqa: BLE001 - recorded on the row
             log.warning("Outbox %s cannot be rendered: %s", email.idempotency_key, error)
             outcomes.record(email.id, EmailStatus.FAILED.value, describe_error(error))

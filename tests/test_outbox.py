@@ -130,6 +130,23 @@ def test_a_retry_sends_the_bytes_stored_at_queueing(smtp, clock, app):
     assert smtp.envelopes[0].rcpt_tos == ["asha@example.com"]
 
 
+def test_a_reminder_is_serialised_at_its_first_send_and_retried_with_those_bytes(smtp, clock, app):
+    queue_invitation()
+    reminder = rows("reminder")[0]
+    assert reminder.mime_message is None  # the booking serialised its invitation only
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    clock.set(START - timedelta(hours=24))
+    smtp.replies = ["451 4.3.0 try later"]
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    db.session.expire_all()
+    stored = rows("reminder")[0].mime_message
+    assert stored and b"Subject: Reminder: interview in 24 hours" in stored
+    clock.advance(timedelta(seconds=30))
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    (_, refused), (_, delivered) = [(session, content) for session, content in smtp.attempts[1:]]
+    assert refused == delivered == stored.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
 def test_rows_queued_without_smtp_are_rendered_when_sent(smtp_server, clock, app):
     _, email = queue_invitation()
     assert (email.status, email.mime_message, email.envelope_from) == ("unconfigured", None, None)
