@@ -71,26 +71,29 @@ def pytest_collection_modifyitems(items):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if IN_CI and report.skipped and any(item.get_closest_marker(m) for m in REAL_PARTS):
+    parts = [marker for marker in REAL_PARTS if item.get_closest_marker(marker)]
+    if IN_CI and report.skipped and parts:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where {', '.join(REAL_PARTS)} tests must run: {report.longrepr}"
+    # Reports travel from pytest-xdist's workers to the controller, which prints the summary.
+    report.user_properties.append(("real_parts", parts))
+
+
+real_part_counts = Counter()
+
+
+def pytest_runtest_logreport(report):
+    """Count each real-part test once: its call, or its setup when that did not pass."""
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        for marker in REAL_PARTS:
-            if item.get_closest_marker(marker):
-                item.config.stash.setdefault(REAL_PART_COUNTS, Counter())[(marker, report.outcome)] += 1
-
-
-REAL_PART_COUNTS = pytest.StashKey[Counter]()
+        for marker in dict(report.user_properties).get("real_parts", ()):
+            real_part_counts[(marker, report.outcome)] += 1
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    counts = config.stash.get(REAL_PART_COUNTS, Counter())
     terminalreporter.section("real parts")
     for marker in REAL_PARTS:
-        terminalreporter.write_line(
-            f"{marker}: {counts[(marker, 'passed')]} passed, {counts[(marker, 'failed')]} failed, "
-            f"{counts[(marker, 'skipped')]} skipped"
-        )
+        passed, failed, skipped = (real_part_counts[(marker, outcome)] for outcome in ("passed", "failed", "skipped"))
+        terminalreporter.write_line(f"{marker}: {passed} passed, {failed} failed, {skipped} skipped")
 
 
 # --- databases -------------------------------------------------------------------------------
