@@ -30,7 +30,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from services import timeutil
 
-DEFAULT_PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default; config.py's PASSWORD_HASH_METHOD
+# Hashes made outside an app: Werkzeug's default, as config.py's PASSWORD_HASH_METHOD is in production.
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -295,7 +296,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     def set_password(self, password):
-        # Outside an app (the sign-in timing dummy is hashed at import) Werkzeug's default applies.
+        """Store a hash of `password` made with the app's PASSWORD_HASH_METHOD."""
+        # The sign-in timing dummy (services/accounts.py) is hashed at import, outside any app.
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_PASSWORD_HASH_METHOD
         self.password_hash = generate_password_hash(password, method=method)
 
