@@ -181,7 +181,7 @@ def test_recruiters_pick_a_domain_from_a_select_and_admins_may_type_one(client, 
     job = make_job()
     auth.login("recruiter@example.com")
     form = client.get("/candidates/new").get_data(as_text=True)
-    assert '<select id="domain" name="domain">' in form and '<option value="AI/ML">AI/ML</option>' in form
+    assert '<select aria-describedby="domain-hint" id="domain" name="domain">' in form and '<option value="AI/ML">AI/ML</option>' in form
     assert 'list="domain-options"' not in form and "New domains are added by admins" in form
     refused = client.post("/candidates/new", data=candidate_data(job, domain="Quantum"))
     assert refused.status_code == 400 and "Unknown domain “Quantum”; pick one of" in refused.get_data(as_text=True)

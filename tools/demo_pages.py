@@ -37,7 +37,8 @@ class Page:
     """A page to visit: a name for its screenshot, its URL, and optional steps in the browser.
 
     `clock` moves the server's clock before the visit (portal windows); `action(page)` runs after
-    loading (opening a dialog, starting an interview); `anonymous` pages are visited signed out.
+    loading (opening a dialog, starting an interview); `anonymous` pages are visited signed out;
+    `status` is the HTTP status the page answers with (error pages are pages too).
     """
 
     name: str
@@ -45,6 +46,7 @@ class Page:
     clock: datetime | None = None
     action: object = None
     anonymous: bool = False
+    status: int = 200
 
 
 def _resume(name):
@@ -164,8 +166,8 @@ def pages(demo):
     return [
         Page("login", "/login", anonymous=True),
         Page("password-forgot", "/password/forgot", anonymous=True),
-        Page("password-reset-invalid", "/password/reset/not-a-real-link", anonymous=True),
-        Page("error-404", "/no-such-page", anonymous=True),
+        Page("password-reset-invalid", "/password/reset/not-a-real-link", anonymous=True, status=410),
+        Page("error-404", "/no-such-page", anonymous=True, status=404),
         Page("dashboard", "/interviews/dashboard"),
         Page("menu-open", "/interviews/dashboard", action=_open_menu),
         Page("calendar-week", f"/slots/?date={ids['today']}"),
