@@ -28,8 +28,10 @@ from models import (
 )
 from services import audit, notifications, timeutil
 from services.errors import RefusedAction
+from services.paging import Keyset
 from services.validation import parse_int
 
+LIST_KEYSET = Keyset((InterviewSlot.start_at, InterviewSlot.id))  # the API's slot list: soonest first
 MAX_PATTERN_SLOTS = 500
 MAX_CAPACITY = 100
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 480  # as a pattern's length
