@@ -31,13 +31,14 @@ def _capped_count_query(query, cap):
     return select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
 
 
-def capped_count(query, cap=COUNT_CAP):
-    """The rows of `query` (select only a narrow column) counted up to `cap`, reading no more than cap + 1."""
+def capped_count(query, cap=None):
+    """The rows of `query` (select only a narrow column) counted up to `cap` (COUNT_CAP), reading no more than cap + 1."""
     return capped_counts([query], cap)[0]
 
 
-def capped_counts(queries, cap=COUNT_CAP):
+def capped_counts(queries, cap=None):
     """Several capped counts in one statement."""
+    cap = COUNT_CAP if cap is None else cap
     values = db.session.execute(select(*(_capped_count_query(q, cap).scalar_subquery() for q in queries))).one()
     return [CappedCount(min(value, cap), capped=value > cap) for value in values]
 
