@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test bench worker clean
+.PHONY: run test bench worker screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
 bench: $(VENV)/.bench-installed
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+# Every page of a seeded demo at 1366×900 and 390×844 into screenshots/ (Playwright + Debian's chromium).
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python tools/screenshots.py
 
 worker: $(VENV)/.installed
 	$(BIN)/flask outbox worker

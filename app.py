@@ -12,7 +12,7 @@ from werkzeug.security import safe_join
 import config
 from extensions import csrf, limiter, login_manager, mail, migrate
 from models import autocommit_engine, db, ping_when_idle
-from services import accounts, timeutil
+from services import accounts, labels, timeutil
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -66,6 +66,9 @@ def create_app(test_config=None):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from blueprints import input_guard
+
+    input_guard.init_app(app)
     # Flask-Login's own context processor loads the user for every template; the proxy loads it only
     # for templates that ask (the candidate portal never does).
     login_manager.init_app(app, add_context_processor=False)
@@ -132,6 +135,9 @@ def register_template_helpers(app):
             static_assets[script_root] = StaticAssets()
         return {"assets": static_assets[script_root]}
 
+    app.add_template_filter(labels.label, "label")
+    app.jinja_env.globals["labels"] = labels  # dict lookups for hot loops (the calendar)
+
     @app.template_filter("local")
     def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z", zone_name=None):
         """An instant shown in `zone_name`, by default the viewer's zone (their own, else the display zone)."""
@@ -177,7 +183,7 @@ def viewer_zone():
         if chosen and timeutil.is_valid_zone(chosen):
             g.viewer_zone = chosen
         elif current_user.is_authenticated and current_user.timezone:
-            g.viewer_zone = current_user.timezone
+            g.viewer_zone = timeutil.canonical_zone(current_user.timezone)
         else:
             g.viewer_zone = current_app.config["DISPLAY_TIMEZONE"]
     return g.viewer_zone

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from models import CodingLanguage, Domain, InterviewSlot, InterviewType, Job, Role, User, db
-from services import accounts, timeutil
+from services import accounts, audit, timeutil, two_factor
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_SLOT_TIMES = (time(10, 0), time(14, 0), time(16, 30))
@@ -15,6 +15,7 @@ DEMO_SLOT_TIMES = (time(10, 0), time(14, 0), time(16, 30))
 
 def register_cli(app):
     app.cli.add_command(create_admin)
+    app.cli.add_command(reset_password)
     app.cli.add_command(create_token)
     app.cli.add_command(init_demo)
     app.cli.add_command(create_link)
@@ -25,23 +26,48 @@ def register_cli(app):
 
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one.")
 def create_admin(email, password):
-    """Create an admin account (or make an existing user an admin with this password)."""
+    """Create an admin account, or make an existing user an enabled admin with this password.
+
+    For an existing user the new password ends their sessions and API tokens, as a reset does.
+    """
     try:
-        normalised = accounts.normalise_email(email)
-        user = db.session.scalar(select(User).where(User.email == normalised))
+        user = accounts.find_user(email)
         if user is None:
-            user = accounts.create_user(normalised, password, Role.ADMIN)
+            user = accounts.create_user(email, password, Role.ADMIN)
         else:
-            if len(password) < accounts.MIN_PASSWORD_LENGTH:
-                raise accounts.AccountError(f"The password needs at least {accounts.MIN_PASSWORD_LENGTH} characters.")
+            accounts.set_password(user, password, revoke_tokens=True)
             user.role, user.is_enabled = Role.ADMIN.value, True
-            user.set_password(password)
+            audit.record("user.made_admin", user, via="cli")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Admin {user.email} is ready.")
+
+
+@click.command("reset-password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one.")
+def reset_password(email, password):
+    """Give EMAIL a new password (role unchanged): their sessions and API tokens end, two-factor sign-in is turned off."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email.strip()}.")
+    try:
+        accounts.set_password(user, password, revoke_tokens=True)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    had_two_factor = user.has_two_factor
+    if had_two_factor:
+        two_factor.turn_off(user, actor=None)
+    audit.record("user.password_reset", user, via="cli")
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; their sessions and API tokens have ended.")
+    if had_two_factor:
+        click.echo("Two-factor sign-in was turned off; they can set it up again on their Account page.")
+    if not user.is_enabled:
+        click.echo("The account is disabled: an admin must enable it before they can sign in.")
 
 
 @click.command("create-token")
@@ -140,10 +166,11 @@ def outbox_worker(poll):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     worker_id = outbox.default_worker_id()
+    courier = outbox.Courier(current_app._get_current_object())  # one SMTP connection, kept while there is work
     click.echo(f"{outbox.describe_mail_config(current_app)[0]}; worker {worker_id} running")
     while not stopping.is_set():
         try:
-            counts = outbox.deliver_due(worker_id=worker_id, stop=stopping)
+            counts = outbox.deliver_due(worker_id=worker_id, stop=stopping, courier=courier)
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the worker
             db.session.rollback()
             click.echo(f"Delivery round failed: {exc}", err=True)
@@ -154,6 +181,8 @@ def outbox_worker(poll):
             click.echo(", ".join(f"{name}: {value}" for name, value in counts.items()))
         if sum(counts.values()) < outbox.BATCH_SIZE:
             stopping.wait(poll)
+            courier.close_if_idle()
+    courier.close()
     click.echo("Worker stopped.")
 
 

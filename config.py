@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from dotenv import load_dotenv
+from limits import parse as parse_limit
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,30 @@ def env_int(name, default):
     except ValueError:
         log.warning("%s=%r is not a number; using %s", name, value, default)
         return default
+
+
+def env_seconds(name, default):
+    """A whole number of seconds (at least 1); a bad value stops the app starting, naming the setting."""
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise ValueError(f"{name}={value!r} is not valid: give a whole number of seconds, at least 1 (default {default}).")
+    return seconds
+
+
+def env_rate_limit(name, default):
+    """A rate limit such as `30/minute`; a bad value stops the app starting, naming the setting."""
+    value = env(name, default)
+    try:
+        parse_limit(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not valid: give a rate such as 30/minute or 100/hour (default {default}).") from None
+    return value
 
 
 def mail_setting(name, default=None):
@@ -126,7 +151,13 @@ def load_config(instance_path):
         "LLM_MODEL": env("LLM_MODEL"),
         "LLM_TIMEOUT_SECONDS": env_int("LLM_TIMEOUT_SECONDS", 20),
         "IDLE_TIMEOUT_MINUTES": env_int("IDLE_TIMEOUT_MINUTES", 60),
+        # The candidate portal: failed session-key lookups allowed per IP, the countdown's resync
+        # and the question page's heartbeat.
+        "PORTAL_LOOKUP_LIMIT": env_rate_limit("PORTAL_LOOKUP_LIMIT", "30/minute"),
+        "PORTAL_RESYNC_SECONDS": env_seconds("PORTAL_RESYNC_SECONDS", 30),
+        "PORTAL_HEARTBEAT_SECONDS": env_seconds("PORTAL_HEARTBEAT_SECONDS", 15),
         "RESUME_MAX_BYTES": env_int("RESUME_MAX_BYTES", 5 * 1024 * 1024),
+        "RESUME_EXTRACT_SECONDS": env_int("RESUME_EXTRACT_SECONDS", 10),  # a slower PDF/DOCX is kept without text
         "AUDIO_MAX_BYTES": env_int("AUDIO_MAX_BYTES", 10 * 1024 * 1024),
         "AUDIO_RETENTION_DAYS": env_int("AUDIO_RETENTION_DAYS", 180),
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

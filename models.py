@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -239,6 +240,8 @@ class InterviewStatus(StrEnum):
 
 # Interviews that hold a seat in their slot.
 ACTIVE_INTERVIEW_STATUSES = (InterviewStatus.SCHEDULED.value, InterviewStatus.IN_PROGRESS.value)
+# A candidate's open interview for a job: booked and not over, or created and waiting to be booked.
+OPEN_INTERVIEW_STATUSES = (InterviewStatus.PENDING.value, *ACTIVE_INTERVIEW_STATUSES)
 
 
 class SessionStatus(StrEnum):
@@ -283,6 +286,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     notify_on_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     last_login_at: Mapped[datetime | None]
+    # Two-factor sign-in: the confirmed TOTP secret (never shown again), one being enrolled, and the
+    # last time step accepted, so a code cannot be replayed within its window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)
@@ -297,6 +305,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self):
         return self.is_enabled
+
+    @property
+    def has_two_factor(self):
+        return self.totp_secret is not None
 
     @property
     def display_name(self):
@@ -333,6 +345,40 @@ class ApiToken(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code (stored hashed; used once)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class PasswordResetToken(TimestampMixin, db.Model):
+    """A single-use password-reset link (only the hash of its token is stored)."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class OrgSettings(db.Model):
+    """Settings of the whole organisation: one row (id 1)."""
+
+    __tablename__ = "org_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
 
 
 class Domain(db.Model):
@@ -516,6 +562,15 @@ class Interview(TimestampMixin, db.Model):
             sqlite_where=sql_text("status IN ('scheduled', 'in_progress')"),
             postgresql_where=sql_text("status IN ('scheduled', 'in_progress')"),
         ),
+        # At most one open interview per candidate and job (a second booking is a reschedule).
+        Index(
+            "uq_interviews_open_candidate_job",
+            "candidate_id",
+            "job_id",
+            unique=True,
+            sqlite_where=sql_text("status IN ('pending', 'scheduled', 'in_progress')"),
+            postgresql_where=sql_text("status IN ('pending', 'scheduled', 'in_progress')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -655,9 +710,14 @@ class OutboxEmail(TimestampMixin, db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     ics: Mapped[str | None] = mapped_column(Text)
+    # The message as sent, serialised once when queued for a configured server (every attempt sends
+    # these bytes), with its SMTP envelope; NULL for rows queued without SMTP, rendered when sent.
+    mime_message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    envelope_from: Mapped[str | None] = mapped_column(String(320))
+    envelope_to: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = enum_column(EmailStatus, EmailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)  # while `sending`: when the claim's lease ends
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(Text)

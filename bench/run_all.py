@@ -21,6 +21,8 @@ BENCHMARKS = [
     ("email_latency.py", [], ["--requests", "10"]),
     ("portal_ratio.py", [], ["--rounds", "3", "--seconds", "2"]),
     ("load.py", [], ["--seconds", "10"]),
+    ("outbox.py", [], ["--emails", "300", "--rounds", "3"]),
+    ("startup.py", [], ["--rounds", "4"]),
 ]
 
 

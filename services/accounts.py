@@ -1,40 +1,84 @@
-"""Users, sign-in sessions and API tokens."""
+"""Users, sign-in sessions, passwords, roles and API tokens."""
+import functools
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from models import ApiToken, LoginSession, Role, User, db
-from services import timeutil
+from models import ApiToken, LoginSession, PasswordResetToken, Role, User, db
+from services import audit, notifications, passwords, timeutil
 
 # Only write last_seen_at this often, so a page view is not a write every time.
 TOUCH_EVERY = timedelta(minutes=1)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
-# Checked against when the email is unknown, so a miss costs as long as a wrong password.
-_DUMMY_USER = User(email="", password_hash="")
-_DUMMY_USER.set_password(secrets.token_urlsafe(16))
+
+@functools.cache
+def _dummy_user():
+    """Checked against when the email is unknown, so a miss costs as long as a wrong password
+    (hashed on first use, not at import: every process would pay for it at start)."""
+    user = User(email="", password_hash="")
+    user.set_password(secrets.token_urlsafe(16))
+    return user
 
 
 class AccountError(ValueError):
     """An account could not be created or changed; the message says why."""
 
 
+class PasswordTooWeak(AccountError):
+    """A new password was refused by the strength check; the message says how to fix it."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change was not right."""
+
+
+def fold(text):
+    """Text as compatibility-normalised (NFKC) and case-folded: `ＡＮＡ` and `ana` are one."""
+    return unicodedata.normalize("NFKC", text or "").strip().casefold()
+
+
 def normalise_email(raw):
-    """A deliverable-looking, normalised email address, or AccountError."""
+    """A deliverable-looking email address in the one form accounts are stored and looked up by, or AccountError."""
     try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+        return fold(validate_email(fold(raw), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise AccountError(str(exc)) from None
+
+
+def sign_in_key(raw_email):
+    """The per-account key for sign-in limits: the address as the account lookup sees it."""
+    try:
+        return normalise_email(raw_email)
+    except AccountError:
+        return fold(raw_email)  # no account has it; counted under its folded spelling
+
+
+def find_user(email):
+    """The user with this address (any spelling that normalises to it), or None."""
+    try:
+        email = normalise_email(email)
+    except AccountError:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def check_new_password(password, user=None, email=""):
+    """Raise AccountError unless `password` is strong enough for this user."""
+    try:
+        passwords.check_strength(password, user_inputs=(email, *((user.email, user.full_name) if user else ())))
+    except passwords.WeakPassword as exc:
+        raise PasswordTooWeak(str(exc)) from None
 
 
 def create_user(email, password, role=Role.RECRUITER, full_name=""):
     """Add a user; the caller commits."""
     email = normalise_email(email)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    check_new_password(password, email=email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise AccountError(f"A user with the email {email} already exists.")
     user = User(email=email, role=str(role), full_name=full_name.strip())
@@ -45,13 +89,9 @@ def create_user(email, password, role=Role.RECRUITER, full_name=""):
 
 def authenticate(email, password):
     """The enabled user with these credentials, or None — without revealing which part was wrong."""
-    try:
-        email = normalise_email(email)
-    except AccountError:
-        email = None
-    user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    user = find_user(email)
     if user is None:
-        _DUMMY_USER.check_password(password or "")
+        _dummy_user().check_password(password or "")
         return None
     if not user.check_password(password or "") or not user.is_enabled:
         return None
@@ -89,10 +129,47 @@ def end_login_session(session_id):
         db.session.commit()
 
 
-def end_all_login_sessions(user):
-    """Sign a user out everywhere (used when an admin disables them); the caller commits."""
-    for login in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))):
-        login.ended_at = timeutil.now()
+def end_login_sessions(user, keep=None):
+    """Sign a user out everywhere except the session `keep` (an id); the caller commits."""
+    ended = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    if keep:
+        ended = ended.where(LoginSession.id != keep)
+    db.session.execute(ended.values(ended_at=timeutil.now()))
+
+
+def revoke_all_tokens(user):
+    """Stop every API token of a user for good (re-enabling the user brings none back); the caller commits."""
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=timeutil.now())
+    )
+
+
+def set_password(user, password, keep_session=None, revoke_tokens=False):
+    """A new password: every other sign-in session and unused reset link ends; the caller commits.
+
+    `revoke_tokens` also stops the user's API tokens (resets, which assume the old password leaked).
+    """
+    check_new_password(password, user)
+    user.set_password(password)
+    end_login_sessions(user, keep=keep_session)
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=timeutil.now())
+    )
+    if revoke_tokens:
+        revoke_all_tokens(user)
+
+
+def change_password(user, current_password, new_password, current_session):
+    """The signed-in user's own change: the current password is required; this session stays."""
+    if not user.check_password(current_password or ""):
+        raise WrongPassword("Your current password is not right.")
+    if new_password == current_password:
+        raise AccountError("Choose a password different from your current one.")
+    set_password(user, new_password, keep_session=current_session)
+    audit.record("user.password_changed", user, actor=user)
+    notifications.queue_account_email(user, "password_changed", "Your password was changed")
 
 
 def hash_token(raw):
@@ -126,8 +203,58 @@ def user_for_token(raw):
     return token.user
 
 
-def set_enabled(user, enabled):
-    """Enable or disable an account; disabling ends its sessions. The caller commits."""
-    user.is_enabled = enabled
+def _active_admins_besides(user):
+    """How many enabled admins there are other than `user`.
+
+    On PostgreSQL every enabled admin's row (the user's own too) is locked, in id order, so two
+    admins demoting each other at once queue up instead of deadlocking or both succeeding.
+    """
+    admins = select(User.id).where(User.role == Role.ADMIN.value, User.is_enabled.is_(True)).order_by(User.id)
+    return sum(1 for admin_id in db.session.scalars(admins.with_for_update()) if admin_id != user.id)
+
+
+def _change_account(user, actor, **values):
+    """Apply role/enabled changes to `user`, refusing any that would leave no enabled admin.
+
+    Two admins demoting each other at once: the admin rows are locked first (PostgreSQL), and the
+    UPDATE itself re-counts the other admins (SQLite serialises writers), so one of them loses.
+    """
+    leaves_admin = values.get("role", user.role) == Role.ADMIN.value and values.get("is_enabled", user.is_enabled)
+    if user.is_admin and user.is_enabled and not leaves_admin:
+        if _active_admins_besides(user) == 0:
+            raise AccountError("The organisation needs at least one active admin; make someone else an admin first.")
+        admins = User.__table__.alias("admins")
+        others = (
+            select(func.count())
+            .select_from(admins)
+            .where(admins.c.role == Role.ADMIN.value, admins.c.is_enabled.is_(True), admins.c.id != user.id)
+            .scalar_subquery()
+        )
+        changed = db.session.execute(update(User).where(User.id == user.id, others > 0).values(**values))
+        if changed.rowcount != 1:
+            raise AccountError("The organisation needs at least one active admin; make someone else an admin first.")
+        db.session.refresh(user)
+    else:
+        for name, value in values.items():
+            setattr(user, name, value)
+    audit.record("user.changed", user, actor=actor, **values)
+
+
+def set_enabled(user, enabled, actor=None):
+    """Enable or disable an account; disabling ends its sessions and revokes its API tokens at once.
+
+    The caller commits.
+    """
+    if not enabled and actor is not None and actor.id == user.id:
+        raise AccountError("You cannot disable your own account.")
+    _change_account(user, actor, is_enabled=enabled)
     if not enabled:
-        end_all_login_sessions(user)
+        end_login_sessions(user)
+        revoke_all_tokens(user)
+
+
+def set_role(user, role, actor=None):
+    """Make a user an admin or a recruiter; the caller commits."""
+    if role not in Role.values():
+        raise AccountError("Choose Admin or Recruiter.")
+    _change_account(user, actor, role=role)

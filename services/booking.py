@@ -2,17 +2,19 @@
 
 A seat is claimed with one conditional UPDATE, so the database decides who gets the last seat
 whatever the number of workers; every error rolls the whole transaction back, seat included.
+Every change of an existing interview first takes it under lock (services.transactions) with
+the state the caller saw; a change that lost a race is refused with what happened instead.
 """
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import wraps
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import (
     ACTIVE_INTERVIEW_STATUSES,
+    OPEN_INTERVIEW_STATUSES,
     Candidate,
     CandidateStatus,
     EmailStatus,
@@ -27,16 +29,23 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, notifications, outbox, timeutil
+from services import audit, candidates, notifications, outbox, timeutil
 from services.errors import RefusedAction
 from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
+from services.transactions import one_transaction as _one_transaction
+from services.transactions import take_interview
+
+# Booked interviews keep their seat when they are over (the slot's "3/3 booked" stays true);
+# only a cancellation gives it back.
+SEAT_HOLDING_STATUSES = (*ACTIVE_INTERVIEW_STATUSES, InterviewStatus.COMPLETED.value, InterviewStatus.EXPIRED.value)
 
 
 class BookingError(RefusedAction):
-    """A booking that cannot happen; `status_code` for HTTP, `message` for people."""
+    """A booking that cannot happen; `status_code` for HTTP, `message` for people, `code` for programs."""
 
     message = "This booking is not possible."
+    code = None  # set on the refusals a program may want to tell apart
 
 
 class SlotNotFound(BookingError):
@@ -70,6 +79,22 @@ class DoubleBooking(BookingError):
 
 class InvalidState(BookingError):
     pass
+
+
+class ChangedMeanwhile(BookingError):
+    """Another request changed the interview between the caller's look and its lock."""
+
+    code = "changed_meanwhile"
+
+
+class AlreadyScheduled(BookingError):
+    """The candidate already holds an open interview for the job; `interview_id` names it."""
+
+    code = "already_scheduled"
+
+    def __init__(self, message, interview_id):
+        super().__init__(message)
+        self.interview_id = interview_id
 
 
 def _claim_seat(slot, now, allow_past=False):
@@ -157,32 +182,81 @@ def _check_overlap(candidate, slot, exclude_interview_id=None):
     raise DoubleBooking(f"{candidate.full_name} already has an interview at an overlapping time.")
 
 
+def _open_interview(candidate_id, job_id, exclude_interview_id=None):
+    """The candidate's open (pending or active) interview for the job, if any."""
+    query = select(Interview).where(
+        Interview.candidate_id == candidate_id, Interview.job_id == job_id, Interview.status.in_(OPEN_INTERVIEW_STATUSES)
+    )
+    if exclude_interview_id is not None:
+        query = query.where(Interview.id != exclude_interview_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def already_scheduled(name, existing):
+    """The refusal of a second open interview of one candidate for one job, naming the first."""
+    if existing.started_at is None:
+        message = f"{name} already has an interview for this job, not booked yet; book that one instead."
+    else:
+        message = f"{name} already has an interview for this job on {timeutil.format_local(existing.started_at)} — reschedule it instead."
+    return AlreadyScheduled(message, existing.id)
+
+
+def refuse_second_interview(candidate, job_id, exclude_interview_id=None):
+    """Raise AlreadyScheduled when the candidate already holds an open interview for the job."""
+    existing = _open_interview(candidate.id, job_id, exclude_interview_id)
+    if existing is not None:
+        raise already_scheduled(candidate.full_name, existing)
+
+
 @contextmanager
-def _races_as_booking_errors(candidate):
-    """What a concurrent booking looks like from inside the transaction, as a message for people."""
+def _deadlocks_as_busy():
+    """A deadlock PostgreSQL broke (this transaction was its victim) as a refusal to retry."""
     try:
         yield
-    except IntegrityError:
-        # The partial unique index caught a concurrent second booking of the same candidate and slot.
-        raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.") from None
     except OperationalError as exc:
         if "deadlock" not in str(exc).lower():
             raise
         raise BookingError("The slot is busy; please try again.") from None
 
 
-def _one_transaction(service):
-    """Roll everything back (seats included) when a booking service fails for any reason."""
+@contextmanager
+def _races_as_booking_errors(name, candidate_id, job_id):
+    """What a concurrent booking looks like from inside the transaction, as a message for people.
 
-    @wraps(service)
-    def run(*args, **kwargs):
-        try:
-            return service(*args, **kwargs)
-        except BaseException:
-            db.session.rollback()
-            raise
+    Takes the values a message needs as plain values: after a failed flush the ORM's are unreadable.
+    """
+    try:
+        with _deadlocks_as_busy():
+            yield
+    except IntegrityError:
+        # A partial unique index caught a concurrent second booking of the same candidate.
+        db.session.rollback()
+        existing = _open_interview(candidate_id, job_id)
+        if existing is not None:
+            raise already_scheduled(name, existing) from None
+        raise AlreadyBooked(f"{name} is already booked into this slot.") from None
 
-    return run
+
+WHAT_HAPPENED = {
+    InterviewStatus.CANCELLED.value: "This interview was cancelled meanwhile",
+    InterviewStatus.IN_PROGRESS.value: "The candidate started this interview meanwhile",
+    InterviewStatus.COMPLETED.value: "This interview was completed meanwhile",
+    InterviewStatus.EXPIRED.value: "This interview expired meanwhile (the candidate never joined)",
+}
+
+
+def _take(interview):
+    """Lock the interview in the state the caller saw (its status and sequence), or refuse with what happened."""
+    seen_status = interview.status
+    if take_interview(interview, (seen_status,), sequence=interview.sequence):
+        return
+    was_pending = seen_status == InterviewStatus.PENDING.value
+    if interview.status == InterviewStatus.SCHEDULED.value:
+        happened = "This interview was booked meanwhile" if was_pending else "This interview was rescheduled meanwhile"
+        happened += f" (now {timeutil.format_local(interview.started_at)})"
+    else:
+        happened = WHAT_HAPPENED.get(interview.status, "This interview was changed meanwhile")
+    raise ChangedMeanwhile(f"{happened}; nothing was changed.")
 
 
 @_one_transaction
@@ -195,6 +269,7 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
     now = timeutil.now()
     if slot is None:
         raise SlotNotFound()
+    name, candidate_id, job_id = candidate.full_name, candidate.id, slot.job_id
     if slot.job_id != candidate.job_id:
         raise WrongJob(f"{candidate.full_name} applied for another job; this slot is for {slot.job.job_title}.")
     if interview is not None:
@@ -208,13 +283,18 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
             if interview.is_active:
                 raise InvalidState("This interview is already booked; reschedule it instead.")
             raise InvalidState(f"This interview is {interview.status}; it can't be booked.")
-    # A clear answer for the common case (a second click); the locked re-check below decides races.
+    else:
+        interview = _pending_or_refusal(candidate, slot)
+    # A clear answer for the common case (a second click); the locked re-checks below decide races.
     _check_overlap(candidate, slot)
-    with _races_as_booking_errors(candidate):
+    with _races_as_booking_errors(name, candidate_id, job_id):
+        if interview is not None:
+            _take(interview)
         if not _claim_seat(slot, now, allow_past):
             raise _refusal(slot, candidate, now)
         _lock_candidate(candidate)
         db.session.refresh(slot)
+        refuse_second_interview(candidate, job_id, exclude_interview_id=getattr(interview, "id", None))
         _check_overlap(candidate, slot)
         interview = _write_booking(candidate, slot, actor, notes or "", interview)
         db.session.flush()
@@ -224,6 +304,31 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
     audit.record("interview.booked", interview, actor=actor, slot=slot.id, candidate=candidate.id)
     db.session.commit()
     return interview
+
+
+@_one_transaction
+def create_pending_interview(candidate, job, *, actor=None):
+    """A PENDING interview for `candidate` of `job` (seed 002's two-step flow), unless one is open."""
+    name, candidate_id = candidate.full_name, candidate.id
+    refuse_second_interview(candidate, job.id)
+    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=getattr(actor, "id", None))
+    db.session.add(interview)
+    with _races_as_booking_errors(name, candidate_id, job.id):
+        db.session.flush()
+    audit.record("interview.created", interview, actor=actor)
+    db.session.commit()
+    return interview
+
+
+def _pending_or_refusal(candidate, slot):
+    """The candidate's pending interview for the job, which a new booking fills instead of adding a
+    second; None when there is none; AlreadyBooked/AlreadyScheduled when one is already booked."""
+    existing = _open_interview(candidate.id, slot.job_id)
+    if existing is None or existing.status == InterviewStatus.PENDING.value:
+        return existing
+    if existing.slot_id == slot.id:
+        raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.")
+    raise already_scheduled(candidate.full_name, existing)
 
 
 def _write_booking(candidate, slot, actor, notes, interview):
@@ -278,8 +383,9 @@ def reschedule_interview(interview, new_slot, *, actor=None):
     if new_slot.job_id != interview.job_id:
         raise WrongJob(f"That slot is for another job ({new_slot.job.job_title}).")
     _check_overlap(candidate, new_slot, exclude_interview_id=interview.id)
-    old_slot_id, old_start = interview.slot_id, interview.started_at
-    with _races_as_booking_errors(candidate):
+    with _races_as_booking_errors(candidate.full_name, candidate.id, interview.job_id):
+        _take(interview)
+        old_slot_id, old_start = interview.slot_id, interview.started_at
         if not _claim_seat(new_slot, now):
             raise _refusal(new_slot, candidate, now)
         _lock_candidate(candidate)
@@ -309,7 +415,7 @@ def reschedule_interview(interview, new_slot, *, actor=None):
 
 
 def _cancel(interview, actor, reason, cancelled_at):
-    """Cancel one interview inside the caller's transaction (frees its seat if it held one)."""
+    """Cancel one interview the caller took under lock (frees its seat if it held one)."""
     held_seat = interview.is_active and interview.slot_id is not None
     interview.status = InterviewStatus.CANCELLED.value
     interview.cancelled_at = cancelled_at
@@ -319,6 +425,7 @@ def _cancel(interview, actor, reason, cancelled_at):
     if held_seat:
         _free_seat(interview.slot_id)
         notifications.queue_cancellation(interview)
+    candidates.restore_status(interview.candidate)
     audit.record("interview.cancelled", interview, actor=actor, reason=reason or None)
 
 
@@ -327,6 +434,7 @@ def cancel_interview(interview, *, actor=None, reason=""):
     """Cancel a scheduled or pending interview, free its seat and tell the candidate."""
     if interview.status not in (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value):
         raise InvalidState(f"This interview is {interview.status.replace('_', ' ')}; it can't be cancelled.")
+    _take(interview)
     _cancel(interview, actor, reason, timeutil.now())
     db.session.commit()
     if interview.slot_id is not None:
@@ -340,18 +448,25 @@ def cancel_slot(slot, *, actor=None, reason=""):
     if slot.status == SlotStatus.CANCELLED.value:
         raise InvalidState("This slot is already cancelled.")
     now = timeutil.now()
-    # Mark it cancelled first so no new booking can claim a seat while we cancel the others.
-    db.session.execute(
-        update(InterviewSlot)
-        .where(InterviewSlot.id == slot.id)
-        .values(status=SlotStatus.CANCELLED.value, cancelled_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    interviews = db.session.scalars(
-        select(Interview).where(Interview.slot_id == slot.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
-    ).all()
-    for interview in interviews:
-        _cancel(interview, actor, reason or "slot cancelled", now)
+    booked = select(Interview.id).where(Interview.slot_id == slot.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
+    with _deadlocks_as_busy():
+        # PostgreSQL: lock its interviews before the slot, the order every interview change keeps.
+        db.session.execute(booked.with_for_update())
+        # Mark it cancelled first so no new booking can claim a seat while we cancel the others.
+        marked = db.session.execute(
+            update(InterviewSlot)
+            .where(InterviewSlot.id == slot.id, InterviewSlot.status != SlotStatus.CANCELLED.value)
+            .values(status=SlotStatus.CANCELLED.value, cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if marked.rowcount != 1:
+            raise ChangedMeanwhile("This slot was cancelled meanwhile; nothing was changed.")
+        interviews = []
+        for interview in db.session.scalars(select(Interview).where(Interview.id.in_(booked))).all():
+            # Each is re-checked under its lock: one moved out or finished meanwhile is left alone.
+            if take_interview(interview, ACTIVE_INTERVIEW_STATUSES, slot_id=slot.id):
+                _cancel(interview, actor, reason or "slot cancelled", now)
+                interviews.append(interview)
     audit.record("slot.cancelled", slot, actor=actor, interviews=len(interviews))
     db.session.commit()
     db.session.refresh(slot)
@@ -412,10 +527,10 @@ def email_was_sent(email):
 
 
 def seat_discrepancies():
-    """Slots whose seat count disagrees with their active interviews (should always be empty)."""
+    """Slots whose seat count disagrees with the interviews holding a seat (should always be empty)."""
     active = (
         select(Interview.slot_id, func.count(Interview.id).label("n"))
-        .where(Interview.status.in_(ACTIVE_INTERVIEW_STATUSES), Interview.slot_id.is_not(None))
+        .where(Interview.status.in_(SEAT_HOLDING_STATUSES), Interview.slot_id.is_not(None))
         .group_by(Interview.slot_id)
         .subquery()
     )
@@ -425,6 +540,18 @@ def seat_discrepancies():
         .where(InterviewSlot.current_bookings != func.coalesce(active.c.n, 0))
     ).all()
     return [(slot_id, seats, count) for slot_id, seats, count in rows]
+
+
+def _supersede_earlier_link(candidate, slot, actor):
+    """A new quick link for the same person replaces their earlier one (cancelled, they are told),
+    as one candidate holds one open interview per job; the same time twice stays a refusal."""
+    earlier = _open_interview(candidate.id, slot.job_id)
+    replaceable = (InterviewStatus.PENDING.value, InterviewStatus.SCHEDULED.value)
+    if earlier is None or earlier.status not in replaceable:
+        return
+    _check_overlap(candidate, slot)
+    _take(earlier)
+    _cancel(earlier, actor, "replaced by a new link from flask create-link", timeutil.now())
 
 
 @_one_transaction
@@ -458,14 +585,15 @@ def quick_interview(language, name, email, start_at, *, actor=None):
         candidate = Candidate(job=job, email=email, full_name=name)
         db.session.add(candidate)
     candidate.full_name = name
-    return book_ad_hoc(candidate, start_at, actor=actor, notes="Created with flask create-link", allow_past=True)
+    return book_ad_hoc(candidate, start_at, actor=actor, notes="Created with flask create-link", allow_past=True, supersede=True)
 
 
 @_one_transaction
-def book_ad_hoc(candidate, start_at, *, actor=None, notes="", allow_past=False):
+def book_ad_hoc(candidate, start_at, *, actor=None, notes="", allow_past=False, supersede=False):
     """Book `candidate` at `start_at` into a new 1-seat slot of their job, as long as the job's interviews.
 
-    The CLI's and the API's one-call booking; the slot is kept only if the booking succeeds.
+    The CLI's and the API's one-call booking; the slot is kept only if the booking succeeds. The
+    CLI may `supersede` the candidate's earlier link; the API refuses a second open interview.
     """
     job = candidate.job
     slot = InterviewSlot(
@@ -477,4 +605,6 @@ def book_ad_hoc(candidate, start_at, *, actor=None, notes="", allow_past=False):
     )
     db.session.add(slot)
     db.session.flush()
+    if supersede:
+        _supersede_earlier_link(candidate, slot, actor)
     return book_interview(candidate, slot, actor=actor, notes=notes, allow_past=allow_past)

@@ -3,10 +3,11 @@ from sqlalchemy import column, exists, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import Candidate, CandidateStatus, Interview, Job, Resume, db
+from models import ACTIVE_INTERVIEW_STATUSES, Candidate, CandidateStatus, Interview, InterviewStatus, Job, Resume, db
 from services import accounts, audit, resumes
 from services.jobs import read_domain
 from services.paging import Keyset, capped_count, keyset_page
+from services.review import CANDIDATE_STATUS_FOR
 from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
 
 NAME_MAX = 200
@@ -47,8 +48,11 @@ def _job(value, errors, current=None):
     return job
 
 
-def _candidate_values(data, *, partial, current_job=None):
-    """Validated column values from `data`; with `partial`, only the keys present (PATCH)."""
+def _candidate_values(data, *, partial, current_job=None, actor=None):
+    """Validated column values from `data`; with `partial`, only the keys present (PATCH).
+
+    The domain is picked from the existing ones; only an admin may name a new one.
+    """
     errors, values = {}, {}
 
     def given(name):
@@ -73,7 +77,7 @@ def _candidate_values(data, *, partial, current_job=None):
     if given("job_id"):
         values["job"] = _job(data.get("job_id"), errors, current_job)
     if not partial or "domain" in data or "domain_id" in data:
-        values["domain"] = read_domain(data, errors)
+        values["domain"] = read_domain(data, errors, may_create=getattr(actor, "is_admin", False))
     return values, errors
 
 
@@ -100,7 +104,7 @@ def _save(candidate, action, actor, **details):
 
 def create_candidate(data, *, actor=None, resume_file=None):
     """A new candidate, with an optional resume upload; all saved or nothing (InputError)."""
-    values, errors = _candidate_values(data, partial=False)
+    values, errors = _candidate_values(data, partial=False, actor=actor)
     candidate = Candidate(created_by_id=getattr(actor, "id", None))
     with db.session.no_autoflush:
         for name, value in values.items():
@@ -117,16 +121,19 @@ def create_candidate(data, *, actor=None, resume_file=None):
         db.session.rollback()
         raise InputError(errors, status_code=status_code if set(errors) == {resumes.FIELD} else 400)
     db.session.add(candidate)
-    _save(candidate, "candidate.created", actor)
-    if upload is not None:
-        resumes.store(candidate, upload, actor=actor)
+    # The resume's file is written first and the candidate committed with it: a failing disk or
+    # a failed commit leaves no candidate, no resume row and no file, so a retry can succeed.
+    with resumes.written(upload) as path:
+        if path is not None:
+            resumes.attach(candidate, upload, path, actor=actor)
+        _save(candidate, "candidate.created", actor)
     return candidate
 
 
 def update_candidate(candidate, data, *, actor=None, partial=False):
     """Change a candidate; moving one with interviews to another job is refused."""
     with db.session.no_autoflush:
-        values, errors = _candidate_values(data, partial=partial, current_job=candidate.job)
+        values, errors = _candidate_values(data, partial=partial, current_job=candidate.job, actor=actor)
         new_job = values.get("job")
         if new_job is not None and new_job.id != candidate.job_id and has_interviews(candidate):
             errors["job_id"] = "This candidate has interviews for their current job; add them again for the other job instead."
@@ -200,3 +207,23 @@ def candidate_interviews(candidate):
             .order_by(Interview.created_at.desc())
         )
     )
+
+
+def restore_status(candidate):
+    """A candidate left with no booked interview (cancelled, or a no-show) gets back the status the
+    booking replaced: their last review's outcome, else `new`. A later status (interviewed, rejected,
+    hired) stays. Runs inside the caller's transaction, after the interview's own change."""
+    if candidate.status != CandidateStatus.SCHEDULED.value:
+        return
+    db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    if db.session.scalar(
+        select(Interview.id).where(Interview.candidate_id == candidate.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES)).limit(1)
+    ):
+        return
+    last_decision = db.session.scalar(
+        select(Interview.decision)
+        .where(Interview.candidate_id == candidate.id, Interview.status == InterviewStatus.COMPLETED.value)
+        .order_by(Interview.started_at.desc())
+        .limit(1)
+    )
+    candidate.status = CANDIDATE_STATUS_FOR.get(last_decision, CandidateStatus.NEW.value)

@@ -25,21 +25,20 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import inspect as sa_inspect, select
-from sqlalchemy.exc import IntegrityError
 
 from models import (
     AuditEvent,
     CandidateStatus,
     InterviewAnswer,
     InterviewQuestion,
-    InterviewSession,
     InterviewStatus,
     InterviewType,
     SessionStatus,
     db,
 )
-from services import audit, notifications, portal
+from services import audit, labels, notifications, portal, storage
 from services.errors import RefusedAction
+from services.transactions import lock_session, one_transaction
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +60,7 @@ LANGUAGE_SKILL = {
     "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
     "RUBY": "ruby", "CSHARP": "csharp", "SQL": "sql",
 }
-LANGUAGE_NAMES = {
-    "PYTHON": "Python", "JAVASCRIPT": "JavaScript", "JAVA": "Java", "PHP": "PHP",
-    "RUBY": "Ruby", "CSHARP": "C#", "SQL": "SQL",
-}
+LANGUAGE_NAMES = labels.LANGUAGES
 # Prism.js grammar names, for highlighting code in the editor and in the review.
 PRISM_LANGUAGES = {
     "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
@@ -121,6 +117,16 @@ class AnswerTooLarge(InterviewError):
 class BadAnswer(InterviewError):
     status_code = 400
     code = "bad_input"
+
+
+class StorageUnavailable(InterviewError):
+    """The recording could not be saved (disk full or unwritable); nothing of the answer is kept."""
+
+    code = "storage"
+
+    def __init__(self, error):
+        super().__init__(f"Your recording could not be saved: {error.message} Your answer was not submitted.")
+        self.status_code = error.status_code
 
 
 NOT_OPEN_MESSAGES = {
@@ -407,17 +413,12 @@ def question_view(session, now):
     }
 
 
-def _lock(session):
-    """Re-read the session under a row lock (PostgreSQL) so two tabs cannot race one step."""
-    db.session.execute(select(InterviewSession.id).where(InterviewSession.id == session.id).with_for_update())
-    db.session.refresh(session)
-
-
 def _snapshot(session):
     """The session's column values, detached from the database: what a question plan reads."""
     return SimpleNamespace(**{attr.key: getattr(session, attr.key) for attr in sa_inspect(session).mapper.column_attrs})
 
 
+@one_transaction
 def start_interview(session, now, client_id=None, audio_consent=False):
     """Open the interview (plan built once) and hand it to `client_id`'s tab; idempotent.
 
@@ -431,7 +432,9 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         snapshot = _snapshot(session)
         db.session.rollback()
         planned = plan_questions(snapshot)
-    _lock(session)
+    lock_session(session)
+    # Decided again under the lock: a cancellation, reschedule or expiry may have come first.
+    _refuse_unless_open(session, now)
     if session.status == SessionStatus.SCHEDULED.value:
         analysis, plan = planned or plan_questions(session)
         session.keyword_analysis = analysis
@@ -447,15 +450,7 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         session.active_client_id = client_id  # the later tab takes over
     if audio_consent and not audio_consented(session):
         audit.record("session.audio_consent", session)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request started it at the same moment; its plan stands.
-        db.session.rollback()
-        db.session.refresh(session)
-        if client_id:
-            session.active_client_id = client_id
-            db.session.commit()
+    db.session.commit()
     close_timed_out_question(session, now)
     return session
 
@@ -492,17 +487,29 @@ def _move_on(session, now):
         finish_interview(session, now)
 
 
+def _question_closes(session, now):
+    """True when the interview must move on by itself: all answered, or the current question's time is up."""
+    if session.status != SessionStatus.IN_PROGRESS.value:
+        return False
+    question = current_question(session)
+    return question is None or (
+        question.answer is None and seconds_left(session, question, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) <= 0
+    )
+
+
 def close_timed_out_question(session, now):
     """Record the current question as timed out once its limit (plus grace) has passed; commits."""
-    if session.status != SessionStatus.IN_PROGRESS.value:
+    if not _question_closes(session, now):
+        return False
+    lock_session(session)
+    if not _question_closes(session, now):  # an answer, or another request's close, came first
+        db.session.commit()
         return False
     question = current_question(session)
     if question is None:
         finish_interview(session, now)
         db.session.commit()
         return True
-    if question.answer is not None or seconds_left(session, question, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) > 0:
-        return False
     db.session.add(InterviewAnswer(
         question=question, session_id=session.id, submitted_at=now, seconds_taken=question.time_limit_seconds,
         timed_out=True, keyword_coverage=keyword_coverage(question.expected_points, ""),
@@ -552,6 +559,7 @@ def audio_folder():
     return Path(current_app.config["UPLOAD_FOLDER"]) / "audio"
 
 
+@one_transaction
 def submit_answer(session, *, question_id, text="", code="", audio=None, client_id=None, now):
     """Store the answer to the current question and move on; a repeat of a stored answer is a no-op.
 
@@ -565,9 +573,10 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
     question = db.session.get(InterviewQuestion, question_id) if question_id else None
     if question is None or question.session_id != session.id:
         raise BadAnswer("That question is not part of this interview.")
-    _lock(session)
+    lock_session(session)
     if question.answer is not None:
         if not question.answer.timed_out and question.answer.text == text.strip() and question.answer.code == code:
+            db.session.commit()  # nothing to store; ends the transaction and its lock
             return False
         raise (TimeUp() if question.answer.timed_out else NotCurrent("That question was already answered."))
     if session.status != SessionStatus.IN_PROGRESS.value:  # completed (or expired) while waiting for the lock
@@ -586,12 +595,13 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         keyword_coverage=keyword_coverage(question.expected_points, f"{text}\n{code}"),
     )
     saved_audio = None
-    if recording is not None:
+    if recording is not None:  # the file first, complete or not at all; the commit after it
         data, content_type = recording
-        folder = audio_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        saved_audio = folder / f"{secrets.token_hex(16)}.{AUDIO_EXTENSIONS[content_type]}"
-        saved_audio.write_bytes(data)
+        try:
+            saved_audio = storage.write_file(audio_folder(), f"{secrets.token_hex(16)}.{AUDIO_EXTENSIONS[content_type]}", data)
+        except storage.StorageError as exc:
+            db.session.rollback()
+            raise StorageUnavailable(exc) from None
         answer.audio_stored_name, answer.audio_content_type = saved_audio.name, content_type
     db.session.add(answer)
     _move_on(session, now)
@@ -600,7 +610,7 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
     except Exception:
         db.session.rollback()
         if saved_audio is not None:
-            saved_audio.unlink(missing_ok=True)
+            storage.remove_file(saved_audio)
         raise
     return True
 

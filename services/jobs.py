@@ -9,6 +9,7 @@ from services.validation import InputError, clean_text, like_pattern, parse_choi
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 DOMAIN_MAX = 80
+DOMAINS_LISTED = 20  # in the message for an unknown domain
 MAX_DURATION_MINUTES = 480
 JOB_FIELDS = (
     "job_title", "company_name", "job_description", "coding_language", "domain", "domain_id",
@@ -32,17 +33,19 @@ def build_job_description(job):
 
 
 def domain_names():
-    """Every domain's name, for the pick-or-create inputs."""
+    """Every domain's name, for the domain inputs."""
     return list(db.session.scalars(select(Domain.name).order_by(Domain.name)))
+
+
+def find_domain(name):
+    """The domain called `name` (case-insensitive), or None."""
+    return db.session.scalar(select(Domain).where(func.lower(Domain.name) == name.lower())) if name else None
 
 
 def find_or_create_domain(name):
     """The domain called `name` (case-insensitive), created when new; None for a blank name."""
-    if not name:
-        return None
-    query = select(Domain).where(func.lower(Domain.name) == name.lower())
-    domain = db.session.scalar(query)
-    if domain is not None:
+    domain = find_domain(name)
+    if domain is not None or not name:
         return domain
     try:
         # A savepoint, so losing a race to create the same name keeps the caller's transaction.
@@ -50,14 +53,16 @@ def find_or_create_domain(name):
             domain = Domain(name=name)
             db.session.add(domain)
     except IntegrityError:
-        domain = db.session.scalar(query)
+        domain = find_domain(name)
     return domain
 
 
-def read_domain(data, errors):
-    """The domain picked by `domain_id` or named (pick or create) by `domain`; blank means none.
+def read_domain(data, errors, *, may_create):
+    """The domain picked by `domain_id` or named by `domain`; blank means none.
 
-    Call it after the other fields are checked: a new domain is created only if `errors` is empty.
+    Only admins (`may_create`) name new domains; anyone else naming an unknown one gets a message
+    listing the existing ones. Call it after the other fields are checked: a new domain is created
+    only if `errors` is empty, so refused input leaves no new domain behind.
     """
     if data.get("domain_id"):
         domain = db.session.get(Domain, parse_uuid(data["domain_id"])) if parse_uuid(data["domain_id"]) else None
@@ -65,8 +70,22 @@ def read_domain(data, errors):
             errors["domain_id"] = "No such domain."
         return domain
     name = clean_text(data.get("domain"), "domain", errors, label="Domain", max_length=DOMAIN_MAX)
-    # Created only when everything else is valid, so refused input leaves no new domain behind.
-    return find_or_create_domain(name) if name and not errors else None
+    if not name:
+        return None
+    if may_create:
+        return find_or_create_domain(name) if not errors else None
+    domain = find_domain(name)
+    if domain is None:
+        errors["domain"] = _unknown_domain(name)
+    return domain
+
+
+def _unknown_domain(name):
+    names = domain_names()
+    if not names:
+        return f"Unknown domain “{name}”; there are no domains yet (admins add them)."
+    shown = ", ".join(names[:DOMAINS_LISTED]) + (", …" if len(names) > DOMAINS_LISTED else "")
+    return f"Unknown domain “{name}”; pick one of {shown} (admins add new ones)."
 
 
 def _job_values(data, *, partial):
@@ -102,7 +121,7 @@ def _job_values(data, *, partial):
 def _apply(job, data, *, partial):
     values, errors = _job_values(data, partial=partial)
     domain_given = not partial or "domain" in data or "domain_id" in data
-    domain = read_domain(data, errors) if domain_given else None
+    domain = read_domain(data, errors, may_create=True) if domain_given else None  # jobs are admins' work
     if errors:
         raise InputError(errors)
     for name, value in values.items():

@@ -4,7 +4,8 @@ Each function adds OutboxEmail rows to the current session and never commits or 
 caller's commit makes the e-mail and the change it reports durable together; a sender
 (services/outbox.py) delivers due rows later. Bodies (plain text and HTML, from
 templates/email/) and the .ics are rendered now, so a message says what was true when it
-was caused, whenever it is delivered.
+was caused, whenever it is delivered; with SMTP configured the whole message is serialised
+now too, so every delivery attempt sends the same bytes.
 """
 import secrets
 from datetime import timedelta
@@ -13,12 +14,11 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
-from services import audit, calendar_invite, outbox, timeutil
+from services import audit, calendar_invite, labels, outbox, timeutil
 from services.outbox import header_safe
 
 # Outbox states of a message that has not gone out yet and still may.
 PENDING_STATUSES = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
-INTERVIEW_TYPE_NAMES = {InterviewType.TECHNICAL.value: "Technical interview", InterviewType.CODING.value: "Coding interview"}
 
 
 class NotificationError(Exception):
@@ -56,10 +56,10 @@ def _details(interview, **extra):
         "company_name": job.company_name,
         "when": format_when(interview.started_at),
         "when_candidate": format_when(interview.started_at, tz) if tz else None,
-        "candidate_zone": tz.key if tz else None,
+        "candidate_zone": labels.zone(tz.key) if tz else None,
         "duration_minutes": duration,
-        "interview_type": INTERVIEW_TYPE_NAMES.get(interview_type, interview_type),
-        "coding_language": session.coding_language if session else job.coding_language,
+        "interview_type": labels.interview_type(interview_type),
+        "coding_language": labels.language(session.coding_language if session else job.coding_language),
         "link": interview_link(interview.session_key) if interview.session_key else None,
         "early_join_seconds": current_app.config["EARLY_JOIN_SECONDS"],
         "grace_minutes": current_app.config["GRACE_MINUTES"],
@@ -84,6 +84,11 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
         status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
         next_attempt_at=due or timeutil.now(),
     )
+    # Serialised now when it goes out now; a reminder due later (and any row queued without SMTP,
+    # whose sender is not settled yet) is serialised, and kept, when it is first sent. Either way
+    # every attempt sends the same bytes, and a booking pays for one message, not three.
+    if configured and due is None:
+        outbox.store_rendered(email)
     db.session.add(email)
     return email
 
@@ -206,3 +211,22 @@ def queue_completion_notice(interview):
     context = _details(interview, recruiter_name=recruiter.display_name)
     subject = f"Interview completed - {interview.candidate.full_name}"
     return _queue("completed", interview, subject, "completed", context, to=(recruiter.email, recruiter.display_name))
+
+
+def queue_account_email(user, kind, subject, **context):
+    """A message about the user's own account (templates/email/<kind>.txt and .html), e.g. a reset link."""
+    configured = bool(current_app.config.get("MAIL_SERVER"))
+    context = {"name": user.display_name, "email": user.email, "when": format_when(timeutil.now()), **context}
+    email = OutboxEmail(
+        idempotency_key=f"{kind}:{user.id}:{secrets.token_hex(8)}",
+        kind=kind,
+        to_email=header_safe(user.email),
+        to_name=header_safe(user.full_name),
+        subject=header_safe(f"Interview scheduler: {subject}"),
+        body_text=render_template(f"email/{kind}.txt", **context),
+        body_html=render_template(f"email/{kind}.html", **context),
+        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
+        next_attempt_at=timeutil.now(),
+    )
+    db.session.add(email)
+    return email

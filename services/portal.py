@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from models import InterviewSession, InterviewStatus, LoneSelect, SessionStatus, db
-from services import audit
+from services import audit, candidates
+from services.transactions import lock_session
 
 COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED = "countdown", "interview", "expired", "completed", "cancelled"
 PORTAL_STATES = (COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED)
@@ -110,7 +111,11 @@ def portal_state(session, now):
     """
     state = state_at(session, now)
     if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
-        mark_expired(session)
+        lock_session(session)
+        # Decided again under the lock: a start or a cancellation may have come first.
+        state = state_at(session, now)
+        if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
+            mark_expired(session)
         db.session.commit()
     return state
 
@@ -135,4 +140,5 @@ def mark_expired(session):
     interview = session.interview
     if interview is not None and interview.status in (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value):
         interview.status = InterviewStatus.EXPIRED.value
+        candidates.restore_status(interview.candidate)
         audit.record("interview.expired", interview)

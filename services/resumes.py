@@ -1,23 +1,23 @@
-"""Resumes: upload checks by content, text extraction (pypdf / python-docx), storage under generated names.
+"""Resumes: upload checks by content, text extraction (services/resume_text.py), storage under generated names.
 
-An upload is read, checked and parsed entirely in memory first (`read_upload`); only a good one is
-written to disk and recorded (`store`), so a bad file leaves neither a row nor a file behind, and
-the candidate keeps the previous resume until the new one has been parsed.
+An upload is read, checked and parsed first (`read_upload`); only a good one is written to disk
+and then recorded (`store`, `written`), so a bad file or a failing disk leaves neither a row nor
+a file behind, and the candidate keeps the previous resume until the new one is saved.
 """
 import hashlib
 import io
 import logging
 import uuid
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
 from flask import current_app
-from pypdf import PdfReader
 
 from models import Resume, db
-from services import audit
+from services import audit, resume_text, storage
+from services.resume_text import MAX_TEXT_CHARS
 from services.validation import InputError
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,6 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 CONTENT_TYPES = {"pdf": "application/pdf", "docx": DOCX_TYPE, "txt": "text/plain; charset=utf-8"}
 KIND_BY_EXTENSION = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
 KIND_NAMES = {"pdf": "PDF", "docx": "Word (DOCX) document", "txt": "plain-text file"}
-MAX_TEXT_CHARS = 200_000
-MAX_PDF_PAGES = 100
 # Zip-bomb guard for DOCX: zipfile never inflates a member past its declared size (it stops there
 # and fails the CRC check), so checking the declared sizes before parsing bounds the memory used.
 MAX_ZIP_MEMBERS = 1000
@@ -107,39 +105,22 @@ def _describe(kind):
 
 
 def extract_text(kind, data):
-    """The text of a checked upload; ResumeError when the file is damaged or locked."""
-    if kind == "pdf":
-        return _pdf_text(data)
+    """The text of a checked upload; ResumeError when the file is damaged or locked.
+
+    A PDF or DOCX is read in a child process (services/resume_text.py); one that takes longer than
+    RESUME_EXTRACT_SECONDS, or kills its reader, is kept without text, like a scanned PDF.
+    """
+    if kind == "txt":
+        return _decode_text(data)
     if kind == "docx":
-        return _docx_text(data)
-    return _decode_text(data)
-
-
-def _pdf_text(data):
+        _check_docx_archive(data)
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ResumeError("The PDF is password-protected; upload a copy without a password.")
-        return "\n".join(page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES])
-    except ResumeError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
-        log.info("Unreadable PDF upload: %s", exc)
-        raise ResumeError("The PDF could not be read; it may be damaged.") from None
-
-
-def _docx_text(data):
-    _check_docx_archive(data)
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises KeyError, ValueError, XML errors, ...
-        log.info("Unreadable DOCX upload: %s", exc)
-        raise ResumeError("The Word document could not be read; it may be damaged.") from None
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(cell.text for cell in row.cells))
-    return "\n".join(lines)
+        return resume_text.extract(kind, data, current_app.config["RESUME_EXTRACT_SECONDS"])
+    except resume_text.Unreadable as exc:
+        raise ResumeError(str(exc)) from None
+    except resume_text.TooSlow as exc:
+        log.warning("Resume saved without text: %s", exc)
+        return ""
 
 
 def _check_docx_archive(data):
@@ -197,54 +178,66 @@ def _size_text(size):
 
 def upload_folder():
     """Where resumes live: outside static/, so only the download view can serve them."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "resumes"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "resumes"
+
+
+@contextmanager
+def written(upload):
+    """The upload's file written to the resume folder (None for no upload) for the block to record.
+
+    If the block raises, the session is rolled back and the file removed: no row without its file,
+    no file without its row. A failing disk is a ResumeError with 507 (full) or 503.
+    """
+    if upload is None:
+        yield None
+        return
+    try:
+        path = storage.write_file(upload_folder(), f"{uuid.uuid4().hex}{upload.extension}", upload.data)
+    except storage.StorageError as exc:
+        db.session.rollback()
+        raise ResumeError(exc.message, status_code=exc.status_code) from None
+    try:
+        yield path
+    except BaseException:
+        db.session.rollback()
+        storage.remove_file(path)
+        raise
+
+
+def attach(candidate, upload, path, *, actor=None):
+    """Record the written file as the candidate's resume, replacing any previous one (caller commits).
+
+    Returns the stored name of the previous file, for the caller to remove after the commit.
+    """
+    previous = candidate.resume
+    resume = Resume(
+        original_filename=upload.filename,
+        stored_name=path.name,
+        content_type=upload.content_type,
+        size_bytes=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        parsed_text=upload.text,
+        uploaded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(resume)
+    candidate.resume = resume
+    if previous is not None:
+        db.session.delete(previous)
+    db.session.flush()
+    audit.record("resume.uploaded", candidate, actor=actor, resume=resume.id, filename=upload.filename, has_text=resume.has_text)
+    return previous.stored_name if previous is not None else None
 
 
 def store(candidate, upload, *, actor=None):
-    """Save `upload` as the candidate's resume and commit; the previous resume goes after that.
-
-    On any failure the transaction is rolled back and the new file removed, so nothing is left over.
-    """
-    previous = candidate.resume
-    previous_file = previous.stored_name if previous is not None else None
-    path = upload_folder() / f"{uuid.uuid4().hex}{upload.extension}"
-    try:
-        with open(path, "xb") as handle:
-            handle.write(upload.data)
-        resume = Resume(
-            original_filename=upload.filename,
-            stored_name=path.name,
-            content_type=upload.content_type,
-            size_bytes=len(upload.data),
-            sha256=hashlib.sha256(upload.data).hexdigest(),
-            parsed_text=upload.text,
-            uploaded_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(resume)
-        candidate.resume = resume
-        if previous is not None:
-            db.session.delete(previous)
-        db.session.flush()
-        audit.record("resume.uploaded", candidate, actor=actor, resume=resume.id, filename=upload.filename, has_text=resume.has_text)
+    """Save `upload` as the candidate's resume and commit; the previous file goes after that."""
+    with written(upload) as path:
+        previous_file = attach(candidate, upload, path, actor=actor)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        raise
     if previous_file:
-        _remove_file(previous_file)
-    return resume
+        storage.remove_file(upload_folder() / previous_file)
+    return candidate.resume
 
 
-def _remove_file(stored_name):
-    try:
-        (upload_folder() / stored_name).unlink(missing_ok=True)
-    except OSError:
-        log.warning("Could not remove the replaced resume file %s", stored_name, exc_info=True)
-
-
-def upload_and_store(candidate, storage, *, actor=None):
+def upload_and_store(candidate, storage_file, *, actor=None):
     """Check, parse and save an uploaded file as the candidate's resume; ResumeError if bad."""
-    return store(candidate, read_upload(storage), actor=actor)
+    return store(candidate, read_upload(storage_file), actor=actor)

@@ -163,9 +163,9 @@ def parse_start(text, name, errors):
 
 
 def parse_zone(name, errors):
-    name = str(name or "").strip() or None
+    """The zone a slot's times are in: the display zone when none is sent, else timeutil.parse_zone's."""
     try:
-        return timeutil.zone(name)
+        return timeutil.zone() if name is None else timeutil.parse_zone(name)
     except timeutil.TimeInputError as exc:
         errors["timezone"] = str(exc)
         return None

@@ -1,11 +1,14 @@
 """The clock and time-zone conversions, in one place so tests can move time."""
+import functools
 from datetime import UTC, date, datetime, time
+from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app, has_app_context
 
 INPUT_FORMAT = "%Y-%m-%d %H:%M"
 DEFAULT_ZONE = "Asia/Kolkata"
+MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters
 
 _frozen_now = None
 
@@ -33,26 +36,74 @@ class TimeInputError(ValueError):
 
 
 def zone(name=None):
-    """A ZoneInfo for `name`, the configured display zone by default."""
+    """A ZoneInfo for `name` (see parse_zone), the configured display zone by default."""
     if name is None:
         name = current_app.config["DISPLAY_TIMEZONE"] if has_app_context() else DEFAULT_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise TimeInputError(f"Unknown time zone {name!r}.") from None
+    return parse_zone(name)
+
+
+def parse_zone(name):
+    """The ZoneInfo of an IANA zone name; TimeInputError for a blank, over-long or unknown one.
+
+    Every zone a user sends (`?tz=`, `?timezone=`, a slot's `timezone`) is read here. Names are
+    looked up in the tzdata list first, so no user text ever becomes a file path.
+    """
+    text = name.strip() if isinstance(name, str) else ""
+    if not text:
+        raise TimeInputError("Enter a time zone, an IANA name such as Asia/Kolkata.")
+    if len(text) > MAX_ZONE_NAME or text not in _known_zones():
+        raise TimeInputError(f"Unknown time zone {text[:MAX_ZONE_NAME]!r}.")
+    return ZoneInfo(text)
+
+
+@functools.cache
+def _known_zones():
+    return frozenset(available_timezones())
 
 
 def is_valid_zone(name):
+    """True when parse_zone accepts `name`."""
     try:
-        zone(name)
+        parse_zone(name)
     except TimeInputError:
         return False
     return True
 
 
 def common_zones():
-    """IANA zone names offered in pickers, sorted."""
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    """IANA zone names offered in pickers, sorted; canonical names only (no "Asia/Calcutta")."""
+    return sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")) and canonical_zone(z) == z
+    )
+
+
+@functools.cache
+def _zone_links():
+    """(alias → target links, the zones countries use) from the tzdata package's zone database."""
+    root = resources.files("tzdata").joinpath("zoneinfo")
+    links = {}
+    for line in root.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _, target, alias = line.split()
+            links[alias] = target
+    in_use = {"UTC"}
+    for line in root.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            in_use.add(line.split("\t")[2])
+    return links, frozenset(in_use)
+
+
+def canonical_zone(name):
+    """The canonical name of an IANA zone: "Asia/Calcutta" → "Asia/Kolkata".
+
+    A name countries still use (zone.tab) stays, so "Europe/Amsterdam" does not become the zone
+    it is linked to now; an old alias follows its link.
+    """
+    links, in_use = _zone_links()
+    if not name or name in in_use:
+        return name
+    target = links.get(name)
+    return target if target in in_use else name
 
 
 def localize(naive, tz):

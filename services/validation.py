@@ -12,18 +12,32 @@ class InputError(ValueError):
         self.status_code = status_code
 
 
+def text_problem(text):
+    """Why a user's `text` cannot be stored (a NUL, or a lone surrogate from a JSON escape), or None.
+
+    Neither is text a person types, PostgreSQL refuses NUL and no database stores a lone
+    surrogate, so both are refused (never silently dropped) wherever user text comes in.
+    """
+    if "\x00" in text:
+        return "must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."
+    return None
+
+
 def clean_text(value, name, errors, *, label, required=False, max_length=200, multiline=False):
-    """Stripped text, or a message in `errors[name]`; NUL is dropped (PostgreSQL refuses it)."""
+    """Stripped text, or a message in `errors[name]` (see text_problem for what is refused)."""
     if value is None:
         value = ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         errors[name] = f"{label} must be text."
         return None
-    text = str(value).replace("\x00", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from JSON escapes: no database can store them
-        errors[name] = f"{label} contains characters that are not valid text."
+    text = str(value)
+    problem = text_problem(text)
+    if problem:
+        errors[name] = f"{label} {problem}"
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip() if multiline else " ".join(text.split())
     if required and not text:

@@ -295,9 +295,11 @@ class SMTPRecorder:
         self.envelopes = []
         self.delay = 0.0
         self.replies = []  # queued replies like "451 try later", used before "250 OK"
+        self.attempts = []  # (SMTP session, bytes) of every message, refused ones too
         self.received = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
+        self.attempts.append((session, envelope.original_content))
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.replies:
@@ -352,6 +354,13 @@ def smtp(smtp_server, app_config):
 
 
 # --- browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """No base URL (tests use live_server's): replaces pytest-playwright's fallback fixture, a method
+    on a plugin class that pytest 9 deprecates (PytestRemovedIn10Warning) every run."""
+    return None
 
 
 @pytest.fixture(scope="session")

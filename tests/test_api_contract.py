@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, strategies
 
 from blueprints.api.openapi import SPEC
 from models import Interview, db
@@ -79,11 +79,12 @@ def test_api_fuzz(label, fuzz_target):
     """No 5xx, every answer matches its description (status, content type, body)."""
     base_url, headers, ids = fuzz_target
 
-    @given(case=OPERATIONS[label].as_strategy())
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    def call(case):
-        # Half the cases use ids that exist, so the fuzzer gets past the 404s into the real logic.
-        if hash(repr(case.path_parameters) + repr(case.body)) % 2:
+    # derandomize: the same cases on every run (seeded from the test), so a failure can be rerun.
+    @given(case=OPERATIONS[label].as_strategy(), use_real_ids=strategies.booleans())
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
+    def call(case, use_real_ids):
+        # About half the cases use ids that exist, so the fuzzer gets past the 404s into the real logic.
+        if use_real_ids:
             for name in case.path_parameters or {}:
                 case.path_parameters[name] = ids.get(name, case.path_parameters[name])
             if isinstance(case.body, dict):
@@ -218,6 +219,8 @@ CONFLICTS = {
     ("POST", "/api/interviews/schedules/book_interview/"): lambda s: {"interview_id": s["ids"]["interview_id"], "slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/reschedule/"): lambda s: {"slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/cancel/"): lambda s: {},
+    # A second interview for the candidate who is already booked.
+    ("POST", "/api/interviews/"): lambda s: {"candidate_id": str(s["interview"].candidate_id), "job_id": s["ids"]["job_id"]},
     ("POST", "/api/interviews/schedules/create_interview_session/"): lambda s: {"interview_id": s["cancelled_interview_id"]},
 }
 PREPARE_CONFLICT = {

@@ -167,8 +167,14 @@ def test_overlap_reschedule_cancel_and_unknown_ids(app, clock, client, api_heade
 
     booked_id = new_interview()
     assert client.post("/api/interviews/schedules/book_interview/", json={"interview_id": booked_id, "slot_id": str(first.id)}, headers=api_headers).status_code == 201
-    clash = client.post("/api/interviews/schedules/book_interview/", json={"interview_id": new_interview(), "slot_id": str(overlapping.id)}, headers=api_headers)
-    assert clash.status_code == 409 and clash.json["error"] == "Asha Rao already has an interview at an overlapping time."
+    second = client.post("/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers)
+    assert second.status_code == 409 and second.json == {
+        "error": "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead.",
+        "code": "already_scheduled",
+        "interview_id": booked_id,
+    }
+    clash = client.post(f"/api/interviews/slots/{overlapping.id}/book_slot/", json={"interview_id": booked_id}, headers=api_headers)
+    assert clash.status_code == 409 and clash.json == {"error": "This interview is already booked; reschedule it instead."}
 
     before = client.get(f"/api/interviews/{booked_id}/", headers=api_headers).json
     moved = client.post(f"/api/interviews/{booked_id}/reschedule/", json={"slot_id": str(later.id)}, headers=api_headers)

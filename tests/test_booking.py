@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from models import (
     AuditEvent,
@@ -108,19 +109,40 @@ def test_last_seat_second_click_still_says_already_booked(app, clock):
         booking.book_interview(candidate, slot)
 
 
-def test_overlapping_slots_of_one_candidate_are_refused(app, clock):
+@pytest.mark.parametrize("later_minutes", [30, 60, 330])  # overlapping, adjacent, later that day
+def test_a_second_interview_for_the_same_job_is_refused_with_a_reschedule_hint(app, clock, later_minutes):
     job = make_job()
     candidate = make_candidate(job)
     morning = make_slot(job, T0, minutes=60, capacity=2)
-    overlapping = make_slot(job, T0 + timedelta(minutes=30), capacity=2)
-    adjacent = make_slot(job, T0 + timedelta(minutes=60), capacity=2)
-    booking.book_interview(candidate, morning)
-    with pytest.raises(booking.DoubleBooking) as refused:
-        booking.book_interview(candidate, overlapping)
-    assert refused.value.message == "Asha Rao already has an interview at an overlapping time."
-    assert booking.book_interview(candidate, adjacent).status == "scheduled"
-    db.session.refresh(overlapping)
-    assert overlapping.current_bookings == 0
+    later = make_slot(job, T0 + timedelta(minutes=later_minutes), capacity=2)
+    first = booking.book_interview(candidate, morning)
+    with pytest.raises(booking.AlreadyScheduled) as refused:
+        booking.book_interview(candidate, later)
+    assert refused.value.status_code == 409 and refused.value.interview_id == first.id
+    assert refused.value.message == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
+    db.session.refresh(later)
+    assert later.current_bookings == 0 and count(Interview) == 1 and count(OutboxEmail) == 3  # invitation, 2 reminders
+
+
+def test_a_second_interview_may_follow_a_cancelled_or_finished_one(app, clock):
+    job = make_job()
+    candidate = make_candidate(job)
+    first = booking.book_interview(candidate, make_slot(job, T0))
+    booking.cancel_interview(first)
+    again = booking.book_interview(candidate, make_slot(job, T0 + timedelta(hours=2)))
+    again.status = "completed"
+    db.session.commit()
+    assert booking.book_interview(candidate, make_slot(job, T0 + timedelta(hours=4))).status == "scheduled"
+
+
+def test_the_index_holds_one_open_interview_per_candidate_and_job(app, clock):
+    job = make_job()
+    candidate = make_candidate(job)
+    booking.book_interview(candidate, make_slot(job, T0))
+    db.session.add(Interview(candidate=candidate, job=job))  # pending, beside a scheduled one
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
 
 
 def test_slot_of_another_job_is_refused(app, clock):
@@ -192,6 +214,38 @@ def test_cancel_frees_the_seat_and_tells_the_candidate(app, clock):
         booking.cancel_interview(interview)
     # The freed seat can be booked again, by the same candidate too.
     assert booking.book_interview(candidate, slot).status == "scheduled"
+
+
+@pytest.mark.parametrize("how", ["interview", "slot"])
+def test_cancelling_gives_the_candidate_back_their_status(app, clock, how):
+    job = make_job()
+    candidate = make_candidate(job)
+    slot = make_slot(job, T0)
+    interview = booking.book_interview(candidate, slot)
+    assert candidate.status == "scheduled"
+    booking.cancel_interview(interview) if how == "interview" else booking.cancel_slot(slot)
+    db.session.refresh(candidate)
+    assert candidate.status == "new"
+
+
+def test_cancelling_keeps_a_later_status_and_restores_the_last_review(app, clock):
+    job = make_job()
+    candidate = make_candidate(job)
+    first = booking.book_interview(candidate, make_slot(job, T0))
+    first.status, first.decision, candidate.status = "completed", "reject", "rejected"
+    db.session.commit()
+    second = booking.book_interview(candidate, make_slot(job, T0 + timedelta(hours=2)))  # a second round
+    assert candidate.status == "scheduled"
+    booking.cancel_interview(second)
+    db.session.refresh(candidate)
+    assert candidate.status == "rejected"
+    # A status set by hand after booking (hired) is not undone by a cancellation.
+    third = booking.book_interview(candidate, make_slot(job, T0 + timedelta(hours=4)))
+    candidate.status = "hired"
+    db.session.commit()
+    booking.cancel_interview(third)
+    db.session.refresh(candidate)
+    assert candidate.status == "hired"
 
 
 def test_cancel_slot_cancels_every_booking_in_it(app, clock):

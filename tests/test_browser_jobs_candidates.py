@@ -31,7 +31,7 @@ def test_jobs_candidates_and_resumes_in_the_browser(live_server, browser_page, a
     page.get_by_role("button", name="Create job").click()
     expect(page.get_by_role("heading", name="Frontend Engineer")).to_be_visible()
     expect(page.get_by_text("Job “Frontend Engineer” created.")).to_be_visible()
-    expect(page.locator("dl.facts")).to_contain_text("JAVASCRIPT")
+    expect(page.locator("dl.facts")).to_contain_text("Coding languageJavaScript")
     expect(page.locator("dl.facts")).to_contain_text("Acme <Web>")
     assert_accessible(page)
     page.get_by_role("link", name="Back to the jobs").click()

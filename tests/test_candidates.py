@@ -33,6 +33,17 @@ def candidate_count():
     return db.session.scalar(select(func.count(Candidate.id)))
 
 
+@pytest.fixture(autouse=True)
+def existing_domains(app):
+    """Domains an admin already created (with jobs); recruiters pick from these."""
+    db.session.add_all([Domain(name="AI/ML"), Domain(name="<b>dom</b>")])
+    db.session.commit()
+
+
+def domain_count():
+    return db.session.scalar(select(func.count(Domain.id)))
+
+
 # --- service ---------------------------------------------------------------------------------
 
 
@@ -69,12 +80,12 @@ def test_email_is_unique_per_job(app, backend):
         ({"job_id": "123"}, "job_id", "No such job."),
     ],
 )
-def test_bad_candidate_input_names_the_field_and_writes_nothing(app, changes, field, message):
+def test_bad_candidate_input_names_the_field_and_writes_nothing(app, admin, changes, field, message):
     job = make_job()
     with pytest.raises(InputError) as caught:
-        candidates.create_candidate(candidate_data(job, **changes))
+        candidates.create_candidate(candidate_data(job, domain="Brand new", **changes), actor=admin)
     assert message in caught.value.fields[field]
-    assert candidate_count() == 0 and db.session.scalar(select(func.count(Domain.id))) == 0
+    assert candidate_count() == 0 and domain_count() == 2  # not even the admin's new domain
 
 
 def test_archived_jobs_take_no_new_candidates(app):
@@ -134,6 +145,53 @@ def test_anonymous_users_are_sent_to_sign_in(client):
     for url in ("/candidates/", "/candidates/new"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_only_admins_create_domains(app, admin, recruiter):
+    job = make_job()
+    with pytest.raises(InputError) as caught:
+        candidates.create_candidate(candidate_data(job, domain="Quantum"), actor=recruiter)
+    assert caught.value.fields == {"domain": "Unknown domain “Quantum”; pick one of <b>dom</b>, AI/ML (admins add new ones)."}
+    assert candidate_count() == 0 and domain_count() == 2
+    picked = candidates.create_candidate(candidate_data(job, domain="ai/ml"), actor=recruiter)  # names match case-insensitively
+    assert picked.domain.name == "AI/ML" and domain_count() == 2
+    with pytest.raises(InputError):
+        candidates.update_candidate(picked, {"domain": "Quantum"}, actor=recruiter, partial=True)
+    made = candidates.create_candidate(candidate_data(job, email="ben@example.com", domain="Quantum"), actor=admin)
+    assert made.domain.name == "Quantum" and domain_count() == 3
+
+
+def test_the_api_refuses_a_recruiter_an_unknown_domain_and_lets_an_admin_create_it(app, client, admin, recruiter, api_headers):
+    job = make_job()
+    from services import accounts
+
+    recruiter_headers = {"Authorization": f"Token {accounts.create_token(recruiter, 'tests')}"}
+    db.session.commit()
+    body = {"full_name": "Asha Rao", "email": "asha@example.com", "job_id": str(job.id), "domain": "Quantum"}
+    refused = client.post("/api/candidates/", json=body, headers=recruiter_headers)
+    assert refused.status_code == 400 and refused.json["fields"] == {
+        "domain": "Unknown domain “Quantum”; pick one of <b>dom</b>, AI/ML (admins add new ones)."
+    }
+    assert domain_count() == 2
+    assert client.post("/api/candidates/", json={**body, "domain": "AI/ML"}, headers=recruiter_headers).status_code == 201
+    created = client.post("/api/candidates/", json={**body, "email": "ben@example.com"}, headers=api_headers)
+    assert created.status_code == 201 and created.json["domain"] == "Quantum" and domain_count() == 3
+
+
+def test_recruiters_pick_a_domain_from_a_select_and_admins_may_type_one(client, auth, admin, recruiter):
+    job = make_job()
+    auth.login("recruiter@example.com")
+    form = client.get("/candidates/new").get_data(as_text=True)
+    assert '<select id="domain" name="domain">' in form and '<option value="AI/ML">AI/ML</option>' in form
+    assert 'list="domain-options"' not in form and "New domains are added by admins" in form
+    refused = client.post("/candidates/new", data=candidate_data(job, domain="Quantum"))
+    assert refused.status_code == 400 and "Unknown domain “Quantum”; pick one of" in refused.get_data(as_text=True)
+    assert candidate_count() == 0 and domain_count() == 2
+    auth.logout()
+    auth.login()
+    admin_form = client.get("/candidates/new").get_data(as_text=True)
+    assert 'list="domain-options"' in admin_form and '<option value="AI/ML"></option>' in admin_form
+    assert client.post("/candidates/new", data=candidate_data(job, domain="Quantum")).status_code == 302 and domain_count() == 3
 
 
 def test_recruiter_adds_a_candidate(recruiter_client):

@@ -42,6 +42,9 @@ def test_all_arguments_in_ist(app, clock, runner):
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count(Job.id))) == 1 and db.session.scalar(select(func.count(Candidate.id))) == 1
     assert db.session.scalar(select(func.count(Interview.id))) == 2
+    # One open interview per candidate and job: the new link replaces the earlier one (cancelled, she is told).
+    assert sorted(db.session.scalars(select(Interview.status))) == ["cancelled", "scheduled"]
+    assert db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.kind == "cancellation")) == 1
 
 
 def test_past_time_is_allowed_with_a_warning(app, clock, runner):

@@ -103,6 +103,23 @@ def test_stale_dialog_after_the_last_seat_went(clock, recruiter_client):
     assert slot.current_bookings == 1
 
 
+def test_second_interview_for_the_job_is_refused_inline_with_a_reschedule_link(clock, recruiter_client):
+    job = make_job()
+    candidate = make_candidate(job)
+    first = booking.book_interview(candidate, make_slot(job, T0, capacity=2))
+    later = make_slot(job, T0 + timedelta(hours=4), capacity=2)
+    form = {"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(later.id)}
+    expected = (
+        '<p class="error" role="alert" id="booking-error">Asha Rao already has an interview for this job on '
+        f'Wed 16 Jan 2030, 14:30 IST — reschedule it instead. <a href="/interviews/{first.id}/reschedule">Reschedule that interview</a></p>'
+    )
+    fragment = recruiter_client.post("/interviews/book", data=form, headers=HX)
+    assert fragment.status_code == 200 and expected in fragment.get_data(as_text=True)
+    plain = recruiter_client.post("/interviews/book", data=form)
+    assert plain.status_code == 409 and expected in plain.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Interview.id))) == 1
+
+
 def test_booking_from_a_candidate_plain_post_redirects(clock, recruiter_client):
     job = make_job()
     candidate = make_candidate(job)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_security_headers_on_every_response(client):
-    for path in ("/login", "/static/app.css", "/no-such-page"):
+    for path in ("/login", "/static/base.css", "/no-such-page"):
         response = client.get(path)
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
@@ -45,6 +45,36 @@ def test_session_cookie_is_secure_behind_https(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_portal_settings_come_from_the_environment(tmp_path, monkeypatch, clock):
+    from tests.portal_support import book_session
+
+    monkeypatch.setenv("PORTAL_LOOKUP_LIMIT", "2/minute")
+    monkeypatch.setenv("PORTAL_RESYNC_SECONDS", "7")
+    monkeypatch.setenv("PORTAL_HEARTBEAT_SECONDS", "4")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "UPLOAD_FOLDER": str(tmp_path), "OUTBOX_IN_PROCESS": False})
+    with app.app_context():
+        db.create_all()
+        session = book_session()
+        client = app.test_client()
+        countdown = client.get(f"/?session_key={session.session_key}").text
+        assert 'hx-trigger="every 7s, portal-zero"' in countdown
+        clock.set(session.scheduled_at)
+        client.post("/ai/start", json={"session_key": session.session_key})
+        assert 'hx-trigger="every 4s"' in client.get(f"/?session_key={session.session_key}").text
+        codes = [client.get(f"/?session_key=guess{n:040d}").status_code for n in range(3)]
+        assert codes == [404, 404, 429]
+        db.session.remove()
+
+
+@pytest.mark.parametrize("name, value", [
+    ("PORTAL_RESYNC_SECONDS", "soon"), ("PORTAL_HEARTBEAT_SECONDS", "0"), ("PORTAL_LOOKUP_LIMIT", "lots"),
+])
+def test_a_bad_portal_setting_stops_the_start_naming_it(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"^{name}='{value}' is not valid: give a"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
 def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx_once_signed_in(client, auth, recruiter):
     html = client.get("/login").get_data(as_text=True)
     assert "<script>" not in html and " onclick=" not in html
@@ -58,16 +88,16 @@ def test_base_layout_has_no_inline_script_and_sends_csrf_with_htmx_once_signed_i
 
 def test_static_assets_are_linked_by_content_version_and_cached_for_a_year(client):
     html = client.get("/login").text
-    version = hashlib.sha256((ROOT / "static/app.css").read_bytes()).hexdigest()[:12]
-    assert f'href="/static/app.css?v={version}"' in html
-    versioned = client.get(f"/static/app.css?v={version}")
+    version = hashlib.sha256((ROOT / "static/base.css").read_bytes()).hexdigest()[:12]
+    assert f'href="/static/base.css?v={version}"' in html
+    versioned = client.get(f"/static/base.css?v={version}")
     assert versioned.status_code == 200 and versioned.cache_control.max_age == 365 * 24 * 3600
     # An old or made-up version, or none, is not cached as if it named this content.
-    for url in ("/static/app.css?v=0123456789ab", "/static/app.css"):
+    for url in ("/static/base.css?v=0123456789ab", "/static/base.css"):
         assert client.get(url).cache_control.max_age is None
     assert client.get(f"/static/%2e%2e/app.py?v={version}").status_code == 404
     # Made-up names and spellings of a real one are looked up, never remembered.
-    for name in ("nothing-here.css", "./app.css", "vendor/../app.css"):
+    for name in ("nothing-here.css", "./base.css", "vendor/../base.css"):
         client.get(f"/static/{name}?v={version}")
     real_files = {str(path) for path in (ROOT / "static").rglob("*") if path.is_file()}
     assert set(client.application.extensions["asset_versions"]) <= real_files
@@ -79,7 +109,7 @@ def test_every_asset_a_template_links_exists():
         for template in (ROOT / "templates").rglob("*.html")
         for name in re.findall(r'assets\["([^"]+)"\]', template.read_text())
     }
-    assert "app.css" in linked and "vendor/htmx-2.0.11.min.js" in linked
+    assert "base.css" in linked and "vendor/htmx-2.0.11.min.js" in linked
     assert [name for name in linked if not (ROOT / "static" / name).is_file()] == []
 
 

@@ -70,9 +70,19 @@ def test_bad_job_input_names_the_field_and_writes_nothing(app, changes, field, m
     assert job_count() == 0 and db.session.scalar(select(func.count(Domain.id))) == 0
 
 
-def test_lowercase_language_is_accepted_and_nul_dropped(app):
-    job = jobs.create_job(job_data(coding_language="ruby", job_title="Dev\x00 Ops"))
-    assert (job.coding_language, job.job_title) == ("RUBY", "Dev Ops")
+def test_lowercase_language_is_accepted(app):
+    job = jobs.create_job(job_data(coding_language="ruby"))
+    assert job.coding_language == "RUBY"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Dev\x00 Ops", "Job title must not contain NUL characters."),
+    ("Dev \ud800", "Job title must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."),
+])
+def test_nul_and_lone_surrogates_are_refused_not_dropped(app, text, message):
+    with pytest.raises(InputError) as caught:
+        jobs.create_job(job_data(job_title=text))
+    assert caught.value.fields == {"job_title": message} and job_count() == 0
 
 
 def test_partial_update_changes_only_what_is_sent(app):
@@ -158,7 +168,7 @@ def test_admin_creates_a_job_with_the_form(admin_client):
     job = db.session.scalar(select(Job))
     assert response.status_code == 302 and response.headers["Location"] == f"/jobs/{job.id}"
     detail = admin_client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "Job “ML Engineer” created." in detail and "JAVASCRIPT" in detail and "AI/ML" in detail
+    assert "Job “ML Engineer” created." in detail and "<dd>JavaScript</dd>" in detail and "AI/ML" in detail
     assert '<div class="preformatted" tabindex="0">Train models.\nShip them.</div>' in detail
 
 

@@ -1,4 +1,5 @@
 """The outbox sender against a real SMTP server (aiosmtpd): delivery, retries, faults, workers."""
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -28,6 +29,11 @@ def queue_invitation(**kwargs):
     email = notifications.queue_invitation(interview)
     db.session.commit()
     return interview, email
+
+
+def claimed_ids(**kwargs):
+    """The ids of the rows a claim took."""
+    return [row.id for row in outbox.claim_due(**kwargs)]
 
 
 def attachment(message, filename="invite.ics"):
@@ -108,6 +114,158 @@ def test_4xx_then_250_is_retried_with_backoff(smtp, clock, app):
     assert len(smtp.messages) == 1
 
 
+def test_a_retry_sends_the_bytes_stored_at_queueing(smtp, clock, app):
+    smtp.replies = ["451 4.3.0 try later"]
+    _, email = queue_invitation()
+    stored = email.mime_message
+    assert stored and b"Subject: Interview Scheduled - Backend Engineer at Acme Corp" in stored
+    assert (email.envelope_from, email.envelope_to) == ("interviews@example.com", "asha@example.com")
+    app.config["MAIL_DEFAULT_SENDER"] = "Someone Else <other@example.com>"  # changed settings do not alter queued mail
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    clock.advance(timedelta(seconds=30))
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    (refused, _), (delivered, _) = [(content, session) for session, content in smtp.attempts]
+    assert refused == delivered == stored.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert smtp.envelopes[0].mail_from == "interviews@example.com"
+    assert smtp.envelopes[0].rcpt_tos == ["asha@example.com"]
+
+
+def test_a_reminder_is_serialised_at_its_first_send_and_retried_with_those_bytes(smtp, clock, app):
+    queue_invitation()
+    reminder = rows("reminder")[0]
+    assert reminder.mime_message is None  # the booking serialised its invitation only
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    clock.set(START - timedelta(hours=24))
+    smtp.replies = ["451 4.3.0 try later"]
+    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    db.session.expire_all()
+    stored = rows("reminder")[0].mime_message
+    assert stored and b"Subject: Reminder: interview in 24 hours" in stored
+    clock.advance(timedelta(seconds=30))
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    (_, refused), (_, delivered) = [(session, content) for session, content in smtp.attempts[1:]]
+    assert refused == delivered == stored.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def test_rows_queued_without_smtp_are_rendered_when_sent(smtp_server, clock, app):
+    _, email = queue_invitation()
+    assert (email.status, email.mime_message, email.envelope_from) == ("unconfigured", None, None)
+    app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER="HR <hr@example.com>")
+    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    (message,) = smtp_server.messages
+    assert message["From"].addresses[0] == Address("HR", addr_spec="hr@example.com")
+    assert smtp_server.envelopes[0].mail_from == "hr@example.com"
+    with app.test_request_context():
+        assert message["Message-ID"] == outbox.message_id(email.idempotency_key)
+
+
+def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app):
+    from sqlalchemy import event
+
+    smtp.replies = ["550 5.1.1 mailbox unavailable"]  # the first message is refused; the rest go out
+    for n in range(6):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert outbox.deliver_due() == {**NOTHING, "sent": 5, "failed": 1}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert statements == ["UPDATE", "UPDATE", "UPDATE"]  # claim, mark the sent, mark the failed
+    assert len(smtp.attempts) == 6
+    assert len({session for session, _ in smtp.attempts}) == 1  # one SMTP connection, the refusal did not end it
+    assert sorted((r.status, r.last_error) for r in rows("invitation")) == [("failed", "550 5.1.1 mailbox unavailable")] + [("sent", None)] * 5
+
+
+def test_a_workers_connection_stays_open_across_batches_and_closes_when_idle(smtp, clock, app):
+    for n in range(5):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    courier = outbox.Courier(app)
+    assert outbox.deliver_due(limit=2, courier=courier)["sent"] == 2
+    assert outbox.deliver_due(limit=2, courier=courier)["sent"] == 2
+    courier.close_if_idle(seconds=60)
+    assert courier.host is not None  # just used: kept
+    assert outbox.deliver_due(limit=2, courier=courier)["sent"] == 1
+    assert len({session for session, _ in smtp.attempts}) == 1
+    courier.close_if_idle(seconds=0)
+    assert courier.host is None
+
+
+def test_a_connection_the_server_dropped_while_idle_is_reopened(smtp, clock, app):
+    for n in range(2):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    courier = outbox.Courier(app)
+    assert outbox.deliver_due(limit=1, courier=courier)["sent"] == 1
+    courier.host.sock.shutdown(socket.SHUT_RDWR)  # what a server's idle timeout leaves behind
+    assert outbox.deliver_due(limit=1, courier=courier)["sent"] == 1
+    assert len({session for session, _ in smtp.attempts}) == 2
+    assert {r.status for r in rows("invitation")} == {"sent"}
+    courier.close()
+
+
+def test_the_lease_is_derived_from_mail_timeout(app):
+    app.config["MAIL_TIMEOUT"] = 30
+    assert outbox.lease_seconds() == 2 * outbox.SMTP_STEPS * 30
+    app.config["MAIL_TIMEOUT"] = 2
+    assert outbox.lease_seconds() == outbox.MIN_LEASE_SECONDS
+
+
+def test_a_slow_batch_keeps_its_lease_so_no_other_worker_sends_its_rows(smtp, clock, app):
+    for n in range(3):
+        queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
+    lease = outbox.lease_seconds()
+    taken_by_other = []
+
+    class SlowCourier(outbox.Courier):
+        def send(self, *message):
+            clock.advance(timedelta(seconds=lease / 3))  # each message takes a third of the lease
+            taken_by_other.extend(claimed_ids(worker_id="other"))  # another worker looks, mid-message
+            super().send(*message)
+
+    assert outbox.deliver_due(worker_id="slow", courier=SlowCourier(app)) == {**NOTHING, "sent": 3}
+    assert taken_by_other == []
+    assert len(smtp.messages) == 3
+    assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("sent", None, 1)}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, clock):
+    from sqlalchemy import event, insert, text
+
+    def row(n, status, due):
+        return {
+            "idempotency_key": f"bulk:{n}", "kind": "invitation", "to_email": f"c{n}@example.com", "to_name": "",
+            "subject": "s", "body_text": "b", "body_html": "", "status": status, "next_attempt_at": due,
+        }
+
+    past = clock.now() - timedelta(minutes=5)
+    db.session.execute(insert(OutboxEmail), [row(n, "sent", past) for n in range(20000)])
+    db.session.execute(insert(OutboxEmail), [row(n, "queued", past) for n in range(20000, 25000)])
+    db.session.commit()
+    db.session.execute(text("ANALYZE outbox_emails"))
+    db.session.commit()
+    captured = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        if statement.startswith("UPDATE outbox_emails"):
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        assert len(outbox.claim_due()) == outbox.BATCH_SIZE
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = captured[0]
+    with db.engine.connect() as conn:
+        plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+    assert "ix_outbox_emails_due" in plan, plan
+    assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
 def test_5xx_is_permanent_failure_and_visible(smtp, clock, recruiter_client, app):
     smtp.replies = ["550 5.1.1 mailbox unavailable"]
     interview, _ = queue_invitation()
@@ -150,46 +308,49 @@ def test_stalling_smtp_times_out_and_retries(smtp, clock, app):
 def test_worker_killed_mid_batch_rows_are_reclaimed(smtp, clock, app):
     for n in range(3):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    claimed = outbox.claim_due(worker_id="worker-that-dies")  # claimed, then the process is killed
+    claimed = claimed_ids(worker_id="worker-that-dies")  # claimed, then the process is killed
     assert len(claimed) == 3
     assert {r.status for r in rows("invitation")} == {"sending"}
     assert outbox.deliver_due(worker_id="survivor") == NOTHING  # the claim is still leased
-    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS + 1))
+    clock.advance(timedelta(seconds=outbox.lease_seconds() + 1))
     assert outbox.deliver_due(worker_id="survivor") == {**NOTHING, "sent": 3}
     assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == ["c0@example.com", "c1@example.com", "c2@example.com"]
     assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("sent", None, 2)}
 
 
 def test_a_killed_workers_batch_is_sent_by_another_within_the_short_lease(smtp, clock, app):
-    for n in range(15):
+    total = outbox.BATCH_SIZE + 5
+    for n in range(total):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    claimed = outbox.claim_due(worker_id="killed")  # `kill -9` right after the claim
-    assert 0 < len(claimed) <= 10  # a small batch: the rest stays free for others at once
-    assert outbox.drain(worker_id="survivor")["sent"] == 15 - len(claimed)
-    clock.advance(timedelta(seconds=61))  # well inside the old 300 s lease
+    claimed = claimed_ids(worker_id="killed")  # `kill -9` right after the claim
+    assert len(claimed) == outbox.BATCH_SIZE  # a batch: the rest stays free for others at once
+    assert outbox.drain(worker_id="survivor")["sent"] == 5
+    assert outbox.lease_seconds() == 60  # MAIL_TIMEOUT 5 s: 2 x 6 SMTP steps
+    clock.advance(timedelta(seconds=61))
     assert outbox.drain(worker_id="survivor")["sent"] == len(claimed)
     delivered = sorted(m["To"].addresses[0].addr_spec for m in smtp.messages)
-    assert delivered == sorted(f"c{n}@example.com" for n in range(15))  # none lost, none twice
+    assert delivered == sorted(f"c{n}@example.com" for n in range(total))  # none lost, none twice
     assert {(r.status, r.claimed_by) for r in rows("invitation")} == {("sent", None)}
 
 
 def test_a_live_worker_renews_the_lease_of_its_batch(smtp, clock, app):
     for n in range(3):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    claimed = outbox.claim_due(worker_id="busy")
-    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS - 10))
-    assert outbox._renew_claims(claimed, "busy") == set(claimed)  # as before each of its messages
-    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS - 10))  # past the first claim's lease, not the renewal's
+    claimed = claimed_ids(worker_id="busy")
+    lease = outbox.lease_seconds()
+    clock.advance(timedelta(seconds=lease - 10))
+    assert outbox._renew_claims(claimed, "busy") == set(claimed)  # as when its lease runs short mid-batch
+    clock.advance(timedelta(seconds=lease - 10))  # past the first claim's lease, not the renewal's
     assert outbox.claim_due(worker_id="other") == []
     clock.advance(timedelta(seconds=11))
-    assert sorted(outbox.claim_due(worker_id="other")) == sorted(claimed)
+    assert sorted(claimed_ids(worker_id="other")) == sorted(claimed)
 
 
 def test_a_slow_worker_does_not_send_rows_another_worker_took_over(smtp, clock, app):
     queue_invitation()
-    (email_id,) = outbox.claim_due(worker_id="slow")
-    clock.advance(timedelta(seconds=outbox.LEASE_SECONDS + 1))
-    (taken,) = outbox.claim_due(worker_id="fast")
+    (email_id,) = claimed_ids(worker_id="slow")
+    clock.advance(timedelta(seconds=outbox.lease_seconds() + 1))
+    (taken,) = claimed_ids(worker_id="fast")
     assert taken == email_id
     assert outbox._renew_claims([email_id], "slow") == set()  # the slow worker skips it
     assert outbox._renew_claims([email_id], "fast") == {email_id}
@@ -254,7 +415,7 @@ def test_postgres_claim_skips_rows_locked_by_another_worker(smtp, backend, app):
     with db.engine.connect() as other_worker:
         with other_worker.begin():
             other_worker.execute(select(OutboxEmail.id).where(OutboxEmail.id == ids[0]).with_for_update())
-            claimed = outbox.claim_due(worker_id="w2")
+            claimed = claimed_ids(worker_id="w2")
     assert set(claimed) == set(ids[1:])
 
 
@@ -308,11 +469,14 @@ def test_header_injection_is_neutralised(smtp, clock, app):
 
 
 def test_due_reminder_is_sent(smtp, clock, app):
+    booked_at = clock.now()
     queue_invitation()
     outbox.deliver_due()
     clock.set(START - timedelta(hours=24))
     assert outbox.deliver_due() == {**NOTHING, "sent": 1}
     assert smtp.messages[-1]["Subject"] == "Reminder: interview in 24 hours - Backend Engineer at Acme Corp"
+    assert smtp.messages[-1]["Date"].datetime == START - timedelta(hours=24)  # dated when due, not when booked
+    assert smtp.messages[0]["Date"].datetime == booked_at  # the invitation went out at once
     assert [r.status for r in rows("reminder")] == ["sent", "queued"]
 
 

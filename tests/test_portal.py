@@ -1,8 +1,10 @@
 """The candidate portal over HTTP: window states, 404s, rate limit, /ai/start, answers and their faults."""
 import dataclasses
+import errno
 import io
 import json
 import re
+import threading
 from datetime import timedelta
 from uuid import uuid4
 
@@ -22,7 +24,7 @@ from models import (
     SessionStatus,
     db,
 )
-from services import booking, interviewer, portal, timeutil
+from services import booking, interviewer, portal, storage, timeutil
 from tests.conftest import CSRFClient, free_port
 from tests.portal_support import book_session, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES
@@ -221,6 +223,8 @@ def test_expired_page_marks_session_and_interview(client, clock, backend):
     assert "reply to the invitation e-mail" in response.text
     db.session.expire_all()
     assert session.status == "expired" and session.interview.status == "expired"
+    # A no-show holds no booking any more: the candidate can be booked again.
+    assert session.interview.candidate.status == "new"
 
 
 def test_started_interview_continues_past_the_window(client, clock):
@@ -361,6 +365,30 @@ def test_a_voice_answer_through_the_api_needs_consent_given_at_start(client, clo
     db.session.refresh(session)
     stored = session.questions[0].answer
     assert (interviewer.audio_folder() / stored.audio_stored_name).read_bytes() == voice
+
+
+def test_a_voice_answer_on_a_full_disk_leaves_no_partial_file_and_can_be_sent_again(client, clock, monkeypatch):
+    session = book_session()
+    open_window(session)
+    first = client.post("/ai/start", json={"session_key": session.session_key, "audio_consent": True}, csrf=False).json
+    written = []
+
+    def short_write(fd):  # the disk fills up after part of the recording was written
+        written.extend(p for p in interviewer.audio_folder().iterdir())
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def post_voice():
+        data = {"session_key": session.session_key, "question_id": first["question_id"], "audio": (io.BytesIO(b"OggS\x00\x02 voice"), "a.ogg", "audio/ogg")}
+        return client.post("/ai/answer", data=data, content_type="multipart/form-data", csrf=False)
+
+    monkeypatch.setattr(storage.os, "fsync", short_write)
+    refused = post_voice()
+    assert refused.status_code == 507 and refused.json["code"] == "storage"
+    assert refused.json["error"] == "Your recording could not be saved: Storage is full; try again later. Your answer was not submitted."
+    assert written and list(interviewer.audio_folder().iterdir()) == []  # the partial file was there, and is gone
+    assert current(session).position == 0 and current(session).answer is None
+    monkeypatch.undo()
+    assert post_voice().json["saved"] is True and len(list(interviewer.audio_folder().iterdir())) == 1
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -600,3 +628,54 @@ def test_portal_posts_need_csrf(client, clock):
     open_window(session)
     response = client.post("/interview/start", data={"session_key": session.session_key}, headers=hx(), csrf=False)
     assert response.status_code == 400
+
+
+def _at_once(app, count, call):
+    """`count` threads, each with its own test client, calling `call(client)` at the same moment."""
+    barrier = threading.Barrier(count, timeout=30)
+    answers = [None] * count
+
+    def run(index):
+        client = app.test_client()
+        barrier.wait()
+        response = call(client)
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
+@BOTH_DATABASES
+def test_simultaneous_starts_open_one_interview(app, clock, backend):
+    session = book_session()
+    open_window(session)
+    key, session_id = session.session_key, session.id
+    db.session.remove()
+    answers = _at_once(app, 10, lambda client: client.post("/ai/start", json={"session_key": key}))
+    assert [status for status, _ in answers] == [200] * 10, answers
+    assert len({body["question_id"] for _, body in answers}) == 1
+    session = db.session.get(InterviewSession, session_id)
+    assert session.status == "in_progress" and session.interview.status == "in_progress"
+    assert len(session.questions) == answers[0][1]["total"]
+    started = db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "interview.started")
+    assert db.session.scalar(started) == 1
+
+
+@BOTH_DATABASES
+def test_simultaneous_answers_to_one_question_store_one(app, clock, backend):
+    session = book_session()
+    open_window(session)
+    start = interviewer.start_interview(session, clock.now())
+    key, question_id, session_id = start.session_key, str(interviewer.current_question(start).id), start.id
+    db.session.remove()
+    body = {"session_key": key, "question_id": question_id, "text": "The same words"}
+    answers = _at_once(app, 20, lambda client: client.post("/ai/answer", json=body))
+    assert {status for status, _ in answers} == {200}, answers
+    assert sorted(reply["saved"] for _, reply in answers) == [False] * 19 + [True]
+    assert {reply["index"] for _, reply in answers} == {1}
+    stored = db.select(db.func.count()).select_from(InterviewAnswer).where(InterviewAnswer.session_id == session_id)
+    assert db.session.scalar(stored) == 1

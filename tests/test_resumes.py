@@ -1,5 +1,9 @@
 """Resumes: content checks, extraction, storage and replacement without HTTP, then upload and download."""
+import errno
 import io
+import os
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -8,10 +12,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from models import Candidate, Resume, db
-from services import candidates, resumes
+from services import candidates, resume_text, resumes, storage
 from services.validation import InputError
 from tests.booking_support import make_candidate, make_job
-from tests.resume_files import EXECUTABLE, docx_bytes, pdf_bytes, upload, zip_bomb_docx
+from tests.resume_files import EXECUTABLE, big_docx, docx_bytes, many_pages_pdf, pdf_bytes, slow_pdf, upload, zip_bomb_docx
 
 HX = {"HX-Request": "true"}
 
@@ -82,6 +86,43 @@ def test_oversize_is_a_413(app):
     assert resumes.read_upload(file_storage(b"x" * 1000, "cv.txt")).text == "x" * 1000
 
 
+# --- extraction limits ---------------------------------------------------------------------
+
+
+def test_a_pdf_too_slow_to_read_is_kept_without_text_and_the_worker_is_free(app, client, api_headers):
+    app.config["RESUME_EXTRACT_SECONDS"] = 1
+    job = make_job()
+    started = time.monotonic()
+    response = client.post(
+        "/api/candidates/", headers=api_headers,
+        data={"full_name": "Asha Rao", "email": "asha@example.com", "job_id": str(job.id), "file": upload(slow_pdf(), "cv.pdf")},
+    )
+    assert time.monotonic() - started < 5  # pypdf alone needs several seconds for this 3 KB file
+    assert response.status_code == 201 and response.json["warning"] == resumes.NO_TEXT_WARNING
+    assert response.json["resume"]["has_text"] is False and stored_files(app) == [db.session.scalar(select(Resume.stored_name))]
+
+
+def test_a_reader_that_dies_is_like_a_scanned_pdf(app, monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    upload_ = resumes.read_upload(file_storage(pdf_bytes("Asha"), "cv.pdf"))
+    assert upload_.text == ""
+
+
+def test_extraction_caps_pages_paragraphs_and_characters():
+    pages = resume_text.read_text("pdf", many_pages_pdf(resume_text.MAX_PDF_PAGES + 10))
+    assert "Page 50" in pages and "Page 51" not in pages
+    lines = resume_text.read_text("docx", big_docx(resume_text.MAX_PARAGRAPHS + 1000)).split("\n")
+    assert len(lines) == resume_text.MAX_PARAGRAPHS and lines[-1] == "Paragraph 4999 of a long resume"
+    long_text = resume_text.read_text("docx", big_docx(3000, "{:0100d}"))
+    assert len(long_text) == resume_text.MAX_TEXT_CHARS
+
+
+def test_a_big_docx_is_read_quickly_thanks_to_the_caps(app):
+    started = time.monotonic()
+    word = resumes.read_upload(file_storage(big_docx(60_000), "cv.docx"))  # uncapped: several seconds
+    assert time.monotonic() - started < 3 and word.text.count("\n") == resume_text.MAX_PARAGRAPHS - 1
+
+
 # --- storing ---------------------------------------------------------------------------------
 
 
@@ -129,6 +170,79 @@ def test_a_failed_commit_leaves_no_file_and_no_row(app, monkeypatch):
     monkeypatch.undo()
     assert stored_files(app) == [old_name] and resume_count() == 1
     assert db.session.get(Candidate, candidate.id).resume.parsed_text == "first"
+
+
+def disk_full(monkeypatch):
+    """The upload folder's disk is full: every fsync of a new file fails with ENOSPC."""
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage.os, "fsync", no_space)
+
+
+def candidate_count():
+    return db.session.scalar(select(func.count(Candidate.id)))
+
+
+def test_a_full_disk_creates_no_candidate_and_a_retry_succeeds(app, monkeypatch):
+    job = make_job()
+    data = {"full_name": "Asha", "email": "asha@example.com", "job_id": str(job.id)}
+    disk_full(monkeypatch)
+    with pytest.raises(InputError) as caught:
+        candidates.create_candidate(data, resume_file=file_storage(b"Asha's resume", "cv.txt"))
+    assert caught.value.status_code == 507 and caught.value.fields == {"file": "Storage is full; try again later."}
+    assert candidate_count() == 0 and resume_count() == 0 and stored_files(app) == []  # no partial file either
+    monkeypatch.undo()
+    created = candidates.create_candidate(data, resume_file=file_storage(b"Asha's resume", "cv.txt"))
+    assert created.resume.parsed_text == "Asha's resume" and stored_files(app) == [created.resume.stored_name]
+
+
+def test_a_commit_that_fails_after_the_file_was_written_removes_it(app, monkeypatch):
+    job = make_job()
+
+    def broken_commit():
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    with pytest.raises(RuntimeError):
+        candidates.create_candidate(
+            {"full_name": "Asha", "email": "asha@example.com", "job_id": str(job.id)}, resume_file=file_storage(b"cv", "cv.txt")
+        )
+    monkeypatch.undo()
+    assert candidate_count() == 0 and resume_count() == 0 and stored_files(app) == []
+
+
+def test_an_unwritable_upload_folder_is_a_503_through_the_api_and_a_retry_succeeds(app, client, api_headers):
+    job = make_job()
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("a file where the folder should be")
+
+    def post():
+        body = {"full_name": "Asha Rao", "email": "asha@example.com", "job_id": str(job.id), "file": upload(b"My resume", "cv.txt")}
+        return client.post("/api/candidates/", headers=api_headers, data=body)
+
+    refused = post()
+    assert refused.status_code == 503 and refused.json == {
+        "error": "Storage is unavailable; try again later.", "fields": {"file": "Storage is unavailable; try again later."},
+    }
+    assert candidate_count() == 0 and resume_count() == 0
+    folder.unlink()
+    assert post().status_code == 201 and candidate_count() == 1
+
+
+def test_a_full_disk_is_an_inline_error_in_the_candidate_form(recruiter_client, app, monkeypatch):
+    job = make_job()
+    disk_full(monkeypatch)
+    form = {"full_name": "Ben", "email": "ben@example.com", "job_id": str(job.id), "status": "new", "file": upload(b"Ben's resume", "ben.txt")}
+    page = recruiter_client.post("/candidates/new", data=dict(form))
+    assert page.status_code == 507 and "Storage is full; try again later." in page.get_data(as_text=True)
+    assert candidate_count() == 0 and stored_files(app) == []
+    candidate = make_candidate(job)
+    replaced = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(b"new", "cv.txt")}, headers=HX)
+    assert replaced.status_code == 200 and "Storage is full; try again later." in replaced.get_data(as_text=True)
+    assert resume_count() == 0 and stored_files(app) == []
 
 
 def test_candidate_with_a_bad_resume_is_not_created(app):

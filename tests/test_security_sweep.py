@@ -23,6 +23,9 @@ T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)
 PUBLIC = {
     "static": "stylesheets, scripts, icons",
     "auth.login": "the sign-in form",
+    "auth.login_code": "sign-in's second step; only a browser that just passed the password step gets past it",
+    "auth.forgot_password": "asks for a reset link; the same answer whether or not the address has an account",
+    "auth.reset_password": "the e-mailed reset link; its unguessable single-use token is the credential",
     "portal.index": "the candidate portal; the unguessable session key is the credential",
     "portal.stage": "the candidate portal's state fragment (session key)",
     "portal.start": "the candidate starts their interview (session key)",
@@ -108,7 +111,10 @@ def test_anonymous_users_are_sent_to_sign_in(app, client):
 
 def test_recruiters_get_403_on_admin_routes(app, client, auth, recruiter):
     admin_only = [rule for rule in rules(app) if getattr(app.view_functions[rule.endpoint], "admin_only", False)]
-    assert {"auth.users", "auth.toggle_user", "jobs.create", "jobs.edit"} <= {rule.endpoint for rule in admin_only}
+    assert {
+        "auth.users", "auth.toggle_user", "auth.change_role", "auth.send_reset", "auth.disable_user_two_factor",
+        "auth.require_two_factor", "jobs.create", "jobs.edit",
+    } <= {rule.endpoint for rule in admin_only}
     auth.login(RECRUITER_EMAIL)
     for rule in admin_only:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

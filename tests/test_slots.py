@@ -45,7 +45,7 @@ def test_calendar_week_page_and_fragment(clock, recruiter_client):
     assert page.status_code == 200 and "<html" in html and "<h1>Calendar</h1>" in html
     assert "HX-Request" in page.headers["Vary"]
     assert "14 Jan – 20 Jan 2030" in html
-    for text in ("14:30–15:00", "0/2", "available", "16:30–17:00", "1/1", "full", "cancelled", "past", "technical"):
+    for text in ("14:30–15:00", "0/2", "available", "16:30–17:00", "1/1", "full", "cancelled", "past", "Technical"):
         assert text in html
 
     fragment = recruiter_client.get("/slots/?view=week&date=2030-01-22", headers=HX)

@@ -15,17 +15,19 @@ SLOT_UPDATE_FIELDS = (*SLOT_TIME_FIELDS, "max_candidates", "ai_interview_type", 
 
 
 def _booking_error(error):
-    return jsonify(error=error.message), error.status_code
-
-
-def _zone_named(name):
-    """The zone called `name` when it is one, else the display zone."""
-    return timeutil.zone(name) if isinstance(name, str) and timeutil.is_valid_zone(name) else timeutil.zone()
+    """A refused booking change: `error`, `code`, and for a second interview the first one's id."""
+    body = {"error": error.message}
+    if error.code:
+        body["code"] = error.code
+    if isinstance(error, booking.AlreadyScheduled):
+        body["interview_id"] = str(error.interview_id)
+    return jsonify(body), error.status_code
 
 
 def _zone_for_output():
-    """The zone of the `timezone` query argument (display zone when absent or unknown)."""
-    return _zone_named(request.args.get("timezone"))
+    """`?timezone=` is a display preference: a zone parse_zone refuses shows the display zone."""
+    name = request.args.get("timezone")
+    return timeutil.zone(name) if timeutil.is_valid_zone(name) else timeutil.zone()
 
 
 def _overlap_conflict(error):
@@ -119,7 +121,7 @@ def create_slot():
         return bad_input(error.message, error.fields)
     except slots.SlotOverlap as error:
         return _overlap_conflict(error)
-    return jsonify(slot_json(slot, timeutil.zone(data.get("timezone") or None))), 201
+    return jsonify(slot_json(slot, slots.parse_zone(data.get("timezone"), {}))), 201
 
 
 @bp.get("/interviews/slots/<slot_id>/")
@@ -138,6 +140,10 @@ def update_slot(slot_id):
         if not isinstance(data.get(name, False), bool):
             return bad_input(f"{name} is true or false.", {name: f"{name} is true or false."})
         flags[name] = data.get(name, False)
+    zone_errors = {}
+    output_zone = slots.parse_zone(data.get("timezone"), zone_errors)
+    if zone_errors:
+        return bad_input(zone_errors["timezone"], zone_errors)
     try:
         move_to = None
         if any(name in data for name in SLOT_TIME_FIELDS):
@@ -158,7 +164,7 @@ def update_slot(slot_id):
         return jsonify(error=error.message, interviews_to_move=error.interview_count), 409
     except slots.SlotMoveRefused as error:
         return _booking_error(error)
-    body = slot_json(slot, _zone_named(data.get("timezone")))
+    body = slot_json(slot, output_zone)
     body["moved_interviews"] = [str(interview.id) for interview in moved]
     ignored = sorted(name for name in data if name not in SLOT_UPDATE_FIELDS)
     if ignored:
@@ -171,7 +177,7 @@ def cancel_slot(slot_id):
     """Cancel the slot and every booking in it."""
     slot = get_or_404(InterviewSlot, slot_id, "Slot")
     try:
-        reason = str((request.get_json(silent=True) or {}).get("reason") or "")
+        reason = str(json_body(optional=True).get("reason") or "")
         cancelled = booking.cancel_slot(slot, actor=g.api_user, reason=reason)
     except booking.BookingError as error:
         return _booking_error(error)
@@ -211,21 +217,12 @@ def create_interview():
                 return bad_input("scheduled_at is not a usable time.", errors)
             interview = booking.book_ad_hoc(candidate, start_at, actor=g.api_user, notes=notes)
         else:
-            return _create_pending(candidate, job)
+            interview = booking.create_pending_interview(candidate, job, actor=g.api_user)
+            return jsonify(interview_json(interview)), 201
     except booking.BookingError as error:
         return _booking_error(error)
     body, _ = _issue_session(interview)
     return jsonify({**interview_json(interview), **body}), 201
-
-
-def _create_pending(candidate, job):
-    """201 with a new PENDING interview, to be booked into a slot later."""
-    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=g.api_user.id)
-    db.session.add(interview)
-    db.session.flush()
-    audit.record("interview.created", interview, actor=g.api_user)
-    db.session.commit()
-    return jsonify(interview_json(interview)), 201
 
 
 @bp.get("/interviews/<interview_id>/")
@@ -330,7 +327,7 @@ def reschedule(interview_id):
 def cancel(interview_id):
     """Cancel the interview and free its seat."""
     interview = get_or_404(Interview, interview_id, "Interview")
-    data = request.get_json(silent=True) or {}
+    data = json_body(optional=True)
     try:
         booking.cancel_interview(interview, actor=g.api_user, reason=str(data.get("reason") or ""))
     except booking.BookingError as error:

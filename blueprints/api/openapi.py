@@ -31,9 +31,13 @@ ERROR_TEXT = {
     401: "No or bad token",
     403: "Not allowed for this user's role",
     404: "Unknown or malformed id",
-    409: "Conflict: the slot is full, cancelled or past, the booking overlaps another, or a booked slot is moved without confirm",
+    409: "Conflict: the slot is full, cancelled or past, the booking overlaps another, or a booked slot is moved without "
+         "confirm; the candidate already has an interview for this job (`code` already_scheduled, its `interview_id`); "
+         "or another request changed the interview first (`code` changed_meanwhile; nothing was changed)",
     413: "The upload is too large",
     429: "Too many requests",
+    503: "Storage is unavailable (the upload folder cannot be written); nothing was saved, try again later",
+    507: "Storage is full; nothing was saved, try again later",
 }
 
 
@@ -97,7 +101,12 @@ SCHEMAS = {
         "properties": {
             "error": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            "code": {"type": "string", "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input"},
+            "code": {
+                "type": "string",
+                "description": "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input; "
+                               "interview changes: already_scheduled, changed_meanwhile",
+            },
+            "interview_id": {**UUID, "description": "already_scheduled: the candidate's open interview for the job"},
             "state": {"enum": ["countdown", "interview", "expired", "completed", "cancelled"], "description": "/ai/ refusals: the portal's state"},
             "interviews_to_move": {"type": "integer", "minimum": 1, "description": "Moving a booked slot without confirm: how many interviews would move"},
         },
@@ -221,7 +230,7 @@ CANDIDATE_FIELDS = {
     "email": {"type": "string", "format": "email", "description": "Stored lower-case; unique per job"},
     "phone": {"type": "string", "maxLength": 40},
     "work_experience": {"type": ["integer", "null"], "minimum": 0, "maximum": 70, "description": "Years"},
-    "domain": {"type": ["string", "null"], "maxLength": 80},
+    "domain": {"type": ["string", "null"], "maxLength": 80, "description": "An existing domain's name (any case); only admins may name a new one"},
     "status": {"enum": CandidateStatus.values(), "default": "new"},
     "job_id": UUID,
 }
@@ -472,7 +481,7 @@ PATHS.update(
             "post": operation(
                 "Create a candidate (multipart form fields with the resume in `file` also work)",
                 {"201": json_body(ref("Candidate"), "Created")},
-                errors=(400,),
+                errors=(400, 503, 507),
                 body=ref("CandidateInput"),
                 tag=TAG_CANDIDATES,
             ),
@@ -492,7 +501,7 @@ PATHS.update(
             "post": operation(
                 "Upload or replace the resume: PDF, DOCX or TXT, checked by content",
                 {"201": json_body(ref("Candidate"), "Stored; `warning` when no text could be extracted")},
-                errors=(400, 404, 413),
+                errors=(400, 404, 413, 503, 507),
                 multipart={"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}},
                 params=(CANDIDATE_ID,),
                 tag=TAG_CANDIDATES,
@@ -533,6 +542,8 @@ AI_ANSWER_ERRORS = {
     410: "The window has passed (expired) or the interview was cancelled",
     413: "The answer, the code or the recording is too large",
     429: "Too many unknown keys from this address",
+    503: "The recording could not be stored (storage unavailable); the answer was not saved",
+    507: "The recording could not be stored (storage full); the answer was not saved",
 }
 AI_ANSWER_FIELDS = {
     "session_key": {"type": "string"},

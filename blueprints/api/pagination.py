@@ -3,7 +3,9 @@
 Lists with a keyset hand out cursors: `next` carries one, and following it costs the same on any
 page. `page` keeps working for the first MAX_OFFSET rows. Counts stop at COUNT_CAP (`count_capped`).
 """
-from flask import jsonify, request, url_for
+from urllib.parse import urlencode
+
+from flask import current_app, jsonify, request
 
 from blueprints.api.responses import bad_input, input_error
 from models import db
@@ -15,6 +17,20 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET = COUNT_CAP  # deeper than this, `page` answers 400 and points to the cursor
 
 
+def _paging_arg(name, default):
+    """The query argument `name`, or `default` when it is missing or blank (`?page=%20`)."""
+    return (request.args.get(name) or "").strip() or default
+
+
+def next_page_url(**position):
+    """This request's URL at `position` (`page=` or `cursor=`), on BACKEND_URL (never the request's Host header)."""
+    args = request.args.copy()
+    for name in ("page", "cursor"):
+        args.pop(name, None)
+    args.update({name: str(value) for name, value in position.items()})
+    return f"{current_app.config['BACKEND_URL']}{request.path}?{urlencode(list(args.items(multi=True)))}"
+
+
 def paginated_response(query, serialize, *, count_column, keyset=None):
     """`{"results", "count", "count_capped", "page", "pages", "next"}` for a select; bad paging arguments are a 400.
 
@@ -23,9 +39,9 @@ def paginated_response(query, serialize, *, count_column, keyset=None):
     one (empty) page, so `pages` is at least 1.
     """
     errors = {}
-    cursor = request.args.get("cursor") or None
-    page = parse_int(request.args.get("page") or 1, "page", errors, label="page", low=1, high=1_000_000)
-    size = parse_int(request.args.get("page_size") or DEFAULT_PAGE_SIZE, "page_size", errors, label="page_size", low=1, high=1_000_000)
+    cursor = _paging_arg("cursor", None)
+    page = parse_int(_paging_arg("page", 1), "page", errors, label="page", low=1, high=1_000_000)
+    size = parse_int(_paging_arg("page_size", DEFAULT_PAGE_SIZE), "page_size", errors, label="page_size", low=1, high=1_000_000)
     if cursor and keyset is None:
         errors["cursor"] = "This list has no cursors; use page."
     if errors:
@@ -40,15 +56,11 @@ def paginated_response(query, serialize, *, count_column, keyset=None):
             result = keyset_page(query, keyset, size, cursor=cursor, offset=offset)
         except InputError as error:
             return input_error(error)
-        items, next_args = result.items, {"cursor": result.next_cursor} if result.next_cursor else None
+        items, next_url = result.items, next_page_url(cursor=result.next_cursor) if result.next_cursor else None
     else:
         items = db.session.scalars(query.offset(offset).limit(size + 1)).unique().all()
-        next_args = {"page": page + 1} if len(items) > size else None
+        next_url = next_page_url(page=page + 1) if len(items) > size else None
         items = items[:size]
-    next_url = None
-    if next_args:
-        args = {key: value for key, value in request.args.items() if key not in ("page", "cursor")}
-        next_url = url_for(request.endpoint, **(request.view_args or {}), **args, **next_args, _external=True)
     return jsonify(
         results=[serialize(row) for row in items],
         count=int(count),

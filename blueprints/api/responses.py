@@ -6,11 +6,16 @@ from flask import abort, jsonify, request
 from models import db
 
 
-def json_body():
-    """The request's JSON object (or its form fields); anything else is a 400."""
+def json_body(optional=False):
+    """The request's JSON object (or its form fields); with `optional`, {} when none was sent.
+
+    blueprints/input_guard.py has already refused bad JSON and bodies that are not objects.
+    """
     data = request.get_json(silent=True)
     if data is None and request.form:
         data = request.form.to_dict()
+    if data is None and optional:
+        return {}
     if not isinstance(data, dict):
         abort(400, description="Send a JSON object.")
     return data

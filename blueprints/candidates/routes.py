@@ -1,9 +1,10 @@
 """Candidates: search, add and edit them, their resumes (upload, replace, download) and interviews."""
 from flask import abort, flash, render_template, request, send_from_directory, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from blueprints.candidates import bp
-from blueprints.candidates.forms import CandidateForm, ResumeForm
+from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, ResumeForm
 from blueprints.slots.forms import apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, CandidateStatus, db
@@ -47,7 +48,15 @@ def _job_choices(form, current_job=None):
     choices = slots.open_jobs()
     if current_job is not None and current_job not in choices:
         choices.insert(0, current_job)
-    form.job_id.choices = [("", "Choose a job")] + [(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]
+    form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]
+
+
+def _candidate_form(**kwargs):
+    """The candidate form with its choices: recruiters pick a domain from a list, admins may type a new one."""
+    form = (AdminCandidateForm if current_user.is_admin else CandidateForm)(**kwargs)
+    if not current_user.is_admin:
+        form.domain.choices = [SelectChoice("", "No domain")] + [SelectChoice(name) for name in jobs.domain_names()]
+    return form
 
 
 def _form_page(form, candidate, status):
@@ -66,7 +75,7 @@ def _flash_resume_state(candidate):
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     """A new candidate for a job, optionally with a resume; nothing is saved unless all is valid."""
-    form = CandidateForm()
+    form = _candidate_form()
     _job_choices(form)
     if request.method == "GET" and request.args.get("job"):
         form.job_id.data = request.args["job"]
@@ -88,7 +97,7 @@ def create():
 def edit(candidate_id):
     """Change a candidate's details (the resume has its own form on the candidate's page)."""
     candidate = _candidate_or_404(candidate_id)
-    form = CandidateForm(obj=candidate)  # the Domain renders as its name
+    form = _candidate_form(obj=candidate)  # the Domain renders as its name
     del form.file
     _job_choices(form, candidate.job)
     if request.method == "GET":

@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
 from blueprints.interviews import bp
@@ -14,10 +14,10 @@ from services import interviewer
 from services import review as reviews
 
 DECISION_CHOICES = [
-    (Decision.PENDING.value, "Not decided yet"),
-    (Decision.ADVANCE.value, "Advance to the next round"),
-    (Decision.REJECT.value, "Reject"),
-    (Decision.HIRE.value, "Hire"),
+    SelectChoice(Decision.PENDING.value, "Not decided yet"),
+    SelectChoice(Decision.ADVANCE.value, "Advance to the next round"),
+    SelectChoice(Decision.REJECT.value, "Reject"),
+    SelectChoice(Decision.HIRE.value, "Hire"),
 ]
 
 

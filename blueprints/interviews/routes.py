@@ -2,6 +2,7 @@
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app import viewer_zone
 from blueprints.interviews import bp
@@ -36,12 +37,12 @@ def _booking_choices(form, slot, candidate):
     """Candidates of the slot's job not yet in it, or open slots of the candidate's job."""
     if slot is not None:
         people = slots.unbooked_candidates(slot)
-        form.candidate_id.choices = [("", "Choose a candidate")] + [(str(c.id), f"{c.full_name} <{c.email}>") for c in people]
-        form.slot_id.choices = [(str(slot.id), _slot_label(slot))]
+        form.candidate_id.choices = [SelectChoice("", "Choose a candidate")] + [SelectChoice(str(c.id), f"{c.full_name} <{c.email}>") for c in people]
+        form.slot_id.choices = [SelectChoice(str(slot.id), _slot_label(slot))]
     if candidate is not None:
         open_slots = slots.bookable_slots(candidate.job_id)
-        form.slot_id.choices = [("", "Choose a slot")] + [(str(s.id), _slot_label(s)) for s in open_slots]
-        form.candidate_id.choices = [(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
+        form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [SelectChoice(str(s.id), _slot_label(s)) for s in open_slots]
+        form.candidate_id.choices = [SelectChoice(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
 
 
 @bp.route("/book", methods=["GET", "POST"])
@@ -55,7 +56,7 @@ def book():
     if slot is None and candidate is None:
         abort(404, description="Open the booking from a slot or a candidate.")
     _booking_choices(form, slot, candidate)
-    error, status = None, 200
+    error, status, existing_interview_id = None, 200, None
     if form.validate_on_submit():
         chosen_candidate = db.session.get(Candidate, parse_uuid(form.candidate_id.data)) if parse_uuid(form.candidate_id.data) else None
         chosen_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
@@ -68,6 +69,7 @@ def book():
                 interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
             except booking.BookingError as exc:
                 error, status = exc.message, exc.status_code
+                existing_interview_id = getattr(exc, "interview_id", None)
                 _booking_choices(form, slot, candidate)
             else:
                 return _booked(interview)
@@ -75,7 +77,10 @@ def book():
             status = 400
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error}
+    context = {
+        "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
+        "existing_interview_id": existing_interview_id,
+    }
     if is_htmx():
         # Errors come back as 200 so htmx swaps the dialog with its message in place.
         return render_template("interviews/_book_dialog.html", **context)
@@ -125,8 +130,8 @@ def reschedule(interview_id):
     """Move the interview to another slot of its job; the link stays the same."""
     interview = _interview_or_404(interview_id)
     form = RescheduleForm()
-    form.slot_id.choices = [("", "Choose a slot")] + [
-        (str(s.id), _slot_label(s)) for s in slots.bookable_slots(interview.job_id) if s.id != interview.slot_id
+    form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [
+        SelectChoice(str(s.id), _slot_label(s)) for s in slots.bookable_slots(interview.job_id) if s.id != interview.slot_id
     ]
     error, status = None, 200
     if form.validate_on_submit():

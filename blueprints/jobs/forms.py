@@ -1,11 +1,11 @@
 """Job forms. Rules live in services/jobs.py (shared with the API); these carry input with CSRF."""
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from models import CodingLanguage
+from services import labels
 
-LANGUAGE_LABELS = {"CSHARP": "C#", "JAVASCRIPT": "JavaScript", "PHP": "PHP", "SQL": "SQL"}
-LANGUAGE_CHOICES = [(value, LANGUAGE_LABELS.get(value, value.capitalize())) for value in CodingLanguage.values()]
+LANGUAGE_CHOICES = [SelectChoice(value, labels.language(value)) for value in CodingLanguage.values()]
 
 
 class JobForm(FlaskForm):

@@ -22,7 +22,6 @@ from limits.storage import MemoryStorage
 from extensions import limiter
 
 SCOPE = "portal-key-lookup"
-DEFAULT_LIMIT = "30/minute"
 STORAGE_RETRY_SECONDS = 30
 
 
@@ -92,7 +91,7 @@ def _applies():
 
 
 def _limit():
-    return _parsed(current_app.config.get("PORTAL_LOOKUP_LIMIT", DEFAULT_LIMIT))
+    return _parsed(current_app.config["PORTAL_LOOKUP_LIMIT"])
 
 
 @lru_cache(maxsize=8)

@@ -14,8 +14,6 @@ from extensions import csrf
 from services import interviewer, portal, timeutil
 from services.validation import parse_uuid
 
-COUNTDOWN_RESYNC_SECONDS = 30
-HEARTBEAT_SECONDS = 15
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
 # (counting down, then the start form) share one.
 STAGE_PARTIALS = {"countdown": "before_start", "precheck": "before_start"}
@@ -86,8 +84,8 @@ def _stage_context(session, now, notice=None, view=None):
         "seconds_until_open": portal.seconds_until(opens_at, now),
         "early_join_seconds": config["EARLY_JOIN_SECONDS"],
         "grace_minutes": config["GRACE_MINUTES"],
-        "resync_seconds": config.get("PORTAL_RESYNC_SECONDS", COUNTDOWN_RESYNC_SECONDS),
-        "heartbeat_seconds": config.get("PORTAL_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS),
+        "resync_seconds": config["PORTAL_RESYNC_SECONDS"],
+        "heartbeat_seconds": config["PORTAL_HEARTBEAT_SECONDS"],
         "prism_language": interviewer.PRISM_LANGUAGES.get(session.coding_language, "none"),
         "audio_consent": view == "question" and interviewer.audio_consented(session),
         "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),

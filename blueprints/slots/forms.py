@@ -1,18 +1,18 @@
 """Forms for slots and bookings. Rules live in services/slots.py and services/booking.py; these only
 carry input (with CSRF) and show per-field errors, so the API and the pages share one validation."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from models import InterviewType
 from services import slots, timeutil
 
-TYPE_CHOICES = [(InterviewType.TECHNICAL.value, "Technical"), (InterviewType.CODING.value, "Coding")]
-WEEKDAY_CHOICES = [(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
+TYPE_CHOICES = [SelectChoice(InterviewType.TECHNICAL.value, "Technical"), SelectChoice(InterviewType.CODING.value, "Coding")]
+WEEKDAY_CHOICES = [SelectChoice(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
 
 
 class ZoneMixin:
     def init_zone(self, zone_name):
-        self.timezone.choices = [(z, z) for z in slots.zone_names()]
+        self.timezone.choices = [SelectChoice(z) for z in slots.zone_names()]
         if not self.timezone.data:
             self.timezone.data = zone_name
 

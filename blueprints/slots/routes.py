@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app import viewer_zone
 from blueprints.slots import bp
@@ -51,7 +52,7 @@ def calendar():
 
 def _slot_form_context(form):
     jobs = slots.open_jobs()
-    form.job_id.choices = [("", "Choose a job")] + [(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs]
+    form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs]
     form.init_zone(viewer_zone())
     return jobs
 

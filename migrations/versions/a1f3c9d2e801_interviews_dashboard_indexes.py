@@ -1,14 +1,14 @@
 """Interviews: indexes for the dashboard's sections and counts (by time, state and job)
 
 Revision ID: a1f3c9d2e801
-Revises: c88fc283a066
+Revises: 5e1b7c0d9a42
 Create Date: 2026-12-02 06:40:00
 
 """
 from alembic import op
 
 revision = "a1f3c9d2e801"
-down_revision = "c88fc283a066"
+down_revision = "5e1b7c0d9a42"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,64 @@
+"""Start-up: create_app() does no work a request does not need; `flask db …` still works."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from models import db
+from services import accounts
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).parent / "flask")
+LOADED_AFTER_CREATE_APP = """
+import json, sys
+from app import create_app
+create_app()
+from sqlalchemy import text
+
+from models import db
+from services import accounts
+print(json.dumps({
+    "modules": sorted(m for m in ("alembic", "flask_migrate", "pypdf", "docx") if m in sys.modules),
+    "dummy_hashes": accounts._dummy_user.cache_info().currsize,
+}))
+"""
+
+
+def cli_env(tmp_path):
+    return {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SECRET_KEY": "x"}
+
+
+def test_create_app_imports_no_migration_or_resume_libraries_and_hashes_nothing(tmp_path):
+    result = subprocess.run([sys.executable, "-c", LOADED_AFTER_CREATE_APP], cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"modules": [], "dummy_hashes": 0}
+
+
+def test_flask_db_upgrade_then_check_and_help(tmp_path):
+    env = cli_env(tmp_path)
+
+    def flask(*args):
+        return subprocess.run([FLASK, "--app", "app", "db", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    upgraded = flask("upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    checked = flask("check")
+    assert checked.returncode == 0, checked.stderr
+    assert "No new upgrade operations detected." in checked.stdout + checked.stderr
+    helped = flask("--help")
+    assert helped.returncode == 0 and "upgrade" in helped.stdout and "downgrade" in helped.stdout
+
+
+def test_flask_db_runs_in_process_too(app, runner):
+    result = runner.invoke(args=["db", "stamp", "head"])
+    assert result.exit_code == 0, result.output
+    heads = [path.stem.split("_")[0] for path in (ROOT / "migrations/versions").glob("*.py")]
+    assert db.session.scalar(text("SELECT version_num FROM alembic_version")) in heads
+
+
+def test_unknown_email_still_costs_a_password_check(app):
+    assert accounts.authenticate("nobody@example.com", "whatever password") is None
+    assert accounts._dummy_user.cache_info().currsize == 1
+    assert accounts._dummy_user().password_hash.startswith("scrypt:")

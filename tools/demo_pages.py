@@ -1,0 +1,203 @@
+"""Seeded demo data and the list of every page, shared by `make screenshots` and the layout test.
+
+`seed()` builds on `flask init-demo` (an admin, a job, a week of slots) and adds what shows the
+pages at their worst: an 80-character job title at a 200-character company, long candidate
+names, a booked interview, a taken and reviewed one, a session whose window is open. The clock
+is pinned (services.timeutil.set_now) so every run renders the same pages.
+"""
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from models import Candidate, Domain, InterviewSession, InterviewSlot, Job, Resume, User, db
+from services import booking, interviewer, review, timeutil
+
+PINNED_NOW = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # 10:00 IST on a Tuesday
+LONG_TITLE = "Principal Machine Learning Platform Engineer, Real-Time Fraud Detection Services"  # 80 characters
+LONG_COMPANY = (
+    "Very Long Name International Holdings Private Limited, Consolidated Subsidiaries for Financial "
+    "Technology, Risk Analytics, Payments Infrastructure and Customer Experience Across All South Asia Pvt Ltd"
+)  # 200 characters
+LONG_PERSON = "Maximiliana Alexandrovna Bartholomew-Featherstonehaugh de la Cruz-Villanueva Okonkwo"[:80]
+RESUME = "Backend developer, 6 years of Python, Flask and PostgreSQL; machine learning with scikit-learn; Docker on AWS."
+CLIENT_ID = "demo-screenshot-tab-01"
+
+
+@dataclass
+class Demo:
+    """What seed() made: the admin's password and the ids the page list needs."""
+
+    password: str
+    ids: dict = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    """A page to visit: a name for its screenshot, its URL, and optional steps in the browser.
+
+    `clock` moves the server's clock before the visit (portal windows); `action(page)` runs after
+    loading (opening a dialog, starting an interview); `anonymous` pages are visited signed out.
+    """
+
+    name: str
+    path: str
+    clock: datetime | None = None
+    action: object = None
+    anonymous: bool = False
+
+
+def _resume(name):
+    return Resume(
+        original_filename=f"{name.split()[0].lower()}-cv.txt", stored_name=f"demo-{name.split()[0].lower()}.txt",
+        content_type="text/plain", size_bytes=len(RESUME), sha256="0" * 64, parsed_text=RESUME,
+    )
+
+
+def _slot(job, start_at, kind="technical", capacity=2):
+    slot = InterviewSlot(job=job, start_at=start_at, end_at=start_at + timedelta(minutes=job.duration_minutes),
+                         ai_interview_type=kind, max_candidates=capacity)
+    db.session.add(slot)
+    return slot
+
+
+def _take(session, at):
+    """Answer every question of `session` at `at` (the clock pinned there meanwhile)."""
+    timeutil.set_now(at)
+    interviewer.start_interview(session, at, client_id=CLIENT_ID)
+    for question in list(session.questions):
+        at += timedelta(seconds=75)
+        timeutil.set_now(at)
+        code = "def median(values):\n    ordered = sorted(values)\n    return ordered[len(ordered) // 2]\n" if question.kind == "coding" else ""
+        interviewer.submit_answer(session, question_id=question.id, text=f"My approach to question {question.position + 1}: "
+                                  "start from the data, measure, then pick the simplest model that works.", code=code,
+                                  client_id=CLIENT_ID, now=at)
+
+
+def seed(app):
+    """Fill the app's (empty) database with the demo; returns a Demo. Leaves the clock pinned."""
+    timeutil.set_now(PINNED_NOW)
+    output = app.test_cli_runner().invoke(args=["init-demo"]).output
+    password = next(line for line in output.splitlines() if line.startswith("Password: ")).split(": ", 1)[1]
+    admin = db.session.scalar(select(User))
+    demo_job = db.session.scalar(select(Job))
+    tz = timeutil.zone()
+    today = timeutil.to_zone(PINNED_NOW, tz).date()
+
+    long_job = Job(job_title=LONG_TITLE, company_name=LONG_COMPANY, coding_language="CSHARP", duration_minutes=45,
+                   domain=Domain(name="Financial technology and payments"),
+                   job_description="Design streaming feature pipelines in C# and SQL; ship models behind low-latency APIs.\n" * 6)
+    db.session.add(long_job)
+    people = [
+        Candidate(full_name="Asha Rao", email="asha.rao@example.com", phone="+91 98765 43210", job=demo_job, resume=_resume("Asha Rao"), work_experience=6),
+        Candidate(full_name="Ben Okafor", email="ben.okafor@example.com", job=demo_job, status="interviewed"),
+        Candidate(full_name="Chen Wei", email="chen.wei@example.com", job=demo_job, status="hired"),
+        Candidate(full_name="Dana Iyer", email="dana.iyer@example.com", job=demo_job, resume=_resume("Dana Iyer")),
+        Candidate(full_name="Farah Khan", email="farah.khan@example.com", job=demo_job, resume=_resume("Farah Khan")),
+        Candidate(full_name=LONG_PERSON, email="maximiliana.alexandrovna.bartholomew-featherstonehaugh@example-very-long-domain.co.in",
+                  job=long_job, status="rejected", phone="+44 20 7946 0958"),
+    ]
+    db.session.add_all(people)
+    for offset, hour in ((1, 9), (2, 11), (3, 15)):
+        _slot(long_job, timeutil.combine_local(today + timedelta(days=offset), datetime.min.time().replace(hour=hour), tz), kind="coding")
+    db.session.commit()
+
+    demo_slots = list(db.session.scalars(select(InterviewSlot).where(InterviewSlot.job_id == demo_job.id).order_by(InterviewSlot.start_at)))
+    booked = booking.book_interview(people[0], demo_slots[0], actor=admin, notes="Prefers mornings; send the calendar invite to her work address.")
+    long_slot = db.session.scalar(select(InterviewSlot).where(InterviewSlot.job_id == long_job.id).order_by(InterviewSlot.start_at))
+    booking.book_interview(people[5], long_slot, actor=admin)
+
+    # A taken and reviewed interview, two days ago.
+    past_start = PINNED_NOW - timedelta(days=2)
+    timeutil.set_now(past_start - timedelta(hours=1))
+    past_slot = _slot(demo_job, past_start)
+    db.session.commit()
+    taken = booking.book_interview(people[3], past_slot, actor=admin)
+    _take(db.session.get(InterviewSession, taken.session.id), past_start)
+    timeutil.set_now(PINNED_NOW)
+    db.session.refresh(taken)
+    review.record_decision(taken, "advance", "Clear reasoning on the modelling question; solid Python.", admin)
+
+    # A session whose window the page list opens (the portal's start and question pages).
+    open_slot = _slot(demo_job, PINNED_NOW + timedelta(hours=3), capacity=1)
+    db.session.commit()
+    opening = booking.book_interview(people[4], open_slot, actor=admin)
+    db.session.commit()
+    return Demo(password, {
+        "job": demo_job.id, "long_job": long_job.id, "candidate": people[0].id, "long_candidate": people[5].id,
+        "free_candidate": people[1].id, "slot": demo_slots[0].id, "free_slot": demo_slots[3].id, "long_slot": long_slot.id,
+        "interview": booked.id, "taken": taken.id, "today": today.isoformat(),
+        "countdown_key": booked.session.session_key, "open_key": opening.session.session_key,
+        "open_at": opening.session.scheduled_at,
+    })
+
+
+def _open_booking_dialog(page):
+    page.get_by_role("link", name="Book a candidate").click()
+    page.locator("#booking-dialog").wait_for(state="visible")
+
+
+def _submit_empty_job(page):
+    page.get_by_role("button", name="Create job").click()
+    page.locator(".error-summary").wait_for(state="visible")
+
+
+def _ask_to_move(page):
+    page.fill("#start_time", "15:00")
+    page.fill("#end_time", "15:30")
+    page.get_by_role("button", name="Save").click()
+    page.locator("dialog.confirm-move").wait_for(state="visible")
+
+
+def _open_menu(page):
+    page.locator("details[data-nav-menu]").evaluate("menu => { menu.open = true; }")
+
+
+def _start_interview(page):
+    page.get_by_role("button", name="Start the interview").click()
+    page.locator("[data-question]").wait_for(state="visible")
+
+
+def pages(demo):
+    """Every page of the product, in an order that keeps the clock moves last."""
+    ids = demo.ids
+    return [
+        Page("login", "/login", anonymous=True),
+        Page("password-forgot", "/password/forgot", anonymous=True),
+        Page("password-reset-invalid", "/password/reset/not-a-real-link", anonymous=True),
+        Page("error-404", "/no-such-page", anonymous=True),
+        Page("dashboard", "/interviews/dashboard"),
+        Page("menu-open", "/interviews/dashboard", action=_open_menu),
+        Page("calendar-week", f"/slots/?date={ids['today']}"),
+        Page("calendar-month", f"/slots/?view=month&date={ids['today']}"),
+        Page("calendar-long-job", f"/slots/?job={ids['long_job']}&date={ids['today']}"),
+        Page("slot", f"/slots/{ids['slot']}/"),
+        Page("slot-long-job", f"/slots/{ids['long_slot']}/"),
+        Page("slot-booking-dialog", f"/slots/{ids['free_slot']}/", action=_open_booking_dialog),
+        Page("slot-new", "/slots/new"),
+        Page("slot-edit", f"/slots/{ids['slot']}/edit"),
+        Page("slot-move-confirm", f"/slots/{ids['slot']}/edit", action=_ask_to_move),
+        Page("slot-pattern", "/slots/pattern"),
+        Page("interview", f"/interviews/{ids['interview']}"),
+        Page("interview-book", f"/interviews/book?candidate_id={ids['free_candidate']}"),
+        Page("interview-reschedule", f"/interviews/{ids['interview']}/reschedule"),
+        Page("interview-review", f"/interviews/{ids['taken']}/review"),
+        Page("candidates", "/candidates/"),
+        Page("candidate", f"/candidates/{ids['candidate']}"),
+        Page("candidate-long", f"/candidates/{ids['long_candidate']}"),
+        Page("candidate-new", "/candidates/new"),
+        Page("candidate-edit", f"/candidates/{ids['long_candidate']}/edit"),
+        Page("jobs", "/jobs/"),
+        Page("job", f"/jobs/{ids['job']}"),
+        Page("job-long", f"/jobs/{ids['long_job']}"),
+        Page("job-new", "/jobs/new"),
+        Page("job-new-errors", "/jobs/new", action=_submit_empty_job),
+        Page("job-edit", f"/jobs/{ids['long_job']}/edit"),
+        Page("users", "/users/"),
+        Page("account", "/account/"),
+        Page("account-two-factor", "/account/two-factor"),
+        Page("api-docs", "/api/docs"),
+        Page("portal-countdown", f"/?session_key={ids['countdown_key']}"),
+        Page("portal-precheck", f"/?session_key={ids['open_key']}", clock=ids["open_at"]),
+        Page("portal-question", f"/?session_key={ids['open_key']}", clock=ids["open_at"], action=_start_interview),
+    ]
