@@ -155,6 +155,8 @@ def has_interviews(candidate):
 
 
 LIST_KEYSET = Keyset((Candidate.created_at, Candidate.id), descending=True)
+# A search's matches are re-checked row by row (trigrams only narrow them down), so its count stops sooner.
+SEARCH_COUNT_CAP = 1_000
 
 
 def _matching(word):
@@ -194,7 +196,12 @@ def candidate_list_page(query_text="", *, job_id=None, status=None, cursor=None,
     """One page of the recruiters' candidate list after `cursor`, with the (capped) number of matches."""
     query = search_candidates(query_text, job_id=job_id, status=status)
     page = keyset_page(query, LIST_KEYSET, size, cursor=cursor)
-    return page, capped_count(query.with_only_columns(Candidate.id))
+    return page, capped_count(query.with_only_columns(Candidate.id), count_cap(query_text))
+
+
+def count_cap(query_text):
+    """How far a list's count goes: SEARCH_COUNT_CAP for a search, the usual cap otherwise."""
+    return SEARCH_COUNT_CAP if (query_text or "").split() else None
 
 
 def candidate_interviews(candidate):

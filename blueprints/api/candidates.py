@@ -63,11 +63,11 @@ def list_candidates():
         fields["status"] = f"One of {', '.join(CandidateStatus.values())}."
     if fields:
         return bad_input("Invalid filter.", fields)
-    query = candidates.search_candidates(
-        request.args.get("search") or request.args.get("q") or "", job_id=parse_uuid(job_id), status=status, with_resume_summary=True
-    )
+    search = request.args.get("search") or request.args.get("q") or ""
+    query = candidates.search_candidates(search, job_id=parse_uuid(job_id), status=status, with_resume_summary=True)
     return paginated_response(
-        query, lambda candidate: candidate_json(candidate, with_resume_text=False), count_column=Candidate.id, keyset=candidates.LIST_KEYSET
+        query, lambda candidate: candidate_json(candidate, with_resume_text=False),
+        count_column=Candidate.id, keyset=candidates.LIST_KEYSET, count_cap=candidates.count_cap(search),
     )
 
 

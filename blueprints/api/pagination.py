@@ -31,10 +31,11 @@ def next_page_url(**position):
     return f"{current_app.config['BACKEND_URL']}{request.path}?{urlencode(list(args.items(multi=True)))}"
 
 
-def paginated_response(query, serialize, *, count_column, keyset=None):
+def paginated_response(query, serialize, *, count_column, keyset=None, count_cap=None):
     """`{"results", "count", "count_capped", "page", "pages", "next"}` for a select; bad paging arguments are a 400.
 
-    `count_column` is a narrow column of the query's rows to count. With a `keyset`, `next` carries a
+    `count_column` is a narrow column of the query's rows to count (up to `count_cap`, default
+    COUNT_CAP). With a `keyset`, `next` carries a
     cursor and `?cursor=` answers the page after it (`page` is then null). An empty list still has
     one (empty) page, so `pages` is at least 1.
     """
@@ -50,7 +51,7 @@ def paginated_response(query, serialize, *, count_column, keyset=None):
     offset = 0 if cursor else (page - 1) * size
     if offset >= MAX_OFFSET:
         return bad_input("Invalid paging arguments.", {"page": f"Pages reach the first {MAX_OFFSET:,} rows; beyond them follow `next` (a cursor)."})
-    count = capped_count(query.with_only_columns(count_column))
+    count = capped_count(query.with_only_columns(count_column), count_cap)
     if keyset is not None:
         try:
             result = keyset_page(query, keyset, size, cursor=cursor, offset=offset)
