@@ -3,6 +3,8 @@ PYTHON ?= python3
 # `make run PORT=8000` serves elsewhere; links then use that port too (unless BACKEND_URL is set).
 PORT ?= 5000
 export PORT
+# pytest-xdist processes for `make test` (one per CPU); TEST_WORKERS=0 runs the tests in this process.
+TEST_WORKERS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
@@ -29,7 +31,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.dev-installed
 	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
 	$(BIN)/pip install --quiet -r requirements-bench.txt

@@ -158,6 +158,8 @@ def load_config(instance_path):
         "PORTAL_HEARTBEAT_SECONDS": env_seconds("PORTAL_HEARTBEAT_SECONDS", 15),
         "RESUME_MAX_BYTES": env_int("RESUME_MAX_BYTES", 5 * 1024 * 1024),
         "RESUME_EXTRACT_SECONDS": env_int("RESUME_EXTRACT_SECONDS", 10),  # a slower PDF/DOCX is kept without text
+        # Werkzeug's hashing method for new passwords; tests choose a cheap one (tests/conftest.py).
+        "PASSWORD_HASH_METHOD": "scrypt",
         "AUDIO_MAX_BYTES": env_int("AUDIO_MAX_BYTES", 10 * 1024 * 1024),
         "AUDIO_RETENTION_DAYS": env_int("AUDIO_RETENTION_DAYS", 180),
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

@@ -4,6 +4,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -29,6 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_express
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from services import timeutil
+
+# Hashes made outside an app: Werkzeug's default, as config.py's PASSWORD_HASH_METHOD is in production.
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -293,7 +297,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        """Store a hash of `password` made with the app's PASSWORD_HASH_METHOD."""
+        # The sign-in timing dummy (services/accounts.py) is hashed at import, outside any app.
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_PASSWORD_HASH_METHOD
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

@@ -45,7 +45,6 @@ class BookingError(RefusedAction):
     """A booking that cannot happen; `status_code` for HTTP, `message` for people, `code` for programs."""
 
     message = "This booking is not possible."
-    code = None  # set on the refusals a program may want to tell apart
 
 
 class SlotNotFound(BookingError):

@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from config import load_config
 from models import ApiToken, AuditEvent, LoginSession, OutboxEmail, PasswordResetToken, RecoveryCode, Role, User, db
 from services import accounts, password_reset, passwords, two_factor
 from tests.conftest import ADMIN_EMAIL, PASSWORD, RECRUITER_EMAIL
@@ -20,6 +21,17 @@ def live_sessions(user):
 
 def live_tokens(user):
     return db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+
+
+def test_passwords_are_hashed_with_scrypt_unless_the_setting_says_otherwise(app, tmp_path):
+    """Production hashes with Werkzeug's scrypt; the suite sets a cheap method, and both verify."""
+    assert load_config(tmp_path)["PASSWORD_HASH_METHOD"] == "scrypt"
+    user = accounts.create_user("asha@example.com", PASSWORD, Role.RECRUITER)
+    assert user.password_hash.startswith("pbkdf2:sha256:1$") and user.check_password(PASSWORD)
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    user.set_password(NEW_PASSWORD)
+    assert user.password_hash.startswith("scrypt:32768:8:1$") and user.check_password(NEW_PASSWORD)
+    assert not user.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize(

@@ -366,5 +366,7 @@ def test_an_ad_hoc_booking_refused_keeps_no_slot(app, clock, client, api_headers
     booking_body = {"candidate_id": str(candidate.id), "job_id": str(job.id), "scheduled_at": "2030-01-16 14:30"}
     assert client.post("/api/interviews/", json=booking_body, headers=api_headers).status_code == 201
     clash = client.post("/api/interviews/", json={**booking_body, "scheduled_at": "2030-01-16 14:45"}, headers=api_headers)
-    assert clash.status_code == 409 and clash.json == {"error": "Asha Rao already has an interview at an overlapping time."}
+    # One open interview per candidate and job: the second time is refused, and its slot not kept.
+    assert (clash.status_code, clash.json["code"]) == (409, "already_scheduled")
+    assert clash.json["error"] == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
     assert db.session.scalar(select(func.count(InterviewSlot.id))) == 1

@@ -1,7 +1,6 @@
 """The interviewer without HTTP: keyword analysis, the offline plan, coverage, the LLM provider and its fall-back."""
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -106,7 +105,7 @@ def test_keyword_coverage(answer, matched):
 
 
 class FakeLLM(BaseHTTPRequestHandler):
-    reply = None  # (status, body), a number of seconds to stall, or a callable giving (status, body)
+    reply = None  # (status, body), or a callable giving (status, body)
     requests = []
 
     def do_POST(self):
@@ -114,9 +113,6 @@ class FakeLLM(BaseHTTPRequestHandler):
         FakeLLM.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         if callable(FakeLLM.reply):  # a probe run while the app waits, then its answer
             status, payload = FakeLLM.reply()
-        elif isinstance(FakeLLM.reply, (int, float)):
-            time.sleep(FakeLLM.reply)
-            status, payload = 200, {}
         else:
             status, payload = FakeLLM.reply
         data = json.dumps(payload).encode()
@@ -177,16 +173,27 @@ def test_llm_plan_is_used_when_the_provider_answers(fake_llm):
         chat_reply([q for q in LLM_QUESTIONS if q["kind"] != "coding"]),  # no coding task
         chat_reply(LLM_QUESTIONS[:3]),  # too few
         chat_reply([{**q, "kind": "quiz"} for q in LLM_QUESTIONS]),
-        3,  # slower than LLM_TIMEOUT_SECONDS
     ],
-    ids=["http-500", "not-json", "no-choices", "no-coding", "too-few", "bad-kind", "timeout"],
+    ids=["http-500", "not-json", "no-choices", "no-coding", "too-few", "bad-kind"],
 )
 def test_llm_failures_fall_back_to_the_bank(fake_llm, reply):
     fake_llm.reply = reply
-    started = time.monotonic()
     analysis, plan = interviewer.plan_questions(make_session())
-    assert time.monotonic() - started < 2.5
     assert analysis["provider"] == "offline"
+    assert plan == interviewer.offline_plan(make_session(), analysis)
+
+
+def test_a_provider_slower_than_the_timeout_is_not_waited_for(fake_llm):
+    gave_up = threading.Event()
+
+    def late_good_reply():
+        gave_up.wait(10)  # held until the app has given up; 10 s is far past LLM_TIMEOUT_SECONDS
+        return chat_reply(LLM_QUESTIONS)
+
+    fake_llm.reply = late_good_reply
+    analysis, plan = interviewer.plan_questions(make_session())
+    gave_up.set()
+    assert analysis["provider"] == "offline"  # had it waited, the good plan would have been used
     assert plan == interviewer.offline_plan(make_session(), analysis)
 
 

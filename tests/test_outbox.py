@@ -1,7 +1,7 @@
 """The outbox sender against a real SMTP server (aiosmtpd): delivery, retries, faults, workers."""
+import smtplib
 import socket
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -36,6 +36,29 @@ def claimed_ids(**kwargs):
     return [row.id for row in outbox.claim_due(**kwargs)]
 
 
+class SMTPConnects:
+    """Records which threads open SMTP connections; clear `go` to hold them until the test sets it."""
+
+    def __init__(self):
+        self.threads = []
+        self.go = threading.Event()
+        self.go.set()
+
+
+@pytest.fixture
+def smtp_connects(monkeypatch):
+    """Every SMTP connection the app opens, by thread (smtplib.SMTP connects in its constructor)."""
+    connects, connect = SMTPConnects(), smtplib.SMTP.connect
+
+    def recording_connect(self, *args, **kwargs):
+        connects.threads.append(threading.current_thread().name)
+        connects.go.wait(10)
+        return connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", recording_connect)
+    return connects
+
+
 def attachment(message, filename="invite.ics"):
     return next(part for part in message.iter_attachments() if part.get_filename() == filename)
 
@@ -64,14 +87,14 @@ def test_invitation_delivered_with_parts_and_ics(smtp, clock, app):
     assert outbox.deliver_due() == NOTHING  # reminders are not due yet; nothing goes twice
 
 
-def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock):
+def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock, smtp_connects):
     from tests.conftest import free_port
 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nothing listens there
-    started = time.monotonic()
     _, email = queue_invitation()
-    assert time.monotonic() - started < 1  # queueing never talks to SMTP
+    assert smtp_connects.threads == []  # queueing never talks to SMTP
     assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert smtp_connects.threads == ["MainThread"]
     (row,) = rows("invitation")
     assert row.status == "retrying" and row.attempts == 1
     assert "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
@@ -517,7 +540,7 @@ def in_process_app(app_config, smtp):
         db.engine.dispose()
 
 
-def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, smtp, recruiter):
+def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, smtp, recruiter, smtp_connects):
     app = in_process_app
     sender = app.extensions[outbox.SENDER_EXTENSION]
     outbox.init_app(app)  # a second init does not add a second sender
@@ -531,13 +554,13 @@ def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, sm
     client.post("/login", data={"email": "recruiter@example.com", "password": "correct horse battery"})
     thread = sender.thread
     assert thread is not None and thread.is_alive()
-    smtp.delay = 1.5  # a slow server: the request that queues must not wait for it
-    started = time.monotonic()
+    smtp_connects.go.clear()  # SMTP is held up: the request that queues must not wait for it
     response = client.post(f"/interviews/{interview_id}/resend", headers={"HX-Request": "true"})
-    elapsed = time.monotonic() - started
     assert response.status_code == 200
-    assert elapsed < 1.0
+    assert smtp.messages == []  # the response came back while delivery was still held up
+    smtp_connects.go.set()
     (message,) = smtp.wait_for(1, timeout=outbox.POLL_SECONDS)  # woken by the commit, not the poll
+    assert smtp_connects.threads == ["outbox-sender"]  # sent by the sender thread, not the request
     assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
     assert sender.thread is thread
     assert [t.name for t in threading.enumerate()].count("outbox-sender") == 1
