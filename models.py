@@ -23,10 +23,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import DDL, create_engine, event, exc
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression, registry, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from services import timeutil
@@ -438,6 +438,8 @@ class Resume(TimestampMixin, db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     parsed_text: Mapped[str] = mapped_column(Text, default="")
     uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Lists load this (`with_expression(Resume.text_present, Resume.parsed_text != "")`) instead of the text.
+    text_present: Mapped[bool | None] = query_expression()
 
     @property
     def has_text(self):
@@ -450,6 +452,8 @@ class Candidate(TimestampMixin, db.Model):
         UniqueConstraint("job_id", "email", name="uq_candidates_job_email"),
         enum_check("status", CandidateStatus),
         CheckConstraint("work_experience IS NULL OR work_experience >= 0", name="experience_non_negative"),
+        # The list's order (newest first) and its keyset pagination.
+        Index("ix_candidates_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -464,6 +468,9 @@ class Candidate(TimestampMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))  # the candidate's own zone, when known
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Name, e-mail and phone lower-cased by Python, so search matches alike on every database;
+    # indexed for substring search (trigrams: a GIN index on PostgreSQL, FTS5 on SQLite).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     job: Mapped[Job] = relationship(lazy="joined")
     domain: Mapped[Domain | None] = relationship()
@@ -471,6 +478,39 @@ class Candidate(TimestampMixin, db.Model):
 
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
+
+
+def candidate_search_text(*parts):
+    """What candidate search matches words against: the parts joined by spaces, lower-cased."""
+    return " ".join(part or "" for part in parts).lower()
+
+
+@event.listens_for(Candidate, "before_insert")
+@event.listens_for(Candidate, "before_update")
+def _fill_search_text(_mapper, _connection, candidate):
+    candidate.search_text = candidate_search_text(candidate.full_name, candidate.email, candidate.phone)
+
+
+# Substring search by index. PostgreSQL: a trigram GIN index on search_text. SQLite: an FTS5 table
+# with the trigram tokenizer, kept in step by triggers and keyed by the candidate's id (not the
+# rowid, which VACUUM may renumber). The migration creates the same; env.py keeps autogenerate off them.
+SEARCH_OBJECT_PREFIXES = ("candidates_search", "ix_candidates_search_text_trgm")
+POSTGRESQL_SEARCH_DDL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX ix_candidates_search_text_trgm ON candidates USING gin (search_text gin_trgm_ops)",
+)
+SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE candidates_search USING fts5(search_text, candidate_id UNINDEXED, tokenize = 'trigram')",
+    "CREATE TRIGGER candidates_search_insert AFTER INSERT ON candidates BEGIN "
+    "INSERT INTO candidates_search (search_text, candidate_id) VALUES (new.search_text, new.id); END",
+    "CREATE TRIGGER candidates_search_update AFTER UPDATE OF search_text ON candidates BEGIN "
+    "UPDATE candidates_search SET search_text = new.search_text WHERE candidate_id = old.id; END",
+    "CREATE TRIGGER candidates_search_delete AFTER DELETE ON candidates BEGIN "
+    "DELETE FROM candidates_search WHERE candidate_id = old.id; END",
+)
+for _dialect, _statements in (("postgresql", POSTGRESQL_SEARCH_DDL), ("sqlite", SQLITE_SEARCH_DDL)):
+    for _statement in _statements:
+        event.listen(Candidate.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 class InterviewSlot(TimestampMixin, db.Model):
@@ -515,6 +555,11 @@ class Interview(TimestampMixin, db.Model):
     __table_args__ = (
         enum_check("status", InterviewStatus),
         enum_check("decision", Decision),
+        # The dashboard's sections and capped counts, with and without its job and state filters.
+        Index("ix_interviews_started_at", "started_at"),
+        Index("ix_interviews_status_started_at", "status", "started_at"),
+        Index("ix_interviews_job_started_at", "job_id", "started_at"),
+        Index("ix_interviews_job_status_started_at", "job_id", "status", "started_at"),
         # One active booking per candidate and slot, whatever the race.
         Index(
             "uq_interviews_active_candidate_slot",

@@ -18,6 +18,7 @@ BENCHMARKS = [
     # (script, arguments, arguments with --quick)
     ("booking_race.py", [], ["--requests", "60"]),
     ("calendar_queries.py", [], ["--runs", "3"]),
+    ("scale.py", [], ["--rounds", "5", "--tries", "1"]),
     ("email_latency.py", [], ["--requests", "10"]),
     ("portal_ratio.py", [], ["--rounds", "3", "--seconds", "2"]),
     ("load.py", [], ["--seconds", "10"]),

@@ -117,3 +117,33 @@ def app_with_ok_route():
     app = create_app()
     app.add_url_rule("/bench/ok", "bench_ok", lambda: "ok")
     return app
+
+
+def statement_counting_app():
+    """The app plus an `X-Statement-Count` header: the SQL statements each request ran.
+
+    Only benchmarks serve it (gunicorn loads `bench.support:statement_counting_app()`); the app
+    itself never counts.
+    """
+    from flask import g, has_app_context
+    from sqlalchemy import event
+
+    from app import create_app
+    from models import db
+
+    app = create_app()
+
+    def count(*_args):
+        if has_app_context():
+            g.statements = g.get("statements", 0) + 1
+
+    with app.app_context():
+        for engine in {db.engine, app.extensions["autocommit_engine"]}:
+            event.listen(engine, "before_cursor_execute", count)
+
+    @app.after_request
+    def header(response):
+        response.headers["X-Statement-Count"] = str(g.get("statements", 0))
+        return response
+
+    return app

@@ -75,6 +75,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave candidate search's dialect-specific objects (models.SEARCH_OBJECT_PREFIXES) to their migration."""
+    from models import SEARCH_OBJECT_PREFIXES
+
+    return not (name or "").startswith(SEARCH_OBJECT_PREFIXES)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,6 +102,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -1,11 +1,12 @@
 """Candidates: the people recruiters interview, each applying for one job (e-mail unique per job)."""
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import column, exists, select, table
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from models import ACTIVE_INTERVIEW_STATUSES, Candidate, CandidateStatus, Interview, InterviewStatus, Job, db
+from models import ACTIVE_INTERVIEW_STATUSES, Candidate, CandidateStatus, Interview, InterviewStatus, Job, Resume, db
 from services import accounts, audit, resumes
 from services.jobs import read_domain
+from services.paging import Keyset, capped_count, keyset_page
 from services.review import CANDIDATE_STATUS_FOR
 from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
 
@@ -153,23 +154,54 @@ def has_interviews(candidate):
     return db.session.scalar(select(exists().where(Interview.candidate_id == candidate.id)))
 
 
-def search_candidates(query_text="", *, job_id=None, status=None):
-    """A select of candidates matching words of name, e-mail or phone, filtered by job and status."""
-    query = select(Candidate).order_by(Candidate.created_at.desc(), Candidate.id)
+LIST_KEYSET = Keyset((Candidate.created_at, Candidate.id), descending=True)
+# A search's matches are re-checked row by row (trigrams only narrow them down), so its count stops sooner.
+SEARCH_COUNT_CAP = 1_000
+
+
+def _matching(word):
+    """Candidates whose name, e-mail or phone contains `word` (any case), found by the search index."""
+    pattern = like_pattern(word)
+    # FTS5 uses its index only for a LIKE without ESCAPE; words without wildcards need none.
+    escape = "\\" if set(word) & set("%_\\") else None
+    if db.session.get_bind().dialect.name == "sqlite":
+        fts = table("candidates_search", column("search_text"), column("candidate_id"))
+        return Candidate.id.in_(select(fts.c.candidate_id).where(fts.c.search_text.like(pattern, escape=escape)))
+    return Candidate.search_text.like(pattern, escape=escape)
+
+
+def search_candidates(query_text="", *, job_id=None, status=None, with_resume_summary=False):
+    """A select of candidates, newest first, matching words of name, e-mail or phone, filtered by job and status.
+
+    `with_resume_summary` loads each resume's details without its text, and the domain, in the same statement.
+    """
+    query = select(Candidate).order_by(*LIST_KEYSET.order())
     for word in (query_text or "").split()[:5]:
-        pattern = like_pattern(word)
-        query = query.where(
-            or_(
-                func.lower(Candidate.full_name).like(pattern, escape="\\"),
-                Candidate.email.like(pattern, escape="\\"),
-                Candidate.phone.like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matching(word))
     if job_id:
         query = query.where(Candidate.job_id == job_id)
     if status:
         query = query.where(Candidate.status == status)
+    if with_resume_summary:
+        query = query.options(
+            joinedload(Candidate.domain),
+            joinedload(Candidate.resume)
+            .load_only(Resume.id, Resume.original_filename, Resume.content_type, Resume.size_bytes, Resume.sha256, Resume.created_at)
+            .with_expression(Resume.text_present, Resume.parsed_text != ""),
+        )
     return query
+
+
+def candidate_list_page(query_text="", *, job_id=None, status=None, cursor=None, size=20):
+    """One page of the recruiters' candidate list after `cursor`, with the (capped) number of matches."""
+    query = search_candidates(query_text, job_id=job_id, status=status)
+    page = keyset_page(query, LIST_KEYSET, size, cursor=cursor)
+    return page, capped_count(query.with_only_columns(Candidate.id), count_cap(query_text))
+
+
+def count_cap(query_text):
+    """How far a list's count goes: SEARCH_COUNT_CAP for a search, the usual cap otherwise."""
+    return SEARCH_COUNT_CAP if (query_text or "").split() else None
 
 
 def candidate_interviews(candidate):

@@ -3,13 +3,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Interview, InterviewStatus, db
-from services import booking, timeutil
+from services import booking, paging, timeutil
 
 SECTION_LIMIT = 50
+COUNT_CAP = 1_000  # counts above it read "1,000+"
 
 
 @dataclass
@@ -38,23 +39,22 @@ def interviews_dashboard(tz, job_id=None, status=None):
 
     job_filter = [Interview.job_id == job_uuid] if job_uuid is not None else []
     filters = job_filter + ([Interview.status == status] if status is not None else [])
-    # Counts by status ignore the status filter, so they still show where the others are.
-    by_status = dict(
-        db.session.execute(select(Interview.status, func.count(Interview.id)).where(*job_filter).group_by(Interview.status)).all()
-    )
     timed = [*filters, Interview.started_at.is_not(None)]
-    counts = dict(
-        zip(
-            ("today", "upcoming", "past"),
-            db.session.execute(
-                select(
-                    func.count(Interview.id).filter(Interview.started_at >= day_start, Interview.started_at < day_end),
-                    func.count(Interview.id).filter(Interview.started_at >= day_end),
-                    func.count(Interview.id).filter(Interview.started_at < day_start),
-                ).where(*timed)
-            ).one(),
-        )
+    by_time = {
+        "today": [Interview.started_at >= day_start, Interview.started_at < day_end],
+        "upcoming": [Interview.started_at >= day_end],
+        "past": [Interview.started_at < day_start],
+    }
+    statuses = InterviewStatus.values()
+    # Capped counts read at most COUNT_CAP + 1 index entries each; counts by status ignore the
+    # status filter, so they still show where the others are.
+    values = paging.capped_counts(
+        [select(Interview.id).where(*timed, *conditions) for conditions in by_time.values()]
+        + [select(Interview.id).where(*job_filter, Interview.status == value) for value in statuses],
+        cap=COUNT_CAP,
     )
+    counts = dict(zip(by_time, values))
+    by_status = dict(zip(statuses, values[len(by_time):]))
 
     def section(*conditions, newest_first=False):
         order = Interview.started_at.desc() if newest_first else Interview.started_at
@@ -66,8 +66,8 @@ def interviews_dashboard(tz, job_id=None, status=None):
             .limit(SECTION_LIMIT)
         ).all()
 
-    today_rows = section(Interview.started_at >= day_start, Interview.started_at < day_end)
-    upcoming = section(Interview.started_at >= day_end)
-    past = section(Interview.started_at < day_start, newest_first=True)
+    today_rows = section(*by_time["today"])
+    upcoming = section(*by_time["upcoming"])
+    past = section(*by_time["past"], newest_first=True)
     emails = booking.invitation_emails([i.id for i in (*today_rows, *upcoming, *past)])
     return Dashboard(counts, by_status, today_rows, upcoming, past, emails, str(job_uuid) if job_uuid else None, status)

@@ -1,7 +1,12 @@
 """Helpers shared by test modules (fixtures live in conftest.py)."""
 import json
+from contextlib import contextmanager
 
 import pytest
+from flask import current_app
+from sqlalchemy import event
+
+from models import db
 
 from tests.conftest import AXE_JS, PASSWORD
 
@@ -9,6 +14,24 @@ from tests.conftest import AXE_JS, PASSWORD
 AXE_SOURCE = AXE_JS.read_text() + "\n;undefined"
 
 BOTH_DATABASES = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+
+@contextmanager
+def counted_statements():
+    """The SQL statements run inside the block on all of the app's engines: `with counted_statements() as sql:`."""
+    statements = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engines = {db.engine, current_app.extensions["autocommit_engine"]}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 def assert_accessible(page, context=None):

@@ -42,7 +42,7 @@ def test_create_slot_in_ist_and_read_it_back(app, clock, client, api_headers, ba
     assert (slot["interview_date"], slot["start_time"], slot["end_time"]) == ("2030-01-16", "14:30", "15:00")
     assert (slot["max_candidates"], slot["current_bookings"], slot["status"]) == (2, 0, "available")
     listed = client.get(f"/api/interviews/slots/?job_id={job.id}", headers=api_headers).json
-    assert [s["id"] for s in listed] == [slot["id"]]
+    assert [s["id"] for s in listed["results"]] == [slot["id"]] and listed["count"] == 1 and listed["next"] is None
     assert client.get(f"/api/interviews/slots/{slot['id']}/", headers=api_headers).json["ai_interview_type"] == "coding"
 
 

@@ -1,4 +1,5 @@
 """Candidates: the service rules without HTTP, then the pages (list, search, form, detail)."""
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -278,7 +279,8 @@ def test_list_filters_live_search_and_pagination(recruiter_client):
     make_candidate(other, "Zara Zed", "zara@example.com")
     page = recruiter_client.get("/candidates/")
     html = page.get_data(as_text=True)
-    assert "23 candidates" in html and "Page 1 of 2" in html and 'id="candidate-search"' in html
+    assert "23 candidates" in html and "More candidates" in html and "Newest" not in html and 'id="candidate-search"' in html
+    more = re.search(r'href="(/candidates/\?cursor=[^"]+)"', html).group(1)
     fragment = recruiter_client.get("/candidates/?q=zara", headers=HX)
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and 'id="candidate-list"' in body and "Zara Zed" in body and "Person" not in body
@@ -287,7 +289,9 @@ def test_list_filters_live_search_and_pagination(recruiter_client):
     assert "Zara Zed" in by_job and "Person 01" not in by_job
     by_status = recruiter_client.get("/candidates/?status=hired", headers=HX).get_data(as_text=True)
     assert "No candidates match these filters." in by_status
-    assert "Page 2 of 2" in recruiter_client.get("/candidates/?page=2").get_data(as_text=True)
+    second = recruiter_client.get(more).get_data(as_text=True)
+    assert "Person 02" in second and "Person 03" not in second and "Newest" in second and "More candidates" not in second
+    assert recruiter_client.get("/candidates/?cursor=nonsense").status_code == 400
     assert recruiter_client.get("/candidates/?job=nonsense&status=bogus").status_code == 200
 
 

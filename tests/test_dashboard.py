@@ -1,11 +1,12 @@
 """The interviews dashboard, the booking dialog, an interview's page, reschedule and cancel on the web."""
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, db
 from services import booking
 from tests.booking_support import make_candidate, make_job, make_slot
+from tests.support import counted_statements
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST; the clock is Tue 10:00 IST
@@ -45,13 +46,8 @@ def test_dashboard_queries_do_not_grow_with_rows(clock, recruiter_client):
     slot = make_slot(job, T0, capacity=50)
 
     def queries():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counted_statements() as statements:
             assert recruiter_client.get("/interviews/dashboard").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     booking.book_interview(make_candidate(job, "First", "first@example.com"), slot)

@@ -2,12 +2,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, db
 from services import booking, slots, timeutil
 from tests.booking_support import make_candidate, make_job, make_slot
-from tests.support import BOTH_DATABASES
+from tests.support import BOTH_DATABASES, counted_statements
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST
@@ -110,13 +110,8 @@ def test_month_view_uses_a_constant_number_of_queries(app, clock, recruiter_clie
     job = make_job()
 
     def queries_for_month():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counted_statements() as statements:
             assert recruiter_client.get("/slots/?view=month&date=2030-01-01").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     make_slot(job, T0)

@@ -18,7 +18,8 @@ def resume_json(resume, with_text=True):
         "content_type": resume.content_type,
         "size_bytes": resume.size_bytes,
         "sha256": resume.sha256,
-        "has_text": resume.has_text,
+        # Lists load only whether there is text (text_present), not the text.
+        "has_text": resume.has_text if with_text else bool(resume.text_present),
         "uploaded_at": timeutil.isoformat_z(resume.created_at),
     }
     if with_text:
@@ -62,10 +63,12 @@ def list_candidates():
         fields["status"] = f"One of {', '.join(CandidateStatus.values())}."
     if fields:
         return bad_input("Invalid filter.", fields)
-    query = candidates.search_candidates(
-        request.args.get("search") or request.args.get("q") or "", job_id=parse_uuid(job_id), status=status
+    search = request.args.get("search") or request.args.get("q") or ""
+    query = candidates.search_candidates(search, job_id=parse_uuid(job_id), status=status, with_resume_summary=True)
+    return paginated_response(
+        query, lambda candidate: candidate_json(candidate, with_resume_text=False),
+        count_column=Candidate.id, keyset=candidates.LIST_KEYSET, count_cap=candidates.count_cap(search),
     )
-    return paginated_response(query, lambda candidate: candidate_json(candidate, with_resume_text=False))
 
 
 @bp.post("/candidates/")

@@ -3,6 +3,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from blueprints.api import bp
+from blueprints.api.pagination import paginated_response
 from blueprints.api.responses import bad_input, get_or_404, json_body
 from models import AuditEvent, Candidate, Interview, InterviewSlot, InterviewStatus, Job, SlotStatus, db
 from services import audit, booking, notifications, slots, timeutil
@@ -77,7 +78,7 @@ def interview_json(interview):
 
 @bp.get("/interviews/slots/")
 def list_slots():
-    """Slots, soonest first; filter with job_id, status, from and to (YYYY-MM-DD in the zone)."""
+    """Slots, soonest first, paginated; filter with job_id, status, from and to (YYYY-MM-DD in the zone; from today by default)."""
     tz = _zone_for_output()
     query = select(InterviewSlot).order_by(InterviewSlot.start_at)
     if request.args.get("job_id"):
@@ -96,7 +97,9 @@ def list_slots():
                 query = query.where(InterviewSlot.start_at >= bound if op == "ge" else InterviewSlot.start_at < bound)
     if errors:
         return bad_input("Invalid filter.", errors)
-    return jsonify([slot_json(slot, tz) for slot in db.session.scalars(query.limit(1000))])
+    if not request.args.get("from") and not request.args.get("to"):
+        query = query.where(InterviewSlot.start_at >= timeutil.start_of_day(timeutil.to_zone(timeutil.now(), tz).date(), tz))
+    return paginated_response(query, lambda slot: slot_json(slot, tz), count_column=InterviewSlot.id, keyset=slots.LIST_KEYSET)
 
 
 @bp.post("/interviews/slots/")

@@ -35,7 +35,7 @@ def list_jobs():
     """Jobs by title, paginated; `search` matches title, company or domain; `include_archived=true`."""
     query_text = request.args.get("search") or request.args.get("q") or ""
     include_archived = (request.args.get("include_archived") or "").lower() in TRUE_WORDS
-    return paginated_response(jobs.search_jobs(query_text, include_archived=include_archived), job_json)
+    return paginated_response(jobs.search_jobs(query_text, include_archived=include_archived), job_json, count_column=Job.id)
 
 
 @bp.post("/jobs/")

@@ -76,21 +76,23 @@ def query(name, schema, description):
 def page_of(item):
     return {
         "type": "object",
-        "required": ["results", "count", "page", "pages", "next"],
+        "required": ["results", "count", "count_capped", "page", "pages", "next"],
         "properties": {
             "results": {"type": "array", "items": ref(item)},
-            "count": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
+            "count": {"type": "integer", "minimum": 0, "maximum": 10000, "description": "Rows in the list, counted up to 10,000"},
+            "count_capped": {"type": "boolean", "description": "True when there are more than `count` rows"},
+            "page": {"type": ["integer", "null"], "minimum": 1, "description": "Null on a page reached by `cursor`"},
             "pages": {"type": "integer", "minimum": 1},
-            "next": NULLABLE_STRING,
+            "next": {**NULLABLE_STRING, "description": "The next page (with `cursor` on lists that have cursors)"},
         },
     }
 
 
 PAGING = (
-    query("page", {"type": "integer", "minimum": 1}, "Page number, from 1"),
+    query("page", {"type": "integer", "minimum": 1}, "Page number, from 1 (while page × page_size stays within 10,000 rows)"),
     query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, "Rows per page (default 20)"),
 )
+CURSOR = query("cursor", {"type": "string"}, "From a `next` link: the page after its row (any depth, same cost)")
 
 SCHEMAS = {
     "Error": {
@@ -300,8 +302,8 @@ PATHS = {
     },
     "/api/interviews/slots/": {
         "get": operation(
-            "Slots, soonest first",
-            {"200": json_body({"type": "array", "items": ref("Slot")})},
+            "Slots, soonest first, paginated; without `from` and `to`, from today on",
+            {"200": json_body(page_of("Slot"))},
             errors=(400, 404),
             params=(
                 query("job_id", UUID, "Only this job's slots"),
@@ -309,6 +311,8 @@ PATHS = {
                 query("from", DATE, "From this day (in the zone)"),
                 query("to", DATE, "Before this day (in the zone)"),
                 query("timezone", {"type": "string"}, "Zone of the dates and times in the answer"),
+                *PAGING,
+                CURSOR,
             ),
             tag=TAG_SLOTS,
         ),
@@ -470,6 +474,7 @@ PATHS.update(
                     query("job_id", UUID, "Only this job's candidates"),
                     query("status", {"enum": CandidateStatus.values()}, "Only candidates with this status"),
                     *PAGING,
+                    CURSOR,
                 ),
                 tag=TAG_CANDIDATES,
             ),

@@ -20,12 +20,17 @@ def index():
     query_text = request.args.get("q", "").strip()
     job_id = parse_uuid(request.args.get("job"))
     status = request.args.get("status") if request.args.get("status") in CandidateStatus.values() else None
-    query = candidates.search_candidates(query_text, job_id=job_id, status=status)
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=100, error_out=False)
+    cursor = request.args.get("cursor") or None
+    try:
+        page, total = candidates.candidate_list_page(query_text, job_id=job_id, status=status, cursor=cursor, size=PER_PAGE)
+    except InputError:
+        abort(400, description="This link to more candidates is not valid; start again from the list.")
     return render_page_or_fragment(
         "candidates/index.html",
         "candidates/_list.html",
         results=page,
+        total=total,
+        cursor=cursor,
         q=query_text,
         job_filter=str(job_id) if job_id else "",
         status_filter=status or "",
