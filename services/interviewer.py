@@ -24,15 +24,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy import bindparam, inspect as sa_inspect, select
 
 from models import (
     AuditEvent,
     CandidateStatus,
     InterviewAnswer,
     InterviewQuestion,
+    InterviewSession,
     InterviewStatus,
     InterviewType,
+    LoneSelect,
     SessionStatus,
     db,
 )
@@ -391,10 +393,48 @@ def current_question(session):
 
 def seconds_left(session, question, now):
     """Seconds remaining on the current question by the server's clock (never negative)."""
-    if session.question_started_at is None:
-        return question.time_limit_seconds
-    deadline = session.question_started_at + timedelta(seconds=question.time_limit_seconds)
+    return _seconds_left(session.question_started_at, question.time_limit_seconds, now)
+
+
+def _seconds_left(started_at, time_limit_seconds, now):
+    if started_at is None:
+        return time_limit_seconds
+    deadline = started_at + timedelta(seconds=time_limit_seconds)
     return max(int((deadline - now).total_seconds()), 0)
+
+
+# What a heartbeat decides by, in one row: the session's state, the tab holding it, and its
+# current question with that question's clock.
+HEARTBEAT_BY_KEY = LoneSelect(
+    select(
+        InterviewSession.status, InterviewSession.active_client_id, InterviewSession.question_started_at,
+        InterviewQuestion.id, InterviewQuestion.time_limit_seconds,
+    )
+    .outerjoin(InterviewQuestion, (InterviewQuestion.session_id == InterviewSession.id)
+               & (InterviewQuestion.position == InterviewSession.current_question_index))
+    .where(InterviewSession.session_key == bindparam("key"))
+)
+
+
+def heartbeat_changes_nothing(session_key, shown_question_id, client_id, now):
+    """True when a question page's heartbeat has nothing to change: its tab still holds the
+    interview, on the question it shows, with time left. One SELECT, no ORM entity, no transaction.
+
+    False means "look closer" (unknown key, takeover, time up, a newer question, the end): the
+    caller then takes the full path, which decides and records under lock.
+    """
+    if not portal.well_formed(session_key):
+        return False
+    row = HEARTBEAT_BY_KEY.first(portal.read_engine(), {"key": session_key})
+    if row is None:
+        return False
+    status, active_client_id, started_at, question_id, time_limit_seconds = row
+    return (
+        status == SessionStatus.IN_PROGRESS.value
+        and question_id is not None and str(question_id) == shown_question_id
+        and (not active_client_id or client_id == active_client_id)
+        and _seconds_left(started_at, time_limit_seconds, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) > 0
+    )
 
 
 def question_view(session, now):
