@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, inspect as sa_inspect, select
+from sqlalchemy.orm import joinedload
 
 from models import (
     AuditEvent,
@@ -498,6 +499,17 @@ def start_interview(session, now, client_id=None, audio_consent=False):
     return session
 
 
+def _reload_with_questions(session):
+    """Re-read the session with its questions and their answers in one SELECT; its questions."""
+    session_id = sa_inspect(session).identity[0]  # not session.id: that would load the expired row by itself first
+    db.session.execute(
+        select(InterviewSession).where(InterviewSession.id == session_id)
+        .options(joinedload(InterviewSession.questions).joinedload(InterviewQuestion.answer))
+        .execution_options(populate_existing=True)
+    ).unique().one()
+    return session.questions
+
+
 def _refuse_unless_open(session, now):
     """Raise unless the session is inside its window or already in progress (the portal's state)."""
     state = portal.portal_state(session, now)
@@ -613,10 +625,10 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         if session.status != SessionStatus.IN_PROGRESS.value:
             raise NotOpen("The interview has not started.")
     text, code = (text or "").replace("\r\n", "\n"), (code or "").replace("\r\n", "\n")
-    question = db.session.get(InterviewQuestion, question_id) if question_id else None
-    if question is None or question.session_id != session.id:
-        raise BadAnswer("That question is not part of this interview.")
     lock_session(session)
+    question = next((q for q in _reload_with_questions(session) if q.id == question_id), None)
+    if question is None:
+        raise BadAnswer("That question is not part of this interview.")
     if question.answer is not None:
         if not question.answer.timed_out and question.answer.text == text.strip() and question.answer.code == code:
             db.session.commit()  # nothing to store; ends the transaction and its lock

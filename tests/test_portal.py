@@ -476,6 +476,35 @@ def test_resubmitting_the_same_answer_is_idempotent(client, clock, backend):
     assert "already answered" in response.text
 
 
+def _through_commit(statements):
+    """The statements of a request up to its (first) COMMIT, and the ones after it."""
+    ends = [n for n, statement in enumerate(statements) if statement.strip() == "COMMIT"]
+    return statements[: ends[0] + 1], statements[ends[0] + 1:]
+
+
+@BOTH_DATABASES
+def test_a_stored_answer_is_eight_statements_and_a_repeat_six(client, clock, backend, tmp_path):
+    """Session by key; BEGIN, the interview and session locks, the plan re-read under them in one
+    SELECT, the session's move on, the answer, COMMIT. Then the next question is shown from one
+    SELECT of the plan and one of the audio consent."""
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)  # its key and id stay readable while the trace detaches them
+    with driver_trace(backend, tmp_path / "answer.trace") as traced:
+        assert stage_view(answer(client, session, question).text) == ("interview", "question")
+    # psycopg opens the transaction before the first statement, Python's sqlite3 before the first write.
+    opening = ["BEGIN", "SELECT"] if backend == "postgresql" else ["SELECT", "BEGIN"]
+    stored, shown = _through_commit(traced[0].statements)
+    assert [statement.split()[0] for statement in stored] == [*opening, "UPDATE", "UPDATE", "SELECT", "UPDATE", "INSERT", "COMMIT"], stored
+    assert [statement.split()[0] for statement in shown if statement.split()[0] not in ("BEGIN", "ROLLBACK")] == ["SELECT", "SELECT"], shown
+    with driver_trace(backend, tmp_path / "repeat.trace") as traced:
+        assert "already answered" not in answer(client, session, question).text
+    repeated, _ = _through_commit(traced[0].statements)
+    assert [statement.split()[0] for statement in repeated] == [*opening, "UPDATE", "UPDATE", "SELECT", "COMMIT"], repeated
+    assert db.session.scalar(db.select(db.func.count()).select_from(InterviewAnswer)) == 1
+
+
 @pytest.mark.parametrize("field, size", [("text", interviewer.ANSWER_MAX_CHARS + 1), ("code", interviewer.CODE_MAX_CHARS + 1)])
 def test_oversize_text_is_refused(client, clock, field, size):
     session = book_session()
