@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, inspect as sa_inspect, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer_group
 
 from models import (
     AuditEvent,
@@ -340,11 +340,17 @@ def _validated_llm_plan(payload):
     return plan
 
 
+def llm_configured():
+    """True when an OpenAI-compatible endpoint is set up to write question plans."""
+    config = current_app.config
+    return bool(config.get("LLM_API_BASE") and config.get("LLM_MODEL"))
+
+
 def llm_plan(session, analysis):
     """A plan from the OpenAI-compatible chat endpoint, or None (not configured, slow or unusable)."""
-    config = current_app.config
-    if not config.get("LLM_API_BASE") or not config.get("LLM_MODEL"):
+    if not llm_configured():
         return None
+    config = current_app.config
     body = json.dumps({
         "model": config["LLM_MODEL"],
         "temperature": 0.2,
@@ -470,13 +476,17 @@ def start_interview(session, now, client_id=None, audio_consent=False):
     """
     _refuse_unless_open(session, now)
     planned = None
-    if session.status == SessionStatus.SCHEDULED.value:
-        # Plan before taking the lock: the optional LLM may take seconds, and no transaction (or
-        # pooled connection) should wait on it. A racing tab may plan too; only one plan is stored.
+    to_plan = session.status == SessionStatus.SCHEDULED.value
+    if to_plan and llm_configured():
+        # Plan before taking the lock: the LLM may take seconds, and no transaction (or pooled
+        # connection) should wait on it. A racing tab may plan too; only one plan is stored.
+        # The bank's plan takes a millisecond: it is made under the lock.
         snapshot = _snapshot(session)
         db.session.rollback()
         planned = plan_questions(snapshot)
     lock_session(session)
+    # What is decided and changed below, re-read in one SELECT (the planning texts only if needed).
+    _reload_with_questions(session, joinedload(InterviewSession.interview), *([undefer_group("planning")] if to_plan and not planned else []))
     # Decided again under the lock: a cancellation, reschedule or expiry may have come first.
     _refuse_unless_open(session, now)
     if session.status == SessionStatus.SCHEDULED.value:
@@ -499,12 +509,13 @@ def start_interview(session, now, client_id=None, audio_consent=False):
     return session
 
 
-def _reload_with_questions(session):
-    """Re-read the session with its questions and their answers in one SELECT; its questions."""
+def _reload_with_questions(session, *options):
+    """Re-read the session with its questions and their answers (and `options`' loads) in one
+    SELECT; returns its questions."""
     session_id = sa_inspect(session).identity[0]  # not session.id: that would load the expired row by itself first
     db.session.execute(
         select(InterviewSession).where(InterviewSession.id == session_id)
-        .options(joinedload(InterviewSession.questions).joinedload(InterviewQuestion.answer))
+        .options(joinedload(InterviewSession.questions).joinedload(InterviewQuestion.answer), *options)
         .execution_options(populate_existing=True)
     ).unique().one()
     return session.questions

@@ -505,6 +505,23 @@ def test_a_stored_answer_is_eight_statements_and_a_repeat_six(client, clock, bac
     assert db.session.scalar(db.select(db.func.count()).select_from(InterviewAnswer)) == 1
 
 
+@BOTH_DATABASES
+def test_a_start_plans_under_the_lock_in_ten_statements(client, clock, backend, tmp_path):
+    """Session by key; BEGIN, the locks, the session re-read with its interview and planning texts
+    in one SELECT; one flush (audit event, interview, session, the questions); COMMIT."""
+    session = book_session()
+    open_window(session)
+    with driver_trace(backend, tmp_path / "start.trace") as traced:
+        assert stage_view(start(client, session).text) == ("interview", "question")
+    started, _ = _through_commit(traced[0].statements)
+    assert sorted(statement.split()[0] for statement in started) == sorted(
+        ["BEGIN", "SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    ), started
+    session = db.session.get(InterviewSession, session.id)
+    assert session.status == "in_progress" and len(session.questions) >= 6 and session.keyword_analysis["provider"] == "offline"
+    assert session.interview.status == InterviewStatus.IN_PROGRESS.value
+
+
 @pytest.mark.parametrize("field, size", [("text", interviewer.ANSWER_MAX_CHARS + 1), ("code", interviewer.CODE_MAX_CHARS + 1)])
 def test_oversize_text_is_refused(client, clock, field, size):
     session = book_session()
