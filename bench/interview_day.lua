@@ -7,8 +7,9 @@
 -- STATE_FILE lines: "W key" (waiting: resyncs), "S key" (window open, not started: starts),
 -- "P key question_id client_id" (in progress: heartbeats and answers).
 -- MODE "mix": heartbeats, resyncs, answers and starts in the weights below; "heartbeat": only
--- heartbeats that change nothing. A response that is not what the candidate should see counts
--- as an error (printed by done() as "ERRORS n").
+-- heartbeats that change nothing; "bare": the bare route (/bench/ok), through this same client,
+-- so both sides of a ratio pay the same client costs. A response that is not what the candidate
+-- should see counts as an error (printed by done() as "ERRORS n").
 
 local WEIGHTS = { heartbeat = 40, resync = 20, answer = 5, start = 1 }
 local ANSWER_TEXT = "I would start from the requirements, then measure before changing anything."
@@ -66,11 +67,19 @@ end
 local function heartbeat()
   local session = pick(live)
   pending = { kind = "heartbeat", session = session }
-  return get("/interview/stage?session_key=" .. session.key .. "&question_id=" .. session.question .. "&client_id=" .. session.client,
-    { ["HX-Request"] = "true" })
+  if session.heartbeat == nil then  -- formatted once per question shown
+    session.heartbeat = get("/interview/stage?session_key=" .. session.key .. "&question_id=" .. session.question
+      .. "&client_id=" .. session.client, { ["HX-Request"] = "true" })
+  end
+  return session.heartbeat
 end
 
 function request()
+  if mode == "bare" then
+    pending = { kind = "bare" }
+    bare_request = bare_request or get("/bench/ok")
+    return bare_request
+  end
   if token == nil then  -- first, one question page: its form's CSRF token and the cookie it belongs to
     pending = { kind = "bootstrap" }
     return get("/?session_key=" .. live[1].key)
@@ -117,7 +126,7 @@ local function follow(session, body, answered)
   local question = body:match('data%-question%-id="([^"]+)"')
   if question and question ~= answered then
     if session.question == nil then table.insert(live, session) end
-    session.question = question
+    session.question, session.heartbeat = question, nil
   elseif body:find('data-view="completed"', 1, true) then
     forget(session)
   else
@@ -128,7 +137,9 @@ end
 function response(status, headers, body)
   local sent = pending
   pending = nil
-  if sent.kind == "bootstrap" then
+  if sent.kind == "bare" then
+    if status ~= 200 then wrong("bare", status, body) end
+  elseif sent.kind == "bootstrap" then
     token = body:match('name="csrf_token"[^>]*value="([^"]+)"')
     cookie = (headers["Set-Cookie"] or ""):match("^[^;]+")
     if token == nil or cookie == nil then wrong("bootstrap", status, body) token = "" cookie = "" end

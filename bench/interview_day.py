@@ -10,6 +10,9 @@ the medians of the rounds' ratios (with the lowest and highest):
 - what a heartbeat that changes nothing costs ÷ what a bare request costs, both loaded alone:
   bare req/s ÷ heartbeat req/s (target <= 1.5).
 
+The bare route is loaded through the same script (its "bare" mode), so both sides of each ratio
+pay the same client costs on this machine's two cores.
+
 Every response is checked as the candidate's page would read it (a heartbeat that changes
 nothing is a 204, an answer brings the next question, ...); anything else counts as an error.
 Question time limits are set to an hour, so no question runs out during the run (a heartbeat
@@ -118,12 +121,9 @@ def write_state(app, path):
 
 
 def wrk(url, seconds, connections, *script_args):
-    """(req/s, errors, p95 ms) of one wrk run; with script arguments, through interview_day.lua."""
-    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "--latency"]
-    if script_args:
-        command += ["-s", str(SCRIPT), url, "--", *map(str, script_args), str(connections)]
-    else:
-        command.append(url)
+    """(req/s, errors, p95 ms) of one wrk run of interview_day.lua (STATE_FILE, MODE)."""
+    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+               "-s", str(SCRIPT), url, "--", *map(str, script_args), str(connections)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", output))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
@@ -153,11 +153,10 @@ def main():
         print(f"seeded {OPEN + WAITING} sessions in {time.monotonic() - started:.0f} s", flush=True)
         state = Path(tmp) / "state.txt"
         with gunicorn(database_url, workers=4, app_spec="bench.support:app_with_ok_route()") as base_url:
-            bare_url = f"{base_url}/bench/ok"
             write_state(app, state)
             wrk(base_url, 1, args.connections, state, "heartbeat")  # warm-up: imports, templates, pools
             for _ in range(args.rounds):
-                bare, bare_errors, _ = wrk(bare_url, args.seconds, args.connections)
+                bare, bare_errors, _ = wrk(base_url, args.seconds, args.connections, state, "bare")
                 write_state(app, state)
                 mix, mix_errors, p95 = wrk(base_url, args.seconds, args.connections, state, "mix")
                 write_state(app, state)

@@ -493,7 +493,7 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         analysis, plan = planned or plan_questions(session)
         session.keyword_analysis = analysis
         for position, item in enumerate(plan):
-            session.questions.append(InterviewQuestion(position=position, **item))
+            session.questions.append(InterviewQuestion(position=position, answer=None, **item))  # known unanswered: no lazy load
         session.status = SessionStatus.IN_PROGRESS.value
         session.started_at = session.question_started_at = now
         session.current_question_index = 0
@@ -504,9 +504,20 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         session.active_client_id = client_id  # the later tab takes over
     if audio_consent and not audio_consented(session):
         audit.record("session.audio_consent", session)
-    db.session.commit()
+    _commit_keeping_loaded()
     close_timed_out_question(session, now)
     return session
+
+
+def _commit_keeping_loaded():
+    """Commit without expiring what is loaded: the page shown next shows what this commit wrote,
+    and re-reading the session, its questions and answers for it would be a SELECT for nothing."""
+    orm_session = db.session()
+    expire_on_commit, orm_session.expire_on_commit = orm_session.expire_on_commit, False
+    try:
+        orm_session.commit()
+    finally:
+        orm_session.expire_on_commit = expire_on_commit
 
 
 def _reload_with_questions(session, *options):
@@ -672,7 +683,7 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
     db.session.add(answer)
     _move_on(session, now)
     try:
-        db.session.commit()
+        _commit_keeping_loaded()
     except Exception:
         db.session.rollback()
         if saved_audio is not None:
