@@ -1,4 +1,5 @@
-"""Portal speed: requests/s of the candidate's page ÷ a bare `return "ok"` route (target ≥ 0.4).
+"""Portal speed: requests/s of the candidate's page ÷ a bare `return "ok"` route (target: median
+≥ 0.4, and on PostgreSQL the lowest round ≥ 0.35).
 
 Both URLs are served by the same gunicorn (4 workers) in the same run, on SQLite and on
 PostgreSQL, and loaded with wrk (C, so the load generator is not the bottleneck). The portal
@@ -23,7 +24,7 @@ from app import create_app
 from models import Candidate, InterviewSlot, Job, db
 from services import booking, timeutil
 
-TARGET = 0.4
+TARGET, LOWEST_TARGET = 0.4, 0.35
 
 
 def seed(database_url):
@@ -67,7 +68,11 @@ def measure(label, database_url, args):
     ratios = [ratio for _, _, ratio in rounds]
     ratio = statistics.median(ratios)
     print(f"{label}: median ratio {ratio:.2f} over {len(rounds)} rounds (lowest {min(ratios):.2f}, highest {max(ratios):.2f}; target >= {TARGET})")
-    return result(f"portal page req/s / bare route req/s ({label}, median)", round(ratio, 2), f">= {TARGET}", ratio >= TARGET)
+    passed = result(f"portal page req/s / bare route req/s ({label}, median)", round(ratio, 2), f">= {TARGET}", ratio >= TARGET)
+    if label == "PostgreSQL":
+        lowest = min(ratios)
+        passed &= result(f"portal page req/s / bare route req/s ({label}, lowest of {len(rounds)})", round(lowest, 2), f">= {LOWEST_TARGET}", lowest >= LOWEST_TARGET)
+    return passed
 
 
 def main():

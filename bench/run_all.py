@@ -19,7 +19,8 @@ BENCHMARKS = [
     ("booking_race.py", [], ["--requests", "60"]),
     ("calendar_queries.py", [], ["--runs", "3"]),
     ("email_latency.py", [], ["--requests", "10"]),
-    ("portal_ratio.py", [], ["--rounds", "3", "--seconds", "2"]),
+    ("portal_ratio.py", ["--rounds", "9"], ["--rounds", "3", "--seconds", "2"]),
+    ("interview_day.py", [], ["--rounds", "2", "--seconds", "2"]),
     ("load.py", [], ["--seconds", "10"]),
 ]
 
