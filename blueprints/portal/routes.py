@@ -124,10 +124,10 @@ def stage():
     shown_question = request.args.get("question_id")
     if shown_question is None:  # the countdown's resync
         return _render_stage(_stage_context(_viewed_session_or_404(_session_key(), now), now))
-    client_id = interviewer.valid_client_id(request.args.get("client_id"))
-    if interviewer.heartbeat_changes_nothing(_session_key(), shown_question, client_id, now):
+    key, client_id = request.args.get("session_key"), interviewer.valid_client_id(request.args.get("client_id"))
+    if interviewer.heartbeat_changes_nothing(key, shown_question, client_id, now):
         return "", 204
-    session = _session_or_404(_session_key())
+    session = _session_or_404(key)
     if session.active_client_id and client_id != session.active_client_id:
         return _render_stage(_stage_context(session, now, view="taken_over"))
     interviewer.close_timed_out_question(session, now)
