@@ -144,7 +144,7 @@ function response(status, headers, body)
     cookie = (headers["Set-Cookie"] or ""):match("^[^;]+")
     if token == nil or cookie == nil then wrong("bootstrap", status, body) token = "" cookie = "" end
   elseif sent.kind == "heartbeat" then
-    if status ~= 204 then wrong("heartbeat", status, body) end  -- nothing changed: anything but 204 is wrong
+    if status ~= 204 then wrong("heartbeat " .. sent.session.question .. " " .. sent.session.key, status, body) end  -- nothing changed: anything but 204 is wrong
   elseif sent.kind == "resync" then
     if status ~= 200 or not body:find('data-view="countdown"', 1, true) then wrong("resync", status, body) end
   elseif status ~= 200 then

@@ -3,8 +3,9 @@
 500 candidates are in their join window: starting, heart-beating every 15 s and answering; 500
 wait for theirs, their countdown pages resyncing every 30 s. wrk (bench/interview_day.lua) drives
 them in those proportions (per minute 2,000 heartbeats, 1,000 resyncs, 250 answers, 50 starts) as
-fast as the server answers, in alternating rounds with the bare `return "ok"` route, and reports
-the medians of the rounds' ratios (with the lowest and highest):
+fast as the server answers, in alternating rounds with the bare `return "ok"` route (each loaded
+run between two bare runs, against their mean), and reports the medians of the rounds' ratios
+(with the lowest and highest):
 
 - the saturated mix's req/s ÷ the bare route's (target >= 0.2), its errors (0) and its p95;
 - what a heartbeat that changes nothing costs ÷ what a bare request costs, both loaded alone:
@@ -155,18 +156,29 @@ def main():
         with gunicorn(database_url, workers=4, app_spec="bench.support:app_with_ok_route()") as base_url:
             write_state(app, state)
             wrk(base_url, 1, args.connections, state, "heartbeat")  # warm-up: imports, templates, pools
+
+            def run(mode):
+                nonlocal errors
+                write_state(app, state)
+                rate, run_errors, p95 = wrk(base_url, args.seconds, args.connections, state, mode)
+                errors += run_errors
+                return rate, run_errors, p95
+
+            # Bare, mix, bare, heartbeats, bare, ...: each loaded side against the mean of the bare
+            # runs just before and after it, which cancels the machine's drift across the pair.
+            bare_before = run("bare")[0]
             for _ in range(args.rounds):
-                bare, bare_errors, _ = wrk(base_url, args.seconds, args.connections, state, "bare")
-                write_state(app, state)
-                mix, mix_errors, p95 = wrk(base_url, args.seconds, args.connections, state, "mix")
-                write_state(app, state)
-                heartbeat, heartbeat_errors, _ = wrk(base_url, args.seconds, args.connections, state, "heartbeat")
-                errors += bare_errors + mix_errors + heartbeat_errors
-                mix_ratios.append(mix / bare)
-                heartbeat_costs.append(bare / heartbeat)
+                mix, mix_errors, p95 = run("mix")
+                bare_between = run("bare")[0]
+                heartbeat, heartbeat_errors, _ = run("heartbeat")
+                bare_after = run("bare")[0]
+                mix_bare, heartbeat_bare = (bare_before + bare_between) / 2, (bare_between + bare_after) / 2
+                mix_ratios.append(mix / mix_bare)
+                heartbeat_costs.append(heartbeat_bare / heartbeat)
                 p95s.append(p95)
-                print(f"bare {bare:.0f} req/s, mix {mix:.0f} req/s (ratio {mix / bare:.2f}, p95 {p95:.0f} ms), "
-                      f"heartbeat alone {heartbeat:.0f} req/s (cost {bare / heartbeat:.2f}x bare), errors {mix_errors + heartbeat_errors}", flush=True)
+                print(f"mix {mix:.0f} req/s vs bare {mix_bare:.0f} (ratio {mix / mix_bare:.2f}, p95 {p95:.0f} ms); heartbeats "
+                      f"{heartbeat:.0f} req/s vs bare {heartbeat_bare:.0f} (cost {heartbeat_bare / heartbeat:.2f}x); errors {mix_errors + heartbeat_errors}", flush=True)
+                bare_before = bare_after
     mix_ratio, heartbeat_cost = statistics.median(mix_ratios), statistics.median(heartbeat_costs)
     print(f"saturated mix / bare: {spread(mix_ratios)} (target >= {MIX_TARGET})")
     print(f"heartbeat cost / bare: {spread(heartbeat_costs)} (target <= {HEARTBEAT_TARGET})")
