@@ -53,13 +53,21 @@ def init_app(app):
 
 def refuse_bad_input():
     """Before every view: a 400 for a bad JSON body or a user string holding NUL or a lone surrogate."""
-    refusal = _json_body_problem() or _text_problem(request.args.items(multi=True)) or _text_problem(request.form.items(multi=True))
+    refusal = _json_body_problem() or _text_problem(request.args.items(multi=True)) or _form_problem()
     if refusal is None:
         return None
     message, fields = refusal
     if wants_json():
         return jsonify(error=message, fields=fields), 400
     return error_response(400, message)
+
+
+def _form_problem():
+    """(message, fields) for a refused form field, else None; a request without a body has no form
+    (and its most frequent kind, a portal heartbeat, is spared parsing one)."""
+    if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
+        return None
+    return _text_problem(request.form.items(multi=True))
 
 
 def _json_body_problem():

@@ -24,15 +24,18 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy import bindparam, inspect as sa_inspect, select
+from sqlalchemy.orm import joinedload, undefer_group
 
 from models import (
     AuditEvent,
     CandidateStatus,
     InterviewAnswer,
     InterviewQuestion,
+    InterviewSession,
     InterviewStatus,
     InterviewType,
+    LoneSelect,
     SessionStatus,
     db,
 )
@@ -334,11 +337,17 @@ def _validated_llm_plan(payload):
     return plan
 
 
+def llm_configured():
+    """True when an OpenAI-compatible endpoint is set up to write question plans."""
+    config = current_app.config
+    return bool(config.get("LLM_API_BASE") and config.get("LLM_MODEL"))
+
+
 def llm_plan(session, analysis):
     """A plan from the OpenAI-compatible chat endpoint, or None (not configured, slow or unusable)."""
-    config = current_app.config
-    if not config.get("LLM_API_BASE") or not config.get("LLM_MODEL"):
+    if not llm_configured():
         return None
+    config = current_app.config
     body = json.dumps({
         "model": config["LLM_MODEL"],
         "temperature": 0.2,
@@ -388,10 +397,48 @@ def current_question(session):
 
 def seconds_left(session, question, now):
     """Seconds remaining on the current question by the server's clock (never negative)."""
-    if session.question_started_at is None:
-        return question.time_limit_seconds
-    deadline = session.question_started_at + timedelta(seconds=question.time_limit_seconds)
+    return _seconds_left(session.question_started_at, question.time_limit_seconds, now)
+
+
+def _seconds_left(started_at, time_limit_seconds, now):
+    if started_at is None:
+        return time_limit_seconds
+    deadline = started_at + timedelta(seconds=time_limit_seconds)
     return max(int((deadline - now).total_seconds()), 0)
+
+
+# What a heartbeat decides by, in one row: the session's state, the tab holding it, and its
+# current question with that question's clock.
+HEARTBEAT_BY_KEY = LoneSelect(
+    select(
+        InterviewSession.status, InterviewSession.active_client_id, InterviewSession.question_started_at,
+        InterviewQuestion.id, InterviewQuestion.time_limit_seconds,
+    )
+    .outerjoin(InterviewQuestion, (InterviewQuestion.session_id == InterviewSession.id)
+               & (InterviewQuestion.position == InterviewSession.current_question_index))
+    .where(InterviewSession.session_key == bindparam("key"))
+)
+
+
+def heartbeat_changes_nothing(session_key, shown_question_id, client_id, now):
+    """True when a question page's heartbeat has nothing to change: its tab still holds the
+    interview, on the question it shows, with time left. One SELECT, no ORM entity, no transaction.
+
+    False means "look closer" (unknown key, takeover, time up, a newer question, the end): the
+    caller then takes the full path, which decides and records under lock.
+    """
+    if not portal.well_formed(session_key):
+        return False
+    row = HEARTBEAT_BY_KEY.first(portal.read_engine(), {"key": session_key})
+    if row is None:
+        return False
+    status, active_client_id, started_at, question_id, time_limit_seconds = row
+    return (
+        status == SessionStatus.IN_PROGRESS.value
+        and question_id is not None and str(question_id) == shown_question_id
+        and (not active_client_id or client_id == active_client_id)
+        and _seconds_left(started_at, time_limit_seconds, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) > 0
+    )
 
 
 def question_view(session, now):
@@ -426,20 +473,24 @@ def start_interview(session, now, client_id=None, audio_consent=False):
     """
     _refuse_unless_open(session, now)
     planned = None
-    if session.status == SessionStatus.SCHEDULED.value:
-        # Plan before taking the lock: the optional LLM may take seconds, and no transaction (or
-        # pooled connection) should wait on it. A racing tab may plan too; only one plan is stored.
+    to_plan = session.status == SessionStatus.SCHEDULED.value
+    if to_plan and llm_configured():
+        # Plan before taking the lock: the LLM may take seconds, and no transaction (or pooled
+        # connection) should wait on it. A racing tab may plan too; only one plan is stored.
+        # The bank's plan takes a millisecond: it is made under the lock.
         snapshot = _snapshot(session)
         db.session.rollback()
         planned = plan_questions(snapshot)
     lock_session(session)
+    # What is decided and changed below, re-read in one SELECT (the planning texts only if needed).
+    _reload_with_questions(session, joinedload(InterviewSession.interview), *([undefer_group("planning")] if to_plan and not planned else []))
     # Decided again under the lock: a cancellation, reschedule or expiry may have come first.
     _refuse_unless_open(session, now)
     if session.status == SessionStatus.SCHEDULED.value:
         analysis, plan = planned or plan_questions(session)
         session.keyword_analysis = analysis
         for position, item in enumerate(plan):
-            session.questions.append(InterviewQuestion(position=position, **item))
+            session.questions.append(InterviewQuestion(position=position, answer=None, **item))  # known unanswered: no lazy load
         session.status = SessionStatus.IN_PROGRESS.value
         session.started_at = session.question_started_at = now
         session.current_question_index = 0
@@ -450,9 +501,32 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         session.active_client_id = client_id  # the later tab takes over
     if audio_consent and not audio_consented(session):
         audit.record("session.audio_consent", session)
-    db.session.commit()
+    _commit_keeping_loaded()
     close_timed_out_question(session, now)
     return session
+
+
+def _commit_keeping_loaded():
+    """Commit without expiring what is loaded: the page shown next shows what this commit wrote,
+    and re-reading the session, its questions and answers for it would be a SELECT for nothing."""
+    orm_session = db.session()
+    expire_on_commit, orm_session.expire_on_commit = orm_session.expire_on_commit, False
+    try:
+        orm_session.commit()
+    finally:
+        orm_session.expire_on_commit = expire_on_commit
+
+
+def _reload_with_questions(session, *options):
+    """Re-read the session with its questions and their answers (and `options`' loads) in one
+    SELECT; returns its questions."""
+    session_id = sa_inspect(session).identity[0]  # not session.id: that would load the expired row by itself first
+    db.session.execute(
+        select(InterviewSession).where(InterviewSession.id == session_id)
+        .options(joinedload(InterviewSession.questions).joinedload(InterviewQuestion.answer), *options)
+        .execution_options(populate_existing=True)
+    ).unique().one()
+    return session.questions
 
 
 def _refuse_unless_open(session, now):
@@ -570,10 +644,10 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         if session.status != SessionStatus.IN_PROGRESS.value:
             raise NotOpen("The interview has not started.")
     text, code = (text or "").replace("\r\n", "\n"), (code or "").replace("\r\n", "\n")
-    question = db.session.get(InterviewQuestion, question_id) if question_id else None
-    if question is None or question.session_id != session.id:
-        raise BadAnswer("That question is not part of this interview.")
     lock_session(session)
+    question = next((q for q in _reload_with_questions(session) if q.id == question_id), None)
+    if question is None:
+        raise BadAnswer("That question is not part of this interview.")
     if question.answer is not None:
         if not question.answer.timed_out and question.answer.text == text.strip() and question.answer.code == code:
             db.session.commit()  # nothing to store; ends the transaction and its lock
@@ -606,7 +680,7 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
     db.session.add(answer)
     _move_on(session, now)
     try:
-        db.session.commit()
+        _commit_keeping_loaded()
     except Exception:
         db.session.rollback()
         if saved_audio is not None:

@@ -54,7 +54,7 @@ _FINAL_STATES = {
 
 def find_session(session_key):
     """The session for a key, or None for an unknown or malformed key (callers answer 404 alike)."""
-    if not _well_formed(session_key):
+    if not well_formed(session_key):
         return None
     return db.session.scalars(SESSION_BY_KEY, {"key": session_key}).first()
 
@@ -67,16 +67,17 @@ def session_for_view(session_key, now):
     a few columns and no ORM entity. An expiry to record, or an interview under way (its time
     limits are enforced as it is shown), loads the session in a transaction.
     """
-    if not _well_formed(session_key):
+    if not well_formed(session_key):
         return None
-    summary = SUMMARY_BY_KEY.first(_read_engine(), {"key": session_key})
+    summary = SUMMARY_BY_KEY.first(read_engine(), {"key": session_key})
     if summary is None:
         return None
     summary = SessionSummary(*summary)
     return find_session(session_key) if _changes_on_view(summary, now) else summary
 
 
-def _well_formed(session_key):
+def well_formed(session_key):
+    """True for a string shaped like a session key (anything else is not looked up)."""
     return bool(session_key) and SESSION_KEY_PATTERN.fullmatch(session_key) is not None
 
 
@@ -86,7 +87,7 @@ def _changes_on_view(session, now):
     )
 
 
-def _read_engine():
+def read_engine():
     """The engine for a lone SELECT: on PostgreSQL its connections stay in autocommit (app.py)."""
     return current_app.extensions["autocommit_engine"]
 

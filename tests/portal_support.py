@@ -1,7 +1,12 @@
 """Sessions for portal, interviewer and review tests, booked the real way (services.booking)."""
 import io
 import re
+from contextlib import contextmanager
 from datetime import timedelta
+
+import psycopg
+import sqlalchemy
+from flask import current_app
 
 from models import InterviewSession, db
 from services import booking, timeutil
@@ -52,3 +57,51 @@ def take_interview(client, session, clock, audio=False):
         client.post("/interview/answer", data=data, headers=hx(), content_type="multipart/form-data")
     db.session.refresh(session)
     return session.interview
+
+
+class DriverTrace:
+    """What reached the database driver while traced: `statements` (SQL text, connection setup
+    left out), `round_trips` (PostgreSQL syncs) and `transactions` (BEGIN/COMMIT/ROLLBACK seen)."""
+
+    def __init__(self, backend, sent):
+        if backend == "postgresql":  # libpq's protocol trace: every message sent to the server
+            statements = re.findall(r'^F\s+\d+\s+(?:Parse\s+"[^"]*"|Query)\s+"([^"]*)"', sent, re.M)
+            self.round_trips = len(re.findall(r"^F\s+\d+\s+Sync", sent, re.M))
+        else:
+            statements = re.findall(r"^SQL (.*)$", sent, re.M)
+            self.round_trips = None
+        self.statements = [statement for statement in statements if not statement.startswith("PRAGMA")]
+        self.transactions = re.findall(r"\b(BEGIN|ROLLBACK|COMMIT)\b", sent)
+
+
+@contextmanager
+def driver_trace(backend, trace_path):
+    """Trace every statement the app's pools send, below SQLAlchemy (LoneSelect bypasses Core's
+    events); yields a list that holds the DriverTrace once the block ends.
+
+    The test's ORM session is ended first (entities loaded before are detached: fetch them again
+    after), so a request in the block loads what it needs as a request in production does.
+    """
+    engines = {db.engine, current_app.extensions["autocommit_engine"]}  # on PostgreSQL two pools
+    traced = []
+
+    def trace_connection(dbapi_connection, _record):
+        if backend == "postgresql":
+            dbapi_connection.pgconn.trace(trace_file.fileno())
+            dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        else:
+            dbapi_connection.set_trace_callback(lambda statement: trace_file.write(f"SQL {statement}\n"))
+
+    db.session.remove()
+    with trace_path.open("w") as trace_file:
+        for engine in engines:
+            engine.dispose()  # new connections, each traced from its first statement
+            sqlalchemy.event.listen(engine, "connect", trace_connection)
+        try:
+            yield traced
+        finally:
+            db.session.remove()  # its connection back in the pool, to be closed (and its trace flushed) below
+            for engine in engines:
+                sqlalchemy.event.remove(engine, "connect", trace_connection)
+                engine.dispose()
+    traced.append(DriverTrace(backend, trace_path.read_text()))

@@ -3,15 +3,11 @@ import dataclasses
 import errno
 import io
 import json
-import re
 import threading
 from datetime import timedelta
 from uuid import uuid4
 
-import psycopg
 import pytest
-import sqlalchemy
-from flask import current_app
 
 from app import create_app
 from models import (
@@ -26,7 +22,7 @@ from models import (
 )
 from services import booking, interviewer, portal, storage, timeutil
 from tests.conftest import CSRFClient, free_port
-from tests.portal_support import book_session, hx, open_window, stage_view
+from tests.portal_support import book_session, driver_trace, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES
 
 CLIENT_A, CLIENT_B = "tab-a-0000000001", "tab-b-0000000002"
@@ -119,39 +115,17 @@ def test_a_page_view_loads_the_session_only_when_showing_it_changes_something(ap
 def test_a_countdown_view_is_one_select_outside_any_transaction(client, clock, backend, tmp_path):
     """What reaches the database driver, traced below SQLAlchemy (the view bypasses Core's events)."""
     session = book_session(minutes_ahead=120)
-    engines = {db.engine, current_app.extensions["autocommit_engine"]}  # on PostgreSQL two pools
-    trace = tmp_path / "driver.trace"
-
-    def trace_connection(dbapi_connection, _record):
-        if backend == "postgresql":  # libpq's own protocol trace: every message sent to the server
-            dbapi_connection.pgconn.trace(trace_file.fileno())
-            dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-        else:
-            dbapi_connection.set_trace_callback(lambda statement: trace_file.write(f"SQL {statement}\n"))
-
-    with trace.open("w") as trace_file:
-        for engine in engines:
-            engine.dispose()  # new connections, each traced from its first statement
-            sqlalchemy.event.listen(engine, "connect", trace_connection)
-        try:
-            for path in ("/", "/interview/stage"):
-                assert client.get(path, query_string={"session_key": session.session_key}).status_code == 200
-        finally:
-            for engine in engines:
-                sqlalchemy.event.remove(engine, "connect", trace_connection)
-                engine.dispose()
-    sent = trace.read_text()
+    with driver_trace(backend, tmp_path / "driver.trace") as traced:
+        for path in ("/", "/interview/stage"):
+            assert client.get(path, query_string={"session_key": session.session_key}).status_code == 200
+    trace = traced[0]
     if backend == "postgresql":
-        statements = re.findall(r'^F\s+\d+\s+(?:Parse\s+"[^"]*"|Query)\s+"([^"]*)"', sent, re.M)
-        assert len(re.findall(r"^F\s+\d+\s+Sync", sent, re.M)) == 2  # one round trip per view
-    else:
-        statements = re.findall(r"^SQL (.*)$", sent, re.M)
-    statements = [statement for statement in statements if not statement.startswith("PRAGMA")]  # connection setup
-    assert len(statements) == 2, statements
-    for statement in statements:
+        assert trace.round_trips == 2  # one round trip per view
+    assert len(trace.statements) == 2, trace.statements
+    for statement in trace.statements:
         columns = statement.split(" FROM ")[0]
         assert columns.startswith("SELECT") and "job_description" not in columns and "resume_text" not in columns
-    assert not re.search(r"\b(BEGIN|ROLLBACK|COMMIT)\b", sent)  # no transaction around them
+    assert trace.transactions == []  # no transaction around them
 
 
 @BOTH_DATABASES
@@ -504,6 +478,54 @@ def test_resubmitting_the_same_answer_is_idempotent(client, clock, backend):
     assert "already answered" in response.text
 
 
+def _through_commit(statements):
+    """The statements of a request up to its (first) COMMIT, and the ones after it."""
+    ends = [n for n, statement in enumerate(statements) if statement.strip() == "COMMIT"]
+    return statements[: ends[0] + 1], statements[ends[0] + 1:]
+
+
+@BOTH_DATABASES
+def test_a_stored_answer_is_eight_statements_and_a_repeat_six(client, clock, backend, tmp_path):
+    """Session by key; BEGIN, the interview and session locks, the plan re-read under them in one
+    SELECT, the session's move on, the answer, COMMIT. Then the next question is shown from what
+    the commit wrote, with one SELECT of the audio consent."""
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    question = current(session)  # its key and id stay readable while the trace detaches them
+    with driver_trace(backend, tmp_path / "answer.trace") as traced:
+        assert stage_view(answer(client, session, question).text) == ("interview", "question")
+    # psycopg opens the transaction before the first statement, Python's sqlite3 before the first write.
+    opening = ["BEGIN", "SELECT"] if backend == "postgresql" else ["SELECT", "BEGIN"]
+    stored, shown = _through_commit(traced[0].statements)
+    assert [statement.split()[0] for statement in stored] == [*opening, "UPDATE", "UPDATE", "SELECT", "UPDATE", "INSERT", "COMMIT"], stored
+    assert [statement.split()[0] for statement in shown if statement.split()[0] not in ("BEGIN", "ROLLBACK")] == ["SELECT"], shown
+    with driver_trace(backend, tmp_path / "repeat.trace") as traced:
+        assert "already answered" not in answer(client, session, question).text
+    repeated, _ = _through_commit(traced[0].statements)
+    assert [statement.split()[0] for statement in repeated] == [*opening, "UPDATE", "UPDATE", "SELECT", "COMMIT"], repeated
+    assert db.session.scalar(db.select(db.func.count()).select_from(InterviewAnswer)) == 1
+
+
+@BOTH_DATABASES
+def test_a_start_plans_under_the_lock_in_ten_statements(client, clock, backend, tmp_path):
+    """Session by key; BEGIN, the locks, the session re-read with its interview and planning texts
+    in one SELECT; one flush (audit event, interview, session, the questions); COMMIT. The first
+    question is then shown from what the commit wrote, with one SELECT of the audio consent."""
+    session = book_session()
+    open_window(session)
+    with driver_trace(backend, tmp_path / "start.trace") as traced:
+        assert stage_view(start(client, session).text) == ("interview", "question")
+    started, shown = _through_commit(traced[0].statements)
+    assert sorted(statement.split()[0] for statement in started) == sorted(
+        ["BEGIN", "SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    ), started
+    assert [statement.split()[0] for statement in shown if statement.split()[0] not in ("BEGIN", "ROLLBACK")] == ["SELECT"], shown
+    session = db.session.get(InterviewSession, session.id)
+    assert session.status == "in_progress" and len(session.questions) >= 6 and session.keyword_analysis["provider"] == "offline"
+    assert session.interview.status == InterviewStatus.IN_PROGRESS.value
+
+
 @pytest.mark.parametrize("field, size", [("text", interviewer.ANSWER_MAX_CHARS + 1), ("code", interviewer.CODE_MAX_CHARS + 1)])
 def test_oversize_text_is_refused(client, clock, field, size):
     session = book_session()
@@ -577,16 +599,58 @@ def test_two_tabs_the_later_takes_over(client, clock, backend):
     assert stage_view(answer(client, session, current(session), client_id=CLIENT_B).text) == ("interview", "taken_over")
 
 
-def test_heartbeat_moves_on_when_the_question_timed_out(client, clock):
+def heartbeat(client, session_key, question_id, client_id=CLIENT_A):
+    query = {"session_key": session_key, "question_id": str(question_id), "client_id": client_id}
+    return client.get("/interview/stage", query_string=query, headers=hx())
+
+
+@BOTH_DATABASES
+def test_a_heartbeat_that_changes_nothing_is_one_select_outside_any_transaction(client, clock, backend, tmp_path):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    key, question_id = session.session_key, current(session).id
+    with driver_trace(backend, tmp_path / "driver.trace") as traced:
+        assert heartbeat(client, key, question_id).status_code == 204
+    trace = traced[0]
+    assert len(trace.statements) == 1, trace.statements
+    columns = trace.statements[0].split(" FROM ")[0]
+    assert columns.startswith("SELECT") and "job_description" not in columns and "interview_questions.text" not in columns
+    assert trace.transactions == []
+    if backend == "postgresql":
+        assert trace.round_trips == 1
+
+
+@BOTH_DATABASES
+def test_heartbeat_moves_on_when_the_question_timed_out(client, clock, backend):
     session = book_session()
     open_window(session)
     start(client, session)
     question = current(session)
-    clock.advance(timedelta(seconds=question.time_limit_seconds + interviewer.SUBMIT_GRACE_SECONDS + 1))
-    heartbeat = client.get(
-        "/interview/stage", query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_A}, headers=hx()
-    )
-    assert heartbeat.status_code == 200 and "Question 2 of" in heartbeat.text
+    clock.advance(timedelta(seconds=question.time_limit_seconds + interviewer.SUBMIT_GRACE_SECONDS - 1))
+    assert heartbeat(client, session.session_key, question.id).status_code == 204  # the last second of the grace
+    assert db.session.scalar(db.select(db.func.count(InterviewAnswer.id))) == 0
+    clock.advance(timedelta(seconds=1))
+    response = heartbeat(client, session.session_key, question.id)
+    assert response.status_code == 200 and "Question 2 of" in response.text
+    assert db.session.scalars(db.select(InterviewAnswer.timed_out)).all() == [True]
+    assert current(session).position == 1
+
+
+@BOTH_DATABASES
+def test_a_heartbeat_from_a_question_no_longer_current_gets_the_current_stage(client, clock, backend):
+    session = book_session()
+    open_window(session)
+    start(client, session)
+    first = current(session)
+    answer(client, session, first)
+    response = heartbeat(client, session.session_key, first.id)
+    assert response.status_code == 200 and stage_view(response.text) == ("interview", "question") and "Question 2 of" in response.text
+    for question in list(session.questions)[1:]:
+        answer(client, session, question)
+    response = heartbeat(client, session.session_key, question.id)
+    assert response.status_code == 200 and stage_view(response.text) == ("completed", "completed")
+    assert heartbeat(client, "x" * 43, first.id).status_code == 404
 
 
 def test_server_restart_mid_interview_resumes(app_config, clock):

@@ -117,14 +117,17 @@ def index():
 def stage():
     """The stage fragment: the countdown's resync, and the question page's heartbeat.
 
-    A heartbeat (with question_id) answers 204 while its tab still holds the same question.
+    A heartbeat (with question_id) answers 204 while its tab still holds the same question; that
+    is decided from one row, and only a heartbeat with something to change loads the session.
     """
     now = timeutil.now()
     shown_question = request.args.get("question_id")
     if shown_question is None:  # the countdown's resync
         return _render_stage(_stage_context(_viewed_session_or_404(_session_key(), now), now))
-    session = _session_or_404(_session_key())
-    client_id = interviewer.valid_client_id(request.args.get("client_id"))
+    key, client_id = request.args.get("session_key"), interviewer.valid_client_id(request.args.get("client_id"))
+    if interviewer.heartbeat_changes_nothing(key, shown_question, client_id, now):
+        return "", 204
+    session = _session_or_404(key)
     if session.active_client_id and client_id != session.active_client_id:
         return _render_stage(_stage_context(session, now, view="taken_over"))
     interviewer.close_timed_out_question(session, now)
