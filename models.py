@@ -495,6 +495,13 @@ def _fill_search_text(_mapper, _connection, candidate):
 # with the trigram tokenizer, kept in step by triggers and keyed by the candidate's id (not the
 # rowid, which VACUUM may renumber). The migration creates the same; env.py keeps autogenerate off them.
 SEARCH_OBJECT_PREFIXES = ("candidates_search", "ix_candidates_search_text_trgm")
+
+
+def kept_by_autogenerate(_obj, name, _type, _reflected, _compare_to):
+    """Alembic's include_object: everything but the search objects, which their migration owns."""
+    return not (name or "").startswith(SEARCH_OBJECT_PREFIXES)
+
+
 POSTGRESQL_SEARCH_DDL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX ix_candidates_search_text_trgm ON candidates USING gin (search_text gin_trgm_ops)",

@@ -76,10 +76,10 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave candidate search's dialect-specific objects (models.SEARCH_OBJECT_PREFIXES) to their migration."""
-    from models import SEARCH_OBJECT_PREFIXES
+    """Leave candidate search's dialect-specific objects to their migration (models.kept_by_autogenerate)."""
+    from models import kept_by_autogenerate
 
-    return not (name or "").startswith(SEARCH_OBJECT_PREFIXES)
+    return kept_by_autogenerate(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online():
