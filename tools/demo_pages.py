@@ -203,3 +203,17 @@ def pages(demo):
         Page("portal-precheck", f"/?session_key={ids['open_key']}", clock=ids["open_at"]),
         Page("portal-question", f"/?session_key={ids['open_key']}", clock=ids["open_at"], action=_start_interview),
     ]
+
+
+def fetched_pages(client, demo):
+    """(page, response) for every page through a Flask test client: signed-out pages first, then
+    signed in as the demo admin, each at its clock; the response's status is checked."""
+    signed_in = False
+    for item in sorted(pages(demo), key=lambda p: not p.anonymous):
+        if not item.anonymous and not signed_in:
+            client.post("/login", data={"email": "admin@example.com", "password": demo.password})
+            signed_in = True
+        timeutil.set_now(item.clock or PINNED_NOW)
+        response = client.get(item.path)
+        assert response.status_code == item.status, item.name
+        yield item, response
