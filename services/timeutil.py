@@ -2,7 +2,7 @@
 import functools
 from datetime import UTC, date, datetime, time
 from importlib import resources
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, has_app_context
 

@@ -215,7 +215,6 @@ CONFLICTS = {
     ("PATCH", "/api/interviews/slots/{slot_id}/"): lambda s: {"max_candidates": 1},
     ("POST", "/api/interviews/slots/{slot_id}/cancel/"): lambda s: {},
     ("POST", "/api/interviews/slots/{slot_id}/book_slot/"): lambda s: {"interview_id": s["ids"]["interview_id"]},
-    ("POST", "/api/interviews/"): lambda s: {"candidate_id": s["ids"]["candidate_id"], "job_id": s["ids"]["job_id"], "slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/schedules/book_interview/"): lambda s: {"interview_id": s["ids"]["interview_id"], "slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/reschedule/"): lambda s: {"slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/cancel/"): lambda s: {},

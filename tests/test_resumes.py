@@ -1,7 +1,6 @@
 """Resumes: content checks, extraction, storage and replacement without HTTP, then upload and download."""
 import errno
 import io
-import os
 import sys
 import zipfile
 from pathlib import Path
