@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from models import CodingLanguage, Domain, InterviewSlot, InterviewType, Job, Role, User, db
-from services import accounts, audit, timeutil, two_factor
+from services import accounts, audit, labels, timeutil, two_factor
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_SLOT_TIMES = (time(10, 0), time(14, 0), time(16, 30))
@@ -287,7 +287,7 @@ def create_link(language, name, email, when, no_send):
     email_row = booking.invitation_email(interview)
     if outbox.is_configured() and not no_send:
         email_row = outbox.send_now(email_row.id)
-    click.echo(f"Interview booked for {name} <{email}> ({language})")
+    click.echo(f"Interview booked for {name} <{email}> ({labels.language(language)})")
     click.echo(f"Scheduled: {timeutil.format_local(interview.started_at, timeutil.zone(), '%A %d %B %Y, %I:%M %p IST')}")
     click.echo(f"Interview link: {notifications.interview_link(interview.session_key)}")
     click.echo(f"Session key: {interview.session_key}")
