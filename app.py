@@ -52,6 +52,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every `flask db …`
     if app.config.get("TRUST_PROXY", config.env_bool("TRUST_PROXY")):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
