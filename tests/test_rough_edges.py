@@ -1,10 +1,11 @@
 """Rough edges people hit: an expired session during an htmx submit, candidates' error pages,
 the throttled sign-in's sentence."""
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from models import Candidate, db
+from models import Candidate, Interview, db
 from tests.conftest import ADMIN_EMAIL, PASSWORD
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/candidates/new?job=7"}
@@ -73,3 +74,42 @@ def test_throttled_portal_lookups_are_the_candidates_page_with_retry_after(app_c
         assert "Too many attempts. Try again in a minute." in response.text
         assert "/login" not in response.text
         db.session.remove()
+
+
+def test_standalone_booking_page_closes_back_to_the_candidate_and_shows_the_result(clock, recruiter_client):
+    from tests.booking_support import make_candidate, make_job, make_slot
+    from services import timeutil
+
+    job = make_job()
+    candidate = make_candidate(job)
+    slot = make_slot(job, timeutil.now() + timedelta(days=2))
+    page = recruiter_client.get(f"/interviews/book?candidate_id={candidate.id}")
+    assert page.status_code == 200
+    assert "data-close-dialog" not in page.text and "<dialog" not in page.text
+    assert f'<a class="button" href="/candidates/{candidate.id}">Back to Asha Rao</a>' in page.text
+    assert 'name="page" value="standalone"' in page.text
+
+    done = recruiter_client.post(
+        "/interviews/book",
+        data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(slot.id), "page": "standalone"},
+        headers={"HX-Request": "true"},
+    )
+    assert done.status_code == 200
+    assert "Interview booked" in done.text and "<dialog" not in done.text
+    assert f'<a class="button primary" href="/candidates/{candidate.id}">Back to Asha Rao</a>' in done.text
+    assert db.session.scalar(select(Interview).where(Interview.candidate_id == candidate.id)) is not None
+
+
+def test_booking_dialog_from_a_slot_keeps_its_close_and_done_buttons(clock, recruiter_client):
+    from tests.booking_support import make_candidate, make_job, make_slot
+    from services import timeutil
+
+    job = make_job()
+    candidate = make_candidate(job)
+    slot = make_slot(job, timeutil.now() + timedelta(days=2))
+    dialog = recruiter_client.get(f"/interviews/book?slot_id={slot.id}", headers={"HX-Request": "true"})
+    assert '<dialog id="booking-dialog"' in dialog.text and "data-close-dialog" in dialog.text
+    done = recruiter_client.post(
+        "/interviews/book", data={"origin": "slot", "candidate_id": str(candidate.id), "slot_id": str(slot.id)}, headers={"HX-Request": "true"}
+    )
+    assert '<dialog id="booking-dialog"' in done.text and ">Done</button>" in done.text
