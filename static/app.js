@@ -32,10 +32,15 @@ document.addEventListener("click", (event) => {
   if (closer) closer.closest("dialog")?.close();
 });
 
-// <button data-open-dialog="#id"> opens that <dialog> (confirmations such as disabling a user).
+// <button data-open-dialog="#id"> opens that <dialog> (confirmations such as disabling a user); on
+// <a href="…confirm page" data-open-dialog> the dialog stands in for the page JavaScript-less browsers get.
 document.addEventListener("click", (event) => {
   const opener = event.target.closest("[data-open-dialog]");
-  if (opener) document.querySelector(opener.dataset.openDialog)?.showModal();
+  const dialog = opener && document.querySelector(opener.dataset.openDialog);
+  if (!dialog) return;
+  event.preventDefault();
+  dialog.showModal();
+  dialog.querySelector("[autofocus]")?.focus();
 });
 
 // Toasts (flashed messages): the × button removes its message.

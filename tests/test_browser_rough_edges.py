@@ -112,3 +112,28 @@ def test_expired_sign_in_during_an_htmx_submit_keeps_what_was_typed(app, live_se
     expect(page.get_by_label("E-mail")).to_have_value("kept@example.com")
     # htmx logs the 401 it was meant to get; nothing else went wrong.
     assert [e for e in page.console_errors if not e.startswith("Response Status Error Code 401")] == []
+
+
+def test_cancelling_a_slot_asks_in_a_dialog_with_the_safe_choice_focused(clock, app, live_server, browser_page, recruiter):
+    from services import booking
+    from tests.booking_support import make_candidate, make_job, make_slot
+
+    job = make_job()
+    slot = make_slot(job, timeutil.now() + timedelta(days=2), capacity=2)
+    for name in ("Asha Rao", "Ben Second"):
+        booking.book_interview(make_candidate(job, name), slot)
+    page = browser_page
+    browser_login(page, live_server, RECRUITER_EMAIL)
+    page.goto(f"{live_server}/slots/{slot.id}/")
+    page.get_by_role("link", name="Cancel this slot…").click()
+    dialog = page.get_by_role("dialog", name="Cancel this slot, its 2 interviews, and e-mail 2 candidates?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep the slot")).to_be_focused()
+    dialog.get_by_role("button", name="Keep the slot").click()
+    expect(dialog).to_be_hidden()
+    assert page.url == f"{live_server}/slots/{slot.id}/"  # the link's confirm page was not opened
+
+    page.get_by_role("link", name="Cancel this slot…").click()
+    dialog.get_by_role("button", name="Cancel and e-mail 2 candidates").click()
+    expect(page.get_by_text("Slot cancelled; 2 booked interview(s) cancelled and the candidates told.")).to_be_visible()
+    assert page.console_errors == []

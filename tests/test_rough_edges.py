@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from models import Candidate, Interview, db
+from models import Candidate, Interview, InterviewSlot, Job, db
 from tests.conftest import ADMIN_EMAIL, PASSWORD
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/candidates/new?job=7"}
@@ -113,3 +113,66 @@ def test_booking_dialog_from_a_slot_keeps_its_close_and_done_buttons(clock, recr
         "/interviews/book", data={"origin": "slot", "candidate_id": str(candidate.id), "slot_id": str(slot.id)}, headers={"HX-Request": "true"}
     )
     assert '<dialog id="booking-dialog"' in done.text and ">Done</button>" in done.text
+
+
+def booked_slot(count):
+    """A future slot with `count` booked candidates."""
+    from services import booking, timeutil
+    from tests.booking_support import make_candidate, make_job, make_slot
+
+    job = make_job()
+    slot = make_slot(job, timeutil.now() + timedelta(days=2), capacity=3)
+    names = ["Asha Rao", "Ben Second", "Chitra Third"][:count]
+    interviews = [booking.book_interview(make_candidate(job, name), slot) for name in names]
+    return slot, interviews
+
+
+def test_cancel_slot_asks_first_saying_who_is_e_mailed(clock, recruiter_client):
+    slot, _ = booked_slot(3)
+    page = recruiter_client.get(f"/slots/{slot.id}/")
+    assert f'<a class="button danger" href="/slots/{slot.id}/cancel" data-open-dialog="#cancel-slot">Cancel this slot…</a>' in page.text
+    assert "Cancel this slot, its 3 interviews, and e-mail 3 candidates?" in page.text
+
+    confirm = recruiter_client.get(f"/slots/{slot.id}/cancel")  # the second step without JavaScript
+    assert confirm.status_code == 200
+    assert "Cancel this slot, its 3 interviews, and e-mail 3 candidates?" in confirm.text
+    assert "Ben Second &lt;ben@example.com&gt;" in confirm.text
+    assert f'<a class="button" href="/slots/{slot.id}/" autofocus>Keep the slot</a>' in confirm.text
+    assert db.session.get(InterviewSlot, slot.id).status != "cancelled"  # asking changed nothing
+
+    done = recruiter_client.post(f"/slots/{slot.id}/cancel")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(InterviewSlot, slot.id).status == "cancelled"
+
+
+def test_cancel_slot_question_for_one_and_for_none(clock, recruiter_client):
+    slot, _ = booked_slot(1)
+    assert "Cancel this slot, its interview, and e-mail Asha Rao?" in recruiter_client.get(f"/slots/{slot.id}/cancel").text
+    empty, _ = booked_slot(0)
+    assert "<h2 id=\"cancel-slot-title\">Cancel this slot?</h2>" in recruiter_client.get(f"/slots/{empty.id}/cancel").text
+
+
+def test_cancel_interview_asks_first_then_cancels(clock, recruiter_client):
+    _, (interview,) = booked_slot(1)
+    confirm = recruiter_client.get(f"/interviews/{interview.id}/cancel")
+    assert confirm.status_code == 200
+    assert "Cancel this interview and e-mail Asha Rao?" in confirm.text
+    assert db.session.get(Interview, interview.id).status == "scheduled"
+    done = recruiter_client.post(f"/interviews/{interview.id}/cancel", data={"reason": "Withdrew"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).status == "cancelled"
+
+
+def test_archive_job_asks_first(clock, admin_client):
+    slot, _ = booked_slot(1)
+    confirm = admin_client.get(f"/jobs/{slot.job_id}/remove")
+    assert confirm.status_code == 200
+    assert "Archive “Backend Engineer”?" in confirm.text and "no one is e-mailed" in confirm.text
+    assert not db.session.get(Job, slot.job_id).is_archived
+
+
+def test_job_confirm_page_is_for_admins_only(clock, recruiter_client):
+    slot, _ = booked_slot(0)
+    assert recruiter_client.get(f"/jobs/{slot.job_id}/remove").status_code == 403

@@ -165,6 +165,14 @@ def reschedule(interview_id):
     return render_template("interviews/reschedule.html", **context), status
 
 
+@bp.get("/<uuid:interview_id>/cancel")
+def confirm_cancel(interview_id):
+    """Without JavaScript, the second step: cancelling the interview e-mails the candidate."""
+    interview = _interview_or_404(interview_id)
+    back_url = url_for("interviews.detail", interview_id=interview.id)
+    return render_template("confirm.html", question="interviews/_cancel_question.html", interview=interview, back_url=back_url)
+
+
 @bp.post("/<uuid:interview_id>/cancel")
 def cancel(interview_id):
     """Cancel the interview and free its seat; the candidate is told."""
