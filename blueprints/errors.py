@@ -2,10 +2,14 @@
 import logging
 
 from flask import jsonify, render_template, request
+from flask_login import current_user
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from blueprints.auth.routes import session_ended
+from blueprints.web import is_htmx
 from models import db
 
 log = logging.getLogger(__name__)
@@ -18,9 +22,19 @@ def wants_json():
 
 
 def error_response(code, message):
+    """The error as JSON for API clients, as a page (the candidate's own, in the portal) for people."""
     if wants_json():
         return jsonify(error=message), code
+    if request.blueprint == "portal":
+        return render_template("errors/portal_error.html", code=code, heading=PORTAL_HEADINGS.get(code, PORTAL_HEADINGS[500])), code
     return render_template("errors/error.html", code=code, message=message), code
+
+
+def throttled_message(exc):
+    """What a person is told when a rate limit stops them: how long to wait, in words."""
+    seconds = exc.limit.limit.get_expiry()
+    wait = "a minute" if seconds <= 60 else f"{-(-seconds // 60)} minutes"
+    return f"Too many attempts. Try again in {wait}."
 
 
 MESSAGES = {
@@ -36,16 +50,28 @@ MESSAGES = {
     503: "The service is briefly unavailable. Please try again in a moment.",
 }
 RETRY_AFTER_SECONDS = 5
+# Candidates reach the portal from an e-mail: its errors speak to them and never point to staff sign-in.
+PORTAL_HEADINGS = {
+    404: "We can't find this interview link",
+    429: "Too many attempts. Try again in a minute.",
+    500: "Something went wrong on our side",
+}
 
 
 def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        # A staff page's session (and its token) is gone; candidates never had one to lose.
+        if is_htmx() and request.blueprint != "portal" and not current_user.is_authenticated:
+            return session_ended()
         return error_response(400, f"The form expired or was forged ({exc.description}). Reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        message = exc.description if exc.code not in MESSAGES or _custom(exc) else MESSAGES[exc.code]
+        if isinstance(exc, RateLimitExceeded):
+            message = throttled_message(exc)
+        else:
+            message = exc.description if exc.code not in MESSAGES or _custom(exc) else MESSAGES[exc.code]
         body, code = error_response(exc.code, message)
         response = app.make_response((body, code))
         if exc.code == 405:  # keep the Allow header

@@ -707,6 +707,11 @@ def slot_interviews(slot):
     )
 
 
+def cancelled_with_slot(interviews):
+    """Which of a slot's `interviews` cancelling it would cancel, each candidate being e-mailed."""
+    return [interview for interview in interviews if interview.status in ACTIVE_INTERVIEW_STATUSES]
+
+
 def bookable_slots(job_id, limit=200):
     """Future, uncancelled slots of a job with a free seat, soonest first."""
     return list(

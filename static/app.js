@@ -32,10 +32,15 @@ document.addEventListener("click", (event) => {
   if (closer) closer.closest("dialog")?.close();
 });
 
-// <button data-open-dialog="#id"> opens that <dialog> (confirmations such as disabling a user).
+// <button data-open-dialog="#id"> opens that <dialog> (confirmations such as disabling a user); on
+// <a href="…confirm page" data-open-dialog> the dialog stands in for the page JavaScript-less browsers get.
 document.addEventListener("click", (event) => {
   const opener = event.target.closest("[data-open-dialog]");
-  if (opener) document.querySelector(opener.dataset.openDialog)?.showModal();
+  const dialog = opener && document.querySelector(opener.dataset.openDialog);
+  if (!dialog) return;
+  event.preventDefault();
+  dialog.showModal();
+  dialog.querySelector("[autofocus]")?.focus();
 });
 
 // Toasts (flashed messages): the × button removes its message.
@@ -58,3 +63,65 @@ function focusErrorSummary(root) {
   root.querySelector?.(".error-summary")?.focus();
 }
 document.addEventListener("htmx:load", (event) => focusErrorSummary(event.detail.elt));
+
+// An expired sign-in during an htmx request: the server answers 401 with a "session-ended" event
+// and swaps nothing, so the form keeps what was typed. Say so in a dialog whose sign-in link comes
+// back to this page; what the form held is kept in this tab's sessionStorage and filled in again.
+const KEPT_FORM = "kept-form";
+const UNKEPT_TYPES = new Set(["password", "file", "hidden", "submit", "button"]);
+
+function keepForm(form) {
+  if (!form) return;
+  const values = [...form.elements]
+    .filter((field) => field.name && !UNKEPT_TYPES.has(field.type) && (!["checkbox", "radio"].includes(field.type) || field.checked))
+    .map((field) => [field.name, field.value]);
+  sessionStorage.setItem(KEPT_FORM, JSON.stringify({ page: location.pathname + location.search, action: form.getAttribute("action"), values }));
+}
+
+function sessionEndedDialog(signInUrl) {
+  let dialog = document.getElementById("session-ended");
+  if (!dialog) {
+    dialog = document.createElement("dialog");
+    dialog.id = "session-ended";
+    dialog.setAttribute("aria-labelledby", "session-ended-title");
+    const title = Object.assign(document.createElement("h2"), { id: "session-ended-title", textContent: "Your session ended — sign in again" });
+    const text = Object.assign(document.createElement("p"), { textContent: "Nothing was saved. What you typed is kept: after you sign in you come back to this page with it filled in, ready to send again." });
+    const actions = Object.assign(document.createElement("div"), { className: "dialog-actions" });
+    const stay = Object.assign(document.createElement("button"), { type: "button", textContent: "Stay on this page" });
+    stay.dataset.closeDialog = "";
+    const signIn = Object.assign(document.createElement("a"), { className: "button primary", textContent: "Sign in again" });
+    signIn.dataset.signIn = "";
+    actions.append(stay, signIn);
+    dialog.append(title, text, actions);
+    document.body.append(dialog);
+  }
+  dialog.querySelector("[data-sign-in]").href = signInUrl;
+  if (!dialog.open) dialog.showModal();
+  dialog.querySelector("[data-sign-in]").focus();
+}
+
+document.addEventListener("session-ended", (event) => {
+  const source = event.detail.elt || event.target;
+  keepForm(source.closest?.("form") || source.form);
+  sessionEndedDialog(event.detail.signInUrl);
+});
+
+// Back on the page after signing in: fill the kept form in once, and say so.
+function restoreKeptForm() {
+  const kept = JSON.parse(sessionStorage.getItem(KEPT_FORM) || "null");
+  if (!kept || kept.page !== location.pathname + location.search) return;
+  const form = [...document.forms].find((candidate) => candidate.getAttribute("action") === kept.action);
+  if (!form) return;
+  sessionStorage.removeItem(KEPT_FORM);
+  const chosen = new Set(kept.values.map(([name, value]) => `${name}\n${value}`));
+  const typed = new Map(kept.values);
+  for (const field of form.elements) {
+    if (!field.name || UNKEPT_TYPES.has(field.type)) continue;
+    if (["checkbox", "radio"].includes(field.type)) field.checked = chosen.has(`${field.name}\n${field.value}`);
+    else if (typed.has(field.name)) field.value = typed.get(field.name);
+  }
+  const notice = Object.assign(document.createElement("p"), { className: "notice", textContent: "You are signed in again. We filled in what you typed: check it and send it again." });
+  notice.setAttribute("role", "status");
+  form.prepend(notice);
+}
+restoreKeptForm();

@@ -15,6 +15,21 @@
     return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
   };
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  // Far away in days and hours, then hours and minutes, and seconds only within the last hour
+  // (the portal's time_until filter words the first paint the same way).
+  const formatUntil = (seconds) => {
+    seconds = Math.max(0, Math.ceil(seconds));
+    const days = Math.floor(seconds / 86400);
+    const hours = Math.floor((seconds % 86400) / 3600);
+    if (days) return plural(days, "day") + (hours ? `, ${hours} h` : "");
+    if (hours) return `${hours} h ${Math.floor((seconds % 3600) / 60)} min`;
+    return formatClock(seconds);
+  };
+  // A question's timer warns at these seconds left, on screen and through its polite live region.
+  const TIMER_WARNINGS = [
+    [10, "timer-urgent", "10 seconds left for this question. Your answer is submitted when the time is up."],
+    [60, "timer-warning", "1 minute left for this question."],
+  ];
 
   // Every portal request names this tab.
   document.addEventListener("htmx:configRequest", (event) => {
@@ -52,12 +67,12 @@
     const announce = element.querySelector("[data-countdown-announce]");
     let lastMinute = null;
     countdown(element, Number(element.dataset.secondsLeft), (left) => {
-      value.textContent = formatClock(left);
+      value.textContent = formatUntil(left);
       const minutes = Math.ceil(left / 60);
       if (minutes !== lastMinute && left > 0) {
         // Screen readers hear a polite update once a minute, not every second.
         lastMinute = minutes;
-        announce.textContent = `The interview opens in about ${plural(minutes, "minute")}.`;
+        announce.textContent = `The interview opens in ${left >= 3600 ? formatUntil(left) : `about ${plural(minutes, "minute")}`}.`;
       }
     }, () => htmx.trigger(element, "portal-zero"));
   }
@@ -165,17 +180,31 @@
   function setupTimer(section, form) {
     const value = section.querySelector("[data-timer]");
     const announce = section.querySelector("[data-timer-announce]");
+    const timer = value.closest(".timer");
     let lastMinute = null;
+    let warned = null;
     countdown(section, Number(section.dataset.secondsLeft), (left) => {
       value.textContent = formatClock(left);
+      if (left <= 0) return;
+      const warning = TIMER_WARNINGS.find(([seconds]) => left <= seconds);
+      if (warning) {
+        if (warned !== warning) {
+          warned = warning;
+          TIMER_WARNINGS.forEach(([, className]) => timer.classList.toggle(className, className === warning[1]));
+          announce.textContent = warning[2];
+        }
+        return;
+      }
       const minutes = Math.ceil(left / 60);
-      if (minutes !== lastMinute && left > 0) {
+      if (minutes !== lastMinute) {
         lastMinute = minutes;
         announce.textContent = `${plural(minutes, "minute")} left for this question.`;
       }
     }, () => {
-      // Time is up: send what is typed (the server accepts it for a few seconds more).
+      // Time is up: send what is typed (the server accepts it for a few seconds more), unasked.
       announce.textContent = "Time is up; your answer is being submitted.";
+      form.dataset.timeUp = "true";
+      section.querySelector("[data-empty-answer]")?.close();
       form.requestSubmit();
     });
   }
@@ -283,6 +312,27 @@
       stop.disabled = true;
     });
   }
+
+  // An answer with nothing typed (the fields as the question arrived, no recording) is sent only
+  // after the candidate confirms it in a dialog; htmx waits for that through htmx:confirm.
+  function nothingTyped(form) {
+    const fields = [...form.querySelectorAll("[data-draft-field]")];
+    const recording = form.querySelector("[data-audio-input]");
+    return fields.every((field) => field.value.trim() === field.defaultValue.trim()) && !recording?.files.length;
+  }
+
+  document.addEventListener("htmx:confirm", (event) => {
+    const form = event.detail.elt;
+    if (!form.matches?.("[data-answer-form]") || form.dataset.timeUp || !nothingTyped(form)) return;
+    const dialog = form.closest("[data-question]").querySelector("[data-empty-answer]");
+    event.preventDefault();
+    dialog.returnValue = "";
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "submit") event.detail.issueRequest(true);
+    }, { once: true });
+    dialog.showModal();
+    dialog.querySelector("[data-keep-answering]").focus();
+  });
 
   function setupQuestion(root) {
     const section = root.querySelector("[data-question]");

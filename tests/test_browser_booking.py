@@ -86,8 +86,11 @@ def test_recruiter_books_a_week(clock, live_server, browser_page, recruiter, app
     # Cancel Ben; Monday's slot has both seats free again.
     page.goto(f"{live_server}/interviews/dashboard")
     page.get_by_role("link", name="Ben Second").click()
-    page.get_by_label("Reason for cancelling (optional)").fill("Withdrew")
-    page.get_by_role("button", name="Cancel the interview").click()
+    page.get_by_role("link", name="Cancel the interview…").click()
+    confirm = page.get_by_role("dialog", name="Cancel this interview and e-mail Ben Second?")
+    expect(confirm.get_by_role("button", name="Keep the interview")).to_be_focused()
+    confirm.get_by_label("Reason for cancelling (optional)").fill("Withdrew")
+    confirm.get_by_role("button", name="Cancel and e-mail the candidate").click()
     expect(page.get_by_text("Interview cancelled; the seat is free again and the candidate is told.")).to_be_visible()
     page.goto(f"{live_server}/slots/?date=2030-01-21")
     calendar.locator("a.slot").first.click()

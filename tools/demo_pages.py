@@ -160,6 +160,28 @@ def _start_interview(page):
     page.locator("[data-question]").wait_for(state="visible")
 
 
+def _open_confirm_dialog(name):
+    """An action that clicks the confirmation link called `name` and waits for its dialog."""
+
+    def action(page):
+        page.get_by_role("link", name=name).click()
+        page.locator("dialog[open]").wait_for(state="visible")
+
+    return action
+
+
+def _book_on_the_page(page):
+    page.get_by_label("Slot").select_option(index=1)
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.get_by_role("heading", name="Interview booked").wait_for(state="visible")
+
+
+def _submit_empty_answer(page):
+    """On the question portal-question started: submit nothing, to be asked."""
+    page.get_by_role("button", name="Submit answer").click()
+    page.locator("dialog[data-empty-answer]").wait_for(state="visible")
+
+
 def pages(demo):
     """Every page of the product, in an order that keeps the clock moves last."""
     ids = demo.ids
@@ -168,6 +190,7 @@ def pages(demo):
         Page("password-forgot", "/password/forgot", anonymous=True),
         Page("password-reset-invalid", "/password/reset/not-a-real-link", anonymous=True, status=410),
         Page("error-404", "/no-such-page", anonymous=True, status=404),
+        Page("portal-unknown-link", "/?session_key=" + "x" * 43, anonymous=True, status=404),
         Page("dashboard", "/interviews/dashboard"),
         Page("menu-open", "/interviews/dashboard", action=_open_menu),
         Page("calendar-week", f"/slots/?date={ids['today']}"),
@@ -176,12 +199,16 @@ def pages(demo):
         Page("slot", f"/slots/{ids['slot']}/"),
         Page("slot-long-job", f"/slots/{ids['long_slot']}/"),
         Page("slot-booking-dialog", f"/slots/{ids['free_slot']}/", action=_open_booking_dialog),
+        Page("slot-cancel-dialog", f"/slots/{ids['slot']}/", action=_open_confirm_dialog("Cancel this slot…")),
+        Page("slot-cancel-confirm", f"/slots/{ids['slot']}/cancel"),
         Page("slot-new", "/slots/new"),
         Page("slot-edit", f"/slots/{ids['slot']}/edit"),
         Page("slot-move-confirm", f"/slots/{ids['slot']}/edit", action=_ask_to_move),
         Page("slot-pattern", "/slots/pattern"),
         Page("interview", f"/interviews/{ids['interview']}"),
         Page("interview-book", f"/interviews/book?candidate_id={ids['free_candidate']}"),
+        Page("interview-cancel-dialog", f"/interviews/{ids['interview']}", action=_open_confirm_dialog("Cancel the interview…")),
+        Page("interview-cancel-confirm", f"/interviews/{ids['interview']}/cancel"),
         Page("interview-reschedule", f"/interviews/{ids['interview']}/reschedule"),
         Page("interview-review", f"/interviews/{ids['taken']}/review"),
         Page("candidates", "/candidates/"),
@@ -192,6 +219,7 @@ def pages(demo):
         Page("jobs", "/jobs/"),
         Page("job", f"/jobs/{ids['job']}"),
         Page("job-long", f"/jobs/{ids['long_job']}"),
+        Page("job-remove-confirm", f"/jobs/{ids['job']}/remove"),
         Page("job-new", "/jobs/new"),
         Page("job-new-errors", "/jobs/new", action=_submit_empty_job),
         Page("job-edit", f"/jobs/{ids['long_job']}/edit"),
@@ -199,9 +227,11 @@ def pages(demo):
         Page("account", "/account/"),
         Page("account-two-factor", "/account/two-factor"),
         Page("api-docs", "/api/docs"),
+        Page("interview-book-done", f"/interviews/book?candidate_id={ids['free_candidate']}", action=_book_on_the_page),
         Page("portal-countdown", f"/?session_key={ids['countdown_key']}"),
         Page("portal-precheck", f"/?session_key={ids['open_key']}", clock=ids["open_at"]),
         Page("portal-question", f"/?session_key={ids['open_key']}", clock=ids["open_at"], action=_start_interview),
+        Page("portal-empty-answer", f"/?session_key={ids['open_key']}", clock=ids["open_at"], action=_submit_empty_answer),
     ]
 
 

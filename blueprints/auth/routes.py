@@ -1,12 +1,13 @@
 """Sign-in (with its two-factor step), sign-out, password reset, the admin's user list, and the
 account page: password, two-factor sign-in, personal API tokens and preferences."""
+import json
 import unicodedata
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_url
 from sqlalchemy import select
 
 from blueprints.auth import bp
@@ -27,7 +28,7 @@ from blueprints.auth.forms import (
     UserForm,
 )
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
-from extensions import limiter
+from extensions import limiter, login_manager
 from models import ApiToken, User, db
 from services import accounts, audit, password_reset, timeutil, two_factor
 
@@ -83,6 +84,32 @@ def safe_next(target):
     if parts.scheme or parts.netloc or not as_browser_reads.startswith("/") or as_browser_reads.startswith("//"):
         return None
     return as_browser_reads
+
+
+def page_of_htmx_request():
+    """The page an htmx request came from (its path and query), if it is on this site."""
+    parts = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if parts.netloc != request.host:
+        return url_for("interviews.dashboard")
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else "")) or url_for("interviews.dashboard")
+
+
+def session_ended():
+    """For htmx: a 401 that nothing swaps (the form stays as typed) and the event that tells the
+    page to say "Your session ended — sign in again", with a sign-in link back to that page."""
+    response = make_response("", 401)
+    sign_in = url_for("auth.login", next=page_of_htmx_request())
+    response.headers["HX-Trigger"] = json.dumps({"session-ended": {"signInUrl": sign_in}})
+    return response
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Not signed in (or signed out by the idle timeout): htmx hears why; a page goes to sign-in."""
+    if is_htmx():
+        return session_ended()
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def finish_sign_in(user, next_url):

@@ -72,22 +72,32 @@ def book():
                 existing_interview_id = getattr(exc, "interview_id", None)
                 _booking_choices(form, slot, candidate)
             else:
-                return _booked(interview)
+                return _booked(interview, slot, candidate)
         else:
             status = 400
     elif request.method == "POST":
         status = 400
     context = {
         "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
-        "existing_interview_id": existing_interview_id,
+        "existing_interview_id": existing_interview_id, **_booking_page(slot, candidate),
     }
     if is_htmx():
-        # Errors come back as 200 so htmx swaps the dialog with its message in place.
+        # Errors come back as 200 so htmx swaps the dialog (or the page's card) with its message in place.
         return render_template("interviews/_book_dialog.html", **context)
     return render_template("interviews/book.html", **context), status
 
 
-def _booked(interview):
+def _booking_page(slot, candidate):
+    """Whether the booking is the standalone page (not a dialog), and where its way back leads."""
+    standalone = not is_htmx() or request.values.get("page") == "standalone"
+    if candidate is not None:
+        back = url_for("candidates.detail", candidate_id=candidate.id), f"Back to {candidate.full_name}"
+    else:
+        back = url_for("slots.detail", slot_id=slot.id), "Back to the slot"
+    return {"standalone": standalone, "back_url": back[0], "back_text": back[1]}
+
+
+def _booked(interview, slot, candidate):
     """The confirmation: the link with a copy button and the invitation's e-mail state."""
     email = booking.invitation_email(interview)
     if not is_htmx():
@@ -100,6 +110,7 @@ def _booked(interview):
             link=notifications.interview_link(interview.session_key),
             email=email,
             email_text=booking.email_state_text(email),
+            **_booking_page(slot, candidate),
         )
     )
     response.headers["HX-Trigger"] = "booking-changed"
@@ -152,6 +163,14 @@ def reschedule(interview_id):
     if is_htmx():
         return render_template("interviews/_reschedule_dialog.html", **context)
     return render_template("interviews/reschedule.html", **context), status
+
+
+@bp.get("/<uuid:interview_id>/cancel")
+def confirm_cancel(interview_id):
+    """Without JavaScript, the second step: cancelling the interview e-mails the candidate."""
+    interview = _interview_or_404(interview_id)
+    back_url = url_for("interviews.detail", interview_id=interview.id)
+    return render_template("confirm.html", question="interviews/_cancel_question.html", interview=interview, back_url=back_url)
 
 
 @bp.post("/<uuid:interview_id>/cancel")

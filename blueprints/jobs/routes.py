@@ -74,6 +74,17 @@ def edit(job_id):
     return _form_page(form, job)
 
 
+@bp.get("/<uuid:job_id>/remove")
+@admin_required
+def confirm_remove(job_id):
+    """Without JavaScript, the second step: archive (or delete) the job?"""
+    job = _job_or_404(job_id)
+    return render_template(
+        "confirm.html", question="jobs/_remove_question.html", job=job, in_use=jobs.is_in_use(job),
+        back_url=url_for("jobs.detail", job_id=job.id),
+    )
+
+
 @bp.post("/<uuid:job_id>/remove")
 @admin_required
 def remove(job_id):

@@ -247,3 +247,19 @@ def minutes_seconds(seconds):
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_filter("time_until")
+def time_until(seconds):
+    """How long until something, as a person says it: "5 days, 1 h", "3 h 12 min", then M:SS.
+
+    static/portal.js's formatUntil words it the same way as it counts down.
+    """
+    seconds = max(int(seconds or 0), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f", {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h {rest // 60} min"
+    return minutes_seconds(seconds)

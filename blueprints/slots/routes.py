@@ -159,6 +159,7 @@ def _detail_context(slot):
         "interviews": interviews,
         "state": slots.slot_state(slot),
         "emails": booking.invitation_emails([i.id for i in interviews]),
+        "to_cancel": slots.cancelled_with_slot(interviews),
         "form": EmptyForm(),
     }
 
@@ -199,6 +200,16 @@ def edit(slot_id):
     # A form with errors (or the confirmation step) is 200 for htmx, which swaps only 2xx (base.html).
     status = 400 if request.method == "POST" and not is_htmx() and context["pending_move"] is None else 200
     return render_page_or_fragment("slots/edit.html", "slots/_edit_form.html", status=status, **context)
+
+
+@bp.get("/<uuid:slot_id>/cancel")
+def confirm_cancel(slot_id):
+    """Without JavaScript, the second step: who cancelling the slot cancels and e-mails."""
+    slot = _slot_or_404(slot_id)
+    return render_template(
+        "confirm.html", question="slots/_cancel_question.html", slot=slot,
+        to_cancel=slots.cancelled_with_slot(slots.slot_interviews(slot)), back_url=url_for("slots.detail", slot_id=slot.id),
+    )
 
 
 @bp.post("/<uuid:slot_id>/cancel")
