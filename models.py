@@ -518,6 +518,9 @@ SQLITE_SEARCH_DDL = (
 for _dialect, _statements in (("postgresql", POSTGRESQL_SEARCH_DDL), ("sqlite", SQLITE_SEARCH_DDL)):
     for _statement in _statements:
         event.listen(Candidate.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+# drop_all mirrors create_all: SQLite's search table is no part of the candidates table (its
+# triggers are, and go with it); PostgreSQL's index goes with the table.
+event.listen(Candidate.__table__, "before_drop", DDL("DROP TABLE IF EXISTS candidates_search").execute_if(dialect="sqlite"))
 
 
 class InterviewSlot(TimestampMixin, db.Model):

@@ -166,3 +166,13 @@ def test_search_follows_renames_and_deletes(app):
     db.session.delete(candidate)
     db.session.commit()
     assert list(db.session.scalars(candidates.search_candidates("brand"))) == []
+
+
+def test_the_schema_can_be_dropped_and_created_again_with_its_search(app):
+    """drop_all mirrors create_all (`make screenshots` rebuilds its demo this way between sizes)."""
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    make_candidate(make_job(), "Asha Rao", "asha@example.com")
+    db.session.commit()
+    assert [c.full_name for c in db.session.scalars(candidates.search_candidates("asha"))] == ["Asha Rao"]
