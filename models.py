@@ -298,7 +298,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def set_password(self, password):
         """Store a hash of `password` made with the app's PASSWORD_HASH_METHOD."""
-        # The sign-in timing dummy (services/accounts.py) is hashed at import, outside any app.
+        # Outside an app (a script using the models alone) Werkzeug's scrypt, as in production.
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_PASSWORD_HASH_METHOD
         self.password_hash = generate_password_hash(password, method=method)
 
@@ -727,8 +727,8 @@ class OutboxEmail(TimestampMixin, db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     ics: Mapped[str | None] = mapped_column(Text)
-    # The message as sent, serialised once when queued for a configured server (every attempt sends
-    # these bytes), with its SMTP envelope; NULL for rows queued without SMTP, rendered when sent.
+    # The message as sent, serialised once (when queued to go out now for a configured server, else
+    # at its first send) with its SMTP envelope: every attempt sends these bytes. NULL until then.
     mime_message: Mapped[bytes | None] = mapped_column(LargeBinary)
     envelope_from: Mapped[str | None] = mapped_column(String(320))
     envelope_to: Mapped[str | None] = mapped_column(String(320))
