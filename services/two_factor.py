@@ -64,7 +64,18 @@ def confirm_enrolment(user, code):
     step = _matching_step(user.totp_pending_secret, code)
     if step is None:
         raise TwoFactorError("That code is not right. Enter the 6 digits your app shows now.")
-    user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
+    # Decided by one conditional UPDATE: of two tabs confirming at once, one turns it on (and gets the
+    # recovery codes); the other finds the pending secret gone.
+    pending = user.totp_pending_secret
+    turned_on = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.totp_pending_secret == pending)
+        .values(totp_secret=pending, totp_pending_secret=None, totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    if turned_on.rowcount != 1:
+        raise TwoFactorError("Two-factor sign-in was already set up, perhaps in another tab: check the Account page.")
     audit.record("user.two_factor_enabled", user, actor=user)
     return new_recovery_codes(user)
 

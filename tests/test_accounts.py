@@ -5,6 +5,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from config import load_config
 from models import ApiToken, AuditEvent, LoginSession, OutboxEmail, PasswordResetToken, RecoveryCode, Role, User, db
@@ -226,6 +227,25 @@ def enrol(user, clock):
     codes = two_factor.confirm_enrolment(user, pyotp.TOTP(secret).at(clock.now()))
     db.session.commit()
     return secret, codes
+
+
+@BOTH_DATABASES
+def test_an_enrolment_confirmed_in_another_tab_meanwhile_is_refused(app, backend, clock, recruiter):
+    """Confirming is one conditional UPDATE: the second of two tabs neither turns it on again nor
+    replaces the recovery codes the first was shown."""
+    secret = two_factor.begin_enrolment(recruiter)
+    db.session.commit()
+    code = pyotp.TOTP(secret).at(clock.now())
+    with db.engine.begin() as other_tab:  # the other tab confirms and commits first
+        other_tab.execute(
+            User.__table__.update().where(User.id == recruiter.id).values(totp_secret=secret, totp_pending_secret=None, totp_last_step=1)
+        )
+    set_committed_value(recruiter, "totp_pending_secret", secret)  # as this tab read it, before that
+    with pytest.raises(two_factor.TwoFactorError, match="already set up"):
+        two_factor.confirm_enrolment(recruiter, code)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+    assert db.session.get(User, recruiter.id).totp_secret == secret
 
 
 def test_enrolment_needs_a_right_code_from_the_pending_secret(app, clock, recruiter):
