@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from blueprints.auth.routes import session_ended
 from blueprints.web import is_htmx
 from models import db
+from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,15 @@ def register(app):
         if getattr(exc, "retry_after", None) is not None:  # 429 from the portal's key guard
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.errorhandler(ServiceError)
+    def refused(exc):
+        """A service's refusal that no view turned into a form's inline errors: nothing of it was
+        kept (the session is rolled back), the client is told why."""
+        db.session.rollback()
+        if wants_json():
+            return jsonify(exc.as_json()), exc.status
+        return error_response(exc.status, exc.message)
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(exc):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from models import ApiToken, LoginSession, PasswordResetToken, Role, User, db
 from services import audit, notifications, passwords, timeutil
+from services.errors import ServiceError
 
 # Only write last_seen_at this often, so a page view is not a write every time.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -25,7 +26,7 @@ def _dummy_user():
     return user
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """An account could not be created or changed; the message says why."""
 
 

@@ -42,13 +42,13 @@ SEAT_HOLDING_STATUSES = (*ACTIVE_INTERVIEW_STATUSES, InterviewStatus.COMPLETED.v
 
 
 class BookingError(RefusedAction):
-    """A booking that cannot happen; `status_code` for HTTP, `message` for people, `code` for programs."""
+    """A booking that cannot happen; `status` for HTTP, `message` for people, `code` for programs."""
 
     message = "This booking is not possible."
 
 
 class SlotNotFound(BookingError):
-    status_code = 404
+    status = 404
     message = "Slot not found."
 
 
@@ -65,7 +65,7 @@ class SlotInPast(BookingError):
 
 
 class WrongJob(BookingError):
-    status_code = 400
+    status = 400
 
 
 class AlreadyBooked(BookingError):

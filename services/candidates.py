@@ -8,7 +8,8 @@ from services import accounts, audit, resumes
 from services.jobs import read_domain
 from services.paging import Keyset, capped_count, keyset_page
 from services.review import CANDIDATE_STATUS_FOR
-from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
+from services.errors import InputError
+from services.validation import clean_text, like_pattern, parse_choice, parse_int, parse_uuid
 
 NAME_MAX = 200
 PHONE_MAX = 40
@@ -110,16 +111,16 @@ def create_candidate(data, *, actor=None, resume_file=None):
         for name, value in values.items():
             setattr(candidate, name, value)
         _check_unique_email(candidate, errors)
-    upload, status_code = None, 400
+    upload, status = None, 400
     if resume_file is not None and resume_file.filename:
         try:
             upload = resumes.read_upload(resume_file)
         except resumes.ResumeError as error:
             errors.update(error.fields)
-            status_code = error.status_code
+            status = error.status
     if errors:
         db.session.rollback()
-        raise InputError(errors, status_code=status_code if set(errors) == {resumes.FIELD} else 400)
+        raise InputError(errors, status=status if set(errors) == {resumes.FIELD} else 400)
     db.session.add(candidate)
     # The resume's file is written first and the candidate committed with it: a failing disk or
     # a failed commit leaves no candidate, no resume row and no file, so a retry can succeed.

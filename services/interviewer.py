@@ -82,13 +82,13 @@ STOPWORDS = frozenset(
 
 
 class InterviewError(RefusedAction):
-    """An action the interview refuses; `status_code` for HTTP, `message` for the candidate."""
+    """An action the interview refuses; `status` for HTTP, `message` for the candidate."""
 
     code = "refused"
 
 
 class NotOpen(InterviewError):
-    status_code = 403
+    status = 403
     code = "not_open"
 
 
@@ -113,12 +113,12 @@ class TimeUp(InterviewError):
 
 
 class AnswerTooLarge(InterviewError):
-    status_code = 413
+    status = 413
     code = "too_large"
 
 
 class BadAnswer(InterviewError):
-    status_code = 400
+    status = 400
     code = "bad_input"
 
 
@@ -129,7 +129,7 @@ class StorageUnavailable(InterviewError):
 
     def __init__(self, error):
         super().__init__(f"Your recording could not be saved: {error.message} Your answer was not submitted.")
-        self.status_code = error.status_code
+        self.status = error.status
 
 
 NOT_OPEN_MESSAGES = {
@@ -537,7 +537,7 @@ def _refuse_unless_open(session, now):
     if state == portal.COMPLETED:
         raise AlreadyFinished()
     error = NotOpen(NOT_OPEN_MESSAGES[state])
-    error.status_code = 403 if state == portal.COUNTDOWN else 410
+    error.status = 403 if state == portal.COUNTDOWN else 410
     raise error
 
 

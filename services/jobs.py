@@ -4,7 +4,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models import Candidate, CodingLanguage, Domain, Interview, InterviewSlot, Job, db
 from services import audit, timeutil
-from services.validation import InputError, clean_text, like_pattern, parse_choice, parse_int, parse_uuid
+from services.errors import InputError
+from services.validation import clean_text, like_pattern, parse_choice, parse_int, parse_uuid
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, tuple_
 
 from models import db
-from services.validation import InputError
+from services.errors import InputError
 
 COUNT_CAP = 10_000
 BAD_CURSOR = "Not a cursor from this list; follow the list's `next` link."

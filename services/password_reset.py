@@ -7,11 +7,12 @@ from sqlalchemy import select, update
 
 from models import AuditEvent, PasswordResetToken, db
 from services import accounts, audit, notifications, timeutil
+from services.errors import ServiceError
 
 RESET_TTL = timedelta(minutes=30)
 
 
-class ResetLinkInvalid(ValueError):
+class ResetLinkInvalid(ServiceError):
     """The link is unknown, used, expired or its account disabled (one answer for all)."""
 
 

@@ -4,12 +4,14 @@ from functools import cache
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from services.errors import ServiceError
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 MIN_SCORE = 3  # zxcvbn's "safely unguessable" (about 10^8 guesses and up)
 
 
-class WeakPassword(ValueError):
+class WeakPassword(ServiceError):
     """A password too weak to accept; the message says why and how to fix it."""
 
 

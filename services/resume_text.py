@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from services.errors import ServiceError
+
 MAX_PDF_PAGES = 50
 MAX_PARAGRAPHS = 5_000
 MAX_TEXT_CHARS = 200_000
@@ -21,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
-class Unreadable(ValueError):
+class Unreadable(ServiceError):
     """The file is damaged or locked; the message says so to the person who uploaded it."""
 
 

@@ -18,7 +18,7 @@ from flask import current_app
 from models import Resume, db
 from services import audit, resume_text, storage
 from services.resume_text import MAX_TEXT_CHARS
-from services.validation import InputError
+from services.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ NO_TEXT_WARNING = (
 class ResumeError(InputError):
     """An upload that cannot be a resume; the message is shown next to the file input."""
 
-    def __init__(self, message, status_code=400):
-        super().__init__({FIELD: message}, message=message, status_code=status_code)
+    def __init__(self, message, status=None):
+        super().__init__({FIELD: message}, message, status)
 
 
 @dataclass
@@ -71,7 +71,7 @@ def read_upload(storage, max_bytes=None):
     max_bytes = max_bytes or current_app.config["RESUME_MAX_BYTES"]
     data = storage.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ResumeError(f"The file is larger than the {_size_text(max_bytes)} limit.", status_code=413)
+        raise ResumeError(f"The file is larger than the {_size_text(max_bytes)} limit.", status=413)
     if not data:
         raise ResumeError("The file is empty.")
     filename = _display_name(storage.filename)
@@ -195,7 +195,7 @@ def written(upload):
         path = storage.write_file(upload_folder(), f"{uuid.uuid4().hex}{upload.extension}", upload.data)
     except storage.StorageError as exc:
         db.session.rollback()
-        raise ResumeError(exc.message, status_code=exc.status_code) from None
+        raise ResumeError(exc.message, status=exc.status) from None
     try:
         yield path
     except BaseException:

@@ -4,6 +4,7 @@ from sqlalchemy.orm import selectinload
 
 from models import CandidateStatus, Decision, InterviewAnswer, InterviewQuestion, InterviewSession, db
 from services import audit, timeutil
+from services.errors import ServiceError
 
 NOTES_MAX_CHARS = 10_000
 
@@ -16,7 +17,7 @@ CANDIDATE_STATUS_FOR = {
 }
 
 
-class ReviewError(ValueError):
+class ReviewError(ServiceError):
     """A decision that cannot be recorded; the message says why."""
 
 

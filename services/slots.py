@@ -27,7 +27,7 @@ from models import (
     db,
 )
 from services import audit, notifications, timeutil
-from services.errors import RefusedAction
+from services.errors import InputError, RefusedAction
 from services.paging import Keyset
 from services.validation import parse_int
 
@@ -40,29 +40,21 @@ CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class SlotInputError(ValueError):
-    """Input that cannot make a slot; `fields` maps input names to messages."""
-
-    status_code = 400
-
-    def __init__(self, fields, message="Please correct the highlighted fields."):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields
+class SlotInputError(InputError):
+    """Input that cannot make a slot."""
 
 
-class SlotOverlap(ValueError):
+class SlotOverlap(RefusedAction):
     """The new slot overlaps slots of the same job; allowed only when the user confirms."""
 
-    status_code = 409
+    code = "overlap"
 
     def __init__(self, clashes):
         self.clashes = clashes
-        self.message = (
+        super().__init__(
             f"This overlaps {len(clashes)} existing slot{'s' if len(clashes) != 1 else ''} for the same job. "
             "Tick “Create anyway” to keep both."
         )
-        super().__init__(self.message)
 
 
 class SlotMoveRefused(RefusedAction):

@@ -11,6 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
+from services.errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -18,14 +20,14 @@ FULL_MESSAGE = "Storage is full; try again later."
 UNAVAILABLE_MESSAGE = "Storage is unavailable; try again later."
 
 
-class StorageError(Exception):
-    """The upload folder refused a file; `status_code` 507 (full) or 503, `message` for people."""
+class StorageError(ServiceError):
+    """The upload folder refused a file: 507 when the disk is full, else 503."""
+
+    code = "storage"
 
     def __init__(self, error):
         full = error.errno in FULL_ERRNOS
-        self.status_code = 507 if full else 503
-        self.message = FULL_MESSAGE if full else UNAVAILABLE_MESSAGE
-        super().__init__(self.message)
+        super().__init__(FULL_MESSAGE if full else UNAVAILABLE_MESSAGE, 507 if full else 503)
 
 
 def write_file(folder, name, data):

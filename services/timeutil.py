@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, has_app_context
 
+from services.errors import ServiceError
+
 INPUT_FORMAT = "%Y-%m-%d %H:%M"
 DEFAULT_ZONE = "Asia/Kolkata"
 MAX_ZONE_NAME = 64  # the longest IANA name is 32 characters
@@ -31,7 +33,7 @@ def advance(delta):
     set_now(now() + delta)
 
 
-class TimeInputError(ValueError):
+class TimeInputError(ServiceError):
     """A date/time the user typed cannot be used; the message says why."""
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import delete, or_, update
 
 from models import OrgSettings, RecoveryCode, User, db
 from services import accounts, audit, timeutil
+from services.errors import ServiceError
 
 ISSUER = "Interview scheduler"
 RECOVERY_CODE_COUNT = 10
@@ -14,7 +15,7 @@ RECOVERY_CODE_COUNT = 10
 VALID_WINDOW = 1
 
 
-class TwoFactorError(ValueError):
+class TwoFactorError(ServiceError):
     """A code or password was not accepted; the message says what to do."""
 
 

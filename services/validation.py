@@ -2,16 +2,6 @@
 import uuid
 
 
-class InputError(ValueError):
-    """Input that cannot be saved; `fields` maps input names to messages for the form or the API."""
-
-    def __init__(self, fields, message="Please correct the highlighted fields.", status_code=400):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields
-        self.status_code = status_code
-
-
 def text_problem(text):
     """Why a user's `text` cannot be stored (a NUL, or a lone surrogate from a JSON escape), or None.
 

@@ -66,7 +66,7 @@ def test_last_seat_marks_the_slot_full_and_the_next_booking_is_refused(app, cloc
 
     with pytest.raises(booking.SlotFull) as refused:
         booking.book_interview(third, slot)
-    assert refused.value.status_code == 409 and refused.value.message == "This slot is full."
+    assert refused.value.status == 409 and refused.value.message == "This slot is full."
     assert count(Interview) == 2 and count(InterviewSession) == 2 and count(InterviewSchedule) == 2
     db.session.refresh(slot)
     assert slot.current_bookings == 2 and third.status == "new"
@@ -118,7 +118,7 @@ def test_a_second_interview_for_the_same_job_is_refused_with_a_reschedule_hint(a
     first = booking.book_interview(candidate, morning)
     with pytest.raises(booking.AlreadyScheduled) as refused:
         booking.book_interview(candidate, later)
-    assert refused.value.status_code == 409 and refused.value.interview_id == first.id
+    assert refused.value.status == 409 and refused.value.interview_id == first.id
     assert refused.value.message == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
     db.session.refresh(later)
     assert later.current_bookings == 0 and count(Interview) == 1 and count(OutboxEmail) == 3  # invitation, 2 reminders
@@ -150,7 +150,7 @@ def test_slot_of_another_job_is_refused(app, clock):
     slot = make_slot(make_job("Designer"), T0)
     with pytest.raises(booking.WrongJob) as refused:
         booking.book_interview(candidate, slot)
-    assert refused.value.status_code == 400 and "this slot is for Designer" in refused.value.message
+    assert refused.value.status == 400 and "this slot is for Designer" in refused.value.message
 
 
 def test_pending_interview_from_the_two_step_api_is_booked_in_place(app, clock):

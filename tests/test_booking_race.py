@@ -32,7 +32,7 @@ def test_thirty_threads_three_seats(app, clock, backend):
                 booking.book_interview(candidate, slot)
                 return 201
             except booking.BookingError as error:
-                return error.status_code
+                return error.status
             finally:
                 db.session.remove()
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from models import Candidate, Domain, Resume, db
 from services import booking, candidates, jobs
-from services.validation import InputError
+from services.errors import InputError
 from tests.booking_support import make_candidate, make_job, make_slot
 from tests.support import BOTH_DATABASES
 

@@ -105,7 +105,7 @@ def racing(app, prepare, ids, barrier):
             act()
             return OK
         except RefusedAction as refusal:
-            return (REFUSED, refusal.status_code, refusal.message)
+            return (REFUSED, refusal.status, refusal.message)
         except Exception as error:  # noqa: BLE001 -- any other failure is what the test looks for
             return ("error", repr(error))
         finally:

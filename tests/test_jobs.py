@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Domain, Job, db
 from services import booking, jobs
-from services.validation import InputError
+from services.errors import InputError
 from tests.booking_support import make_candidate, make_job, make_slot
 
 HX = {"HX-Request": "true"}

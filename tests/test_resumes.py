@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 
 from models import Candidate, Resume, db
 from services import candidates, resume_text, resumes, storage
-from services.validation import InputError
+from services.errors import InputError
 from tests.booking_support import make_candidate, make_job
 from tests.resume_files import EXECUTABLE, big_docx, docx_bytes, many_pages_pdf, pdf_bytes, slow_pdf, upload, zip_bomb_docx
 
@@ -66,7 +66,7 @@ def test_pdf_docx_and_txt_text_is_extracted(app):
 def test_bad_files_are_refused_by_content(app, data, filename, message):
     with pytest.raises(resumes.ResumeError) as caught:
         resumes.read_upload(file_storage(data, filename))
-    assert caught.value.fields == {"file": message} and caught.value.status_code == 400
+    assert caught.value.fields == {"file": message} and caught.value.status == 400
 
 
 def test_a_zip_that_is_not_a_word_document(app):
@@ -81,7 +81,7 @@ def test_oversize_is_a_413(app):
     app.config["RESUME_MAX_BYTES"] = 1000
     with pytest.raises(resumes.ResumeError) as caught:
         resumes.read_upload(file_storage(b"x" * 1001, "cv.txt"))
-    assert caught.value.status_code == 413 and "The file is larger than the 1 KB limit." in caught.value.message
+    assert caught.value.status == 413 and "The file is larger than the 1 KB limit." in caught.value.message
     assert resumes.read_upload(file_storage(b"x" * 1000, "cv.txt")).text == "x" * 1000
 
 
@@ -194,7 +194,7 @@ def test_a_full_disk_creates_no_candidate_and_a_retry_succeeds(app, monkeypatch)
     disk_full(monkeypatch)
     with pytest.raises(InputError) as caught:
         candidates.create_candidate(data, resume_file=file_storage(b"Asha's resume", "cv.txt"))
-    assert caught.value.status_code == 507 and caught.value.fields == {"file": "Storage is full; try again later."}
+    assert caught.value.status == 507 and caught.value.fields == {"file": "Storage is full; try again later."}
     assert candidate_count() == 0 and resume_count() == 0 and stored_files(app) == []  # no partial file either
     monkeypatch.undo()
     created = candidates.create_candidate(data, resume_file=file_storage(b"Asha's resume", "cv.txt"))

@@ -98,7 +98,7 @@ def test_a_booked_slot_moves_only_when_confirmed(app, clock, backend):
     slot, interviews = booked_slot(make_job())
     with pytest.raises(slots.MoveNeedsConfirmation) as refused:
         move(slot, NEW)
-    assert refused.value.interview_count == 2 and refused.value.status_code == 409
+    assert refused.value.interview_count == 2 and refused.value.status == 409
     assert refused.value.message == (
         "2 interviews are booked into this slot: moving the slot moves them too, and their 2 candidates will be "
         "e-mailed the new time. Confirm to move them."

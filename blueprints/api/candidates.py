@@ -6,7 +6,8 @@ from blueprints.api.pagination import paginated_response
 from blueprints.api.responses import bad_input, get_or_404, input_error, json_body
 from models import Candidate, CandidateStatus
 from services import candidates, resumes, timeutil
-from services.validation import InputError, parse_uuid
+from services.errors import InputError
+from services.validation import parse_uuid
 
 
 def resume_json(resume, with_text=True):

@@ -21,7 +21,7 @@ def _booking_error(error):
         body["code"] = error.code
     if isinstance(error, booking.AlreadyScheduled):
         body["interview_id"] = str(error.interview_id)
-    return jsonify(body), error.status_code
+    return jsonify(body), error.status
 
 
 def _zone_for_output():

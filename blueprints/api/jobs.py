@@ -7,7 +7,7 @@ from blueprints.api.responses import get_or_404, input_error, json_body
 from blueprints.api.pagination import paginated_response
 from models import Job
 from services import jobs, timeutil
-from services.validation import InputError
+from services.errors import InputError
 
 TRUE_WORDS = ("1", "true", "yes")
 

@@ -31,7 +31,7 @@ def bad_input(message, fields=None):
 def input_error(error):
     """An InputError as `{"error", "fields"}`: 400, or 413 for a file over the size cap."""
     response = bad_input(error.message, error.fields)
-    response.status_code = error.status_code
+    response.status_code = error.status
     return response
 
 

@@ -9,7 +9,8 @@ from blueprints.slots.forms import apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, CandidateStatus, db
 from services import candidates, jobs, resumes, slots
-from services.validation import InputError, parse_uuid
+from services.errors import InputError
+from services.validation import parse_uuid
 
 PER_PAGE = 20
 
@@ -85,7 +86,7 @@ def create():
             candidate = candidates.create_candidate(form.data, actor=current_user, resume_file=form.file.data)
         except InputError as error:
             apply_errors(form, error.fields)
-            status = error.status_code
+            status = error.status
         else:
             flash(f"{candidate.full_name} added.", "success")
             _flash_resume_state(candidate)
@@ -140,7 +141,7 @@ def upload_resume(candidate_id):
             resumes.upload_and_store(candidate, form.file.data, actor=current_user)
         except InputError as error:
             apply_errors(form, error.fields)
-            status = error.status_code
+            status = error.status
         else:
             notice = "Resume saved; its text is below." if candidate.resume.has_text else resumes.NO_TEXT_WARNING
             if not is_htmx():

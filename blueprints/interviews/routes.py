@@ -68,7 +68,7 @@ def book():
             try:
                 interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
             except booking.BookingError as exc:
-                error, status = exc.message, exc.status_code
+                error, status = exc.message, exc.status
                 existing_interview_id = getattr(exc, "interview_id", None)
                 _booking_choices(form, slot, candidate)
             else:
@@ -153,7 +153,7 @@ def reschedule(interview_id):
             try:
                 booking.reschedule_interview(interview, new_slot, actor=current_user)
             except booking.BookingError as exc:
-                error, status = exc.message, exc.status_code
+                error, status = exc.message, exc.status
             else:
                 flash(f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.", "success")
                 return redirect_after_post(url_for("interviews.detail", interview_id=interview.id))

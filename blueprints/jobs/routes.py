@@ -8,7 +8,7 @@ from blueprints.slots.forms import EmptyForm, apply_errors
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
 from models import Job, db
 from services import jobs
-from services.validation import InputError
+from services.errors import InputError
 
 PER_PAGE = 20
 

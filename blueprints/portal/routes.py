@@ -42,7 +42,7 @@ def _api_fields():
 
 
 def _api_refusal(exc, session, now):
-    return jsonify(error=exc.message, code=exc.code, state=portal.state_at(session, now)), exc.status_code
+    return jsonify(error=exc.message, code=exc.code, state=portal.state_at(session, now)), exc.status
 
 
 def _session_or_404(key):
