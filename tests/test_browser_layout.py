@@ -1,13 +1,17 @@
 """Every page (the screenshot list, tools/demo_pages.py) at 390×844 and 1366×900 in Chromium:
 nothing scrolls sideways on a phone, no serious axe-core findings at either size (the phone pass in
 the dark scheme, the desktop one in the light), no script or CSP errors. One live server, one
-page, one load per page (viewport and scheme change in place)."""
+page, one load per page (viewport and scheme change in place); the list is cut into a few shards
+so parallel test workers share it."""
+import pytest
+
 from services import timeutil
 from tests.support import assert_accessible, browser_login
 from tools.demo_pages import PINNED_NOW, pages, seed
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+SHARDS = 3
 
 
 def overflow(page):
@@ -15,12 +19,13 @@ def overflow(page):
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def test_every_page_fits_a_phone_and_passes_axe_at_both_sizes(clock, app, live_server, browser_page):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_page_fits_a_phone_and_passes_axe_at_both_sizes(shard, clock, app, live_server, browser_page):
     demo = seed(app)
     page = browser_page
     signed_in = False
     too_wide, findings = {}, {}
-    for item in sorted(pages(demo), key=lambda p: not p.anonymous):
+    for item in sorted(pages(demo), key=lambda p: not p.anonymous)[shard::SHARDS]:
         if not item.anonymous and not signed_in:
             timeutil.set_now(PINNED_NOW)
             browser_login(page, live_server, "admin@example.com", demo.password)

@@ -177,7 +177,10 @@ def _book_on_the_page(page):
 
 
 def _submit_empty_answer(page):
-    """On the question portal-question started: submit nothing, to be asked."""
+    """On the first question (started here unless portal-question started it): submit nothing, to be asked."""
+    start = page.get_by_role("button", name="Start the interview")
+    if start.is_visible():
+        _start_interview(page)
     page.get_by_role("button", name="Submit answer").click()
     page.locator("dialog[data-empty-answer]").wait_for(state="visible")
 
