@@ -14,7 +14,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
-from services import audit, calendar_invite, labels, outbox, timeutil
+from services import audit, calendar_invite, email_render, labels, outbox, timeutil
 from services.outbox import header_safe
 
 # Outbox states of a message that has not gone out yet and still may.
@@ -25,9 +25,14 @@ class NotificationError(Exception):
     """A message that cannot be queued; the text says why, for people."""
 
 
+def app_link(path):
+    """An absolute link into the app, built from BACKEND_URL (never from a request's Host)."""
+    return f"{current_app.config['BACKEND_URL']}{path}"
+
+
 def interview_link(session_key):
     """The candidate's link: `{BACKEND_URL}/?session_key=…`."""
-    return f"{current_app.config['BACKEND_URL']}/?session_key={session_key}"
+    return app_link(f"/?session_key={session_key}")
 
 
 def format_when(instant, tz=None):
@@ -71,6 +76,7 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
     """Add one rendered message to the session (not committed)."""
     to_email, to_name = to or (interview.candidate.email, interview.candidate.full_name)
     configured = bool(current_app.config.get("MAIL_SERVER"))
+    body_text, body_html = email_render.render(template, **context)
     email = OutboxEmail(
         idempotency_key=f"{kind}:{interview.id}:{interview.sequence}{key_suffix}",
         kind=kind,
@@ -78,8 +84,8 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
         to_email=header_safe(to_email),
         to_name=header_safe(to_name),
         subject=header_safe(subject),
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
+        body_text=body_text,
+        body_html=body_html,
         ics=ics,
         status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
         next_attempt_at=due or timeutil.now(),
@@ -170,7 +176,10 @@ def queue_recruiter_copy(interview, recruiter):
     """A booking notice to the recruiter who asked for them (User.notify_on_booking)."""
     if recruiter is None or not recruiter.is_enabled or not recruiter.notify_on_booking:
         return None
-    context = _details(interview, recruiter_name=recruiter.display_name, candidate_email=interview.candidate.email)
+    context = _details(
+        interview, recruiter_name=recruiter.display_name, candidate_email=interview.candidate.email,
+        interview_page_link=app_link(f"/interviews/{interview.id}"),
+    )
     subject = f"Booked: {interview.candidate.full_name} - {interview.job.job_title} at {interview.job.company_name}"
     return _queue(
         "recruiter_copy", interview, subject, "recruiter_copy", context,
@@ -208,7 +217,7 @@ def queue_completion_notice(interview):
     recruiter = db.session.get(User, interview.created_by_id) if interview.created_by_id else None
     if recruiter is None or not recruiter.is_enabled:
         return None
-    context = _details(interview, recruiter_name=recruiter.display_name)
+    context = _details(interview, recruiter_name=recruiter.display_name, review_link=app_link(f"/interviews/{interview.id}/review"))
     subject = f"Interview completed - {interview.candidate.full_name}"
     return _queue("completed", interview, subject, "completed", context, to=(recruiter.email, recruiter.display_name))
 
@@ -216,15 +225,19 @@ def queue_completion_notice(interview):
 def queue_account_email(user, kind, subject, **context):
     """A message about the user's own account (templates/email/<kind>.txt and .html), e.g. a reset link."""
     configured = bool(current_app.config.get("MAIL_SERVER"))
-    context = {"name": user.display_name, "email": user.email, "when": format_when(timeutil.now()), **context}
+    context = {
+        "name": user.display_name, "email": user.email, "when": format_when(timeutil.now()),
+        "sign_in_link": app_link("/login"), **context,
+    }
+    body_text, body_html = email_render.render(kind, **context)
     email = OutboxEmail(
         idempotency_key=f"{kind}:{user.id}:{secrets.token_hex(8)}",
         kind=kind,
         to_email=header_safe(user.email),
         to_name=header_safe(user.full_name),
         subject=header_safe(f"Interview scheduler: {subject}"),
-        body_text=render_template(f"email/{kind}.txt", **context),
-        body_html=render_template(f"email/{kind}.html", **context),
+        body_text=body_text,
+        body_html=body_html,
         status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
         next_attempt_at=timeutil.now(),
     )

@@ -37,14 +37,14 @@ from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app, render_template
+from flask import current_app
 from flask_mail import Connection, Message, sanitize_address
 from sqlalchemy import bindparam, event, select, union_all, update
 from sqlalchemy.orm import Session
 
 from extensions import mail
 from models import ACTIVE_INTERVIEW_STATUSES, EmailStatus, Interview, OutboxEmail, db
-from services import calendar_invite, timeutil
+from services import calendar_invite, email_render, timeutil
 
 log = logging.getLogger(__name__)
 
@@ -612,10 +612,9 @@ def drain(worker_id=None, batch=BATCH_SIZE, stop=None, courier=None):
 def send_test_message(to_email):
     """Send a test message directly (not through the outbox); raises on failure."""
     server = f"{current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']}"
+    body, html = email_render.render("mail_test", server=server, sent_at=timeutil.isoformat_z(timeutil.now()))
     message = AddressedMessage(
-        subject="Interview scheduler: test message",
-        to=mail_address("", to_email),
-        body=render_template("email/mail_test.txt", server=server, sent_at=timeutil.isoformat_z(timeutil.now())),
+        subject="Interview scheduler: test message", to=mail_address("", to_email), body=body, html=html,
         sender=mail_address(*default_sender()),
     )
     with open_connection() as connection:
