@@ -12,7 +12,7 @@ from werkzeug.security import safe_join
 import config
 from extensions import csrf, limiter, login_manager, mail, migrate
 from models import autocommit_engine, db, ping_when_idle
-from services import accounts, labels, timeutil
+from services import accounts, branding, labels, timeutil
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -111,9 +111,11 @@ def register_blueprints(app):
     from blueprints.interviews import bp as interviews_bp
     from blueprints.jobs import bp as jobs_bp
     from blueprints.portal import bp as portal_bp
+    from blueprints.settings import bp as settings_bp
+    from blueprints.settings import brand_bp
     from blueprints.slots import bp as slots_bp
 
-    for blueprint in (auth_bp, jobs_bp, candidates_bp, slots_bp, interviews_bp, portal_bp, api_bp):
+    for blueprint in (auth_bp, jobs_bp, candidates_bp, slots_bp, interviews_bp, portal_bp, api_bp, settings_bp, brand_bp):
         app.register_blueprint(blueprint)
 
 
@@ -137,6 +139,7 @@ def register_template_helpers(app):
         return {"assets": static_assets[script_root]}
 
     app.add_template_filter(labels.label, "label")
+    app.jinja_env.globals["current_brand"] = branding.current  # called by the candidate-facing templates only
     app.jinja_env.globals["labels"] = labels  # dict lookups for hot loops (the calendar)
 
     @app.template_filter("local")

@@ -386,6 +386,10 @@ class OrgSettings(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    # The brand candidates and e-mails see (services/branding.py); None means the default.
+    organisation_name: Mapped[str | None] = mapped_column(String(120))
+    logo_file: Mapped[str | None] = mapped_column(String(64))  # e.g. logo-<sha256 prefix>.png in UPLOAD_FOLDER/branding
+    accent_color: Mapped[str | None] = mapped_column(String(7))  # #rrggbb, checked for contrast
 
 
 class Domain(db.Model):

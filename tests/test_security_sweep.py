@@ -33,6 +33,8 @@ PUBLIC = {
     "portal.ai_start": "the interviewer API for the candidate's page (session key)",
     "portal.ai_answer": "the interviewer API: answers (session key)",
     "api.openapi_json": "the API description holds no data",
+    "brand.logo": "the organisation's logo, shown on candidates' pages and in e-mails",
+    "brand.stylesheet": "the organisation's accent colour as CSS, for candidates' pages",
 }
 # State-changing routes that take no CSRF token, and why.
 CSRF_EXEMPT = {

@@ -227,6 +227,7 @@ def pages(demo):
         Page("job-new-errors", "/jobs/new", action=_submit_empty_job),
         Page("job-edit", f"/jobs/{ids['long_job']}/edit"),
         Page("users", "/users/"),
+        Page("branding", "/settings/branding"),
         Page("account", "/account/"),
         Page("account-two-factor", "/account/two-factor"),
         Page("api-docs", "/api/docs"),
