@@ -37,9 +37,14 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@
 
+# Lighthouse for bench/lighthouse.py, the version pinned in bench/package-lock.json.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	npm ci --prefix bench --no-audit --no-fund --silent
+	touch $@
+
 # Every benchmark, one table (needs PostgreSQL on 127.0.0.1:5432 or BENCH_DATABASE_URL, and root
-# for the PostgreSQL-restart phase of bench/load.py).
-bench: $(VENV)/.bench-installed
+# for the PostgreSQL-restart phase of bench/load.py; Lighthouse needs node, npm and chromium).
+bench: $(VENV)/.bench-installed bench/node_modules/.installed
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
@@ -52,5 +57,5 @@ worker: $(VENV)/.installed
 
 # Removes what installing, testing and benchmarking create; keeps instance/ (database, secret key, uploads).
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis test-results bench/results
+	rm -rf $(VENV) .pytest_cache .hypothesis test-results bench/results bench/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("load.py", [], ["--seconds", "10"]),
     ("outbox.py", [], ["--emails", "300", "--rounds", "3"]),
     ("startup.py", [], ["--rounds", "4"]),
+    ("lighthouse.py", [], ["--runs", "1"]),
 ]
 
 
