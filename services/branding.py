@@ -61,17 +61,19 @@ SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
 ElementTree.register_namespace("xlink", XLINK_NS)
-SVG_ELEMENTS = frozenset(
-    "svg g path rect circle ellipse line polyline polygon text tspan defs linearGradient radialGradient stop "
-    "title desc clipPath symbol use".split()
-)
-SVG_ATTRIBUTES = frozenset(
-    "id class viewBox width height x y x1 y1 x2 y2 cx cy r rx ry fx fy d points transform version "
-    "fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin stroke-miterlimit "
-    "stroke-dasharray stroke-dashoffset stroke-opacity opacity clip-path clip-rule clipPathUnits offset "
-    "stop-color stop-opacity gradientUnits gradientTransform spreadMethod preserveAspectRatio display "
-    "visibility font-family font-size font-weight font-style text-anchor dominant-baseline letter-spacing style".split()
-)
+SVG_ELEMENTS = frozenset({
+    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "defs",
+    "linearGradient", "radialGradient", "stop", "title", "desc", "clipPath", "symbol", "use",
+})
+SVG_ATTRIBUTES = frozenset({
+    "id", "class", "viewBox", "width", "height", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry",
+    "fx", "fy", "d", "points", "transform", "version", "fill", "fill-opacity", "fill-rule", "stroke",
+    "stroke-width", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray",
+    "stroke-dashoffset", "stroke-opacity", "opacity", "clip-path", "clip-rule", "clipPathUnits", "offset",
+    "stop-color", "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod", "preserveAspectRatio",
+    "display", "visibility", "font-family", "font-size", "font-weight", "font-style", "text-anchor",
+    "dominant-baseline", "letter-spacing", "style",
+})
 LINKING_ELEMENTS = frozenset({"use", "linearGradient", "radialGradient"})  # may point inside the file (href="#id")
 # A value that reaches outside the file or runs something; url(#id) (a gradient, a clip path) stays.
 UNSAFE_VALUE = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\s*\(|javascript:|\\", re.IGNORECASE)
@@ -337,9 +339,8 @@ def _rebuilt(element, removed):
     for name, value in element.attrib.items():
         attribute = _local_name(name)
         is_link = attribute == "href" and name in ("href", f"{{{XLINK_NS}}}href")
-        if is_link and local in LINKING_ELEMENTS and value.strip().startswith("#"):
-            copy.set(name, value)
-        elif name in SVG_ATTRIBUTES and not UNSAFE_VALUE.search(value):
+        internal_link = is_link and local in LINKING_ELEMENTS and value.strip().startswith("#")
+        if internal_link or (name in SVG_ATTRIBUTES and not UNSAFE_VALUE.search(value)):
             copy.set(name, value)
         else:
             removed.add(f"{attribute} attribute")
