@@ -11,9 +11,9 @@ logo-<hash>.png|svg): its URL can be cached for good, and e-mails already sent k
 The accent colour fills buttons with white labels and colours links on the page background, so it
 must reach WCAG's 4.5:1 against both; a refusal says the ratio and suggests a darker shade.
 
-Each process keeps the brand for CACHE_SECONDS, read on its own pooled connection (the portal's
-page views read no more rows for it); other workers show a change within that time, the one that
-saved it at once.
+Each process keeps the brand for CACHE_SECONDS (the portal's page views, which run one SELECT,
+read no more rows for it); other workers show a change within that time, the one that saved it
+at once.
 """
 import hashlib
 import io
@@ -30,11 +30,11 @@ import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from models import LoneSelect, OrgSettings, db
+from models import OrgSettings, db
 from services import audit, storage
 from services.errors import InputError
 from services.transactions import one_transaction
@@ -111,9 +111,7 @@ class Logo:
         return f"logo-{hashlib.sha256(self.data).hexdigest()[:20]}.{self.extension}"
 
 
-BRAND_ROW = LoneSelect(
-    select(OrgSettings.organisation_name, OrgSettings.accent_color, OrgSettings.logo_file).where(OrgSettings.id == bindparam("id"))
-)
+BRAND_ROW = select(OrgSettings.organisation_name, OrgSettings.accent_color, OrgSettings.logo_file).where(OrgSettings.id == 1)
 
 
 def current():
@@ -122,7 +120,9 @@ def current():
     if cached and cached[0] > time.monotonic():
         return cached[1]
     try:
-        row = BRAND_ROW.first(current_app.extensions["autocommit_engine"], {"id": 1})
+        # On the caller's connection: an e-mail rendered inside a booking's transaction must not wait
+        # for a second connection while it holds SQLite's write lock.
+        row = db.session.execute(BRAND_ROW).first()
     except DBAPIError:
         # An error page must not fail for its colours: show the defaults, try again next time.
         log.warning("Could not read the brand; showing the defaults", exc_info=True)
