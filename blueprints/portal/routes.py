@@ -11,7 +11,7 @@ from flask_login import current_user
 from blueprints.portal import bp, key_guard
 from blueprints.web import is_htmx, render_page_or_fragment
 from extensions import csrf
-from services import interviewer, portal, timeutil
+from services import interviewer, portal, scheduling, timeutil
 from services.validation import parse_uuid
 
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
@@ -91,6 +91,8 @@ def _stage_context(session, now, notice=None, view=None):
         "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
         "display_zone": config["DISPLAY_TIMEZONE"],
         "audio_max_mb": config["AUDIO_MAX_BYTES"] // (1024 * 1024),
+        # A missed interview offers "pick a new time" when its job allows a retake (one query, expired pages only).
+        "retakes_left": scheduling.retakes_left(session.session_key, now) if state == portal.EXPIRED else 0,
     }
 
 
