@@ -148,9 +148,10 @@ def resend(invitation, *, actor=None):
 
 
 @one_transaction
-def revoke(invitation, *, actor=None):
-    """Stop the invitation's links working, from the state the recruiter saw (a booking meanwhile wins)."""
-    seen = invitation.status
+def revoke(invitation, *, actor=None, seen_status=None):
+    """Stop the invitation's links working, from the state the recruiter saw (`seen_status`, by
+    default the loaded one): a booking meanwhile wins."""
+    seen = seen_status or invitation.status
     if seen == InvitationStatus.REVOKED.value:
         raise RefusedAction("This invitation is already revoked.")
     now = timeutil.now()

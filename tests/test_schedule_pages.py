@@ -148,3 +148,36 @@ def test_the_expired_portal_offers_a_new_time_when_the_job_allows_a_retake(clien
     db.session.commit()
     other = client.get(f"/?session_key={key}").get_data(as_text=True)
     assert "reply to the invitation e-mail" in other
+
+
+def test_recruiters_invite_resend_and_revoke_from_the_candidates_page(clock, recruiter_client):
+    job = make_job()
+    candidate = make_candidate(job)
+    page = f"/candidates/{candidate.id}"
+    assert "Invite to pick a time…" in recruiter_client.get(page).get_data(as_text=True)
+    assert "E-mail Asha Rao a link to pick a time?" in recruiter_client.get(f"{page}/invite").get_data(as_text=True)
+    assert recruiter_client.post(f"{page}/invite").status_code == 302
+    (invitation,) = scheduling.invitations_for(candidate)
+    html = recruiter_client.get(page).get_data(as_text=True)
+    assert "Sent" in html and "Resend" in html and "Revoke" in html
+    resend = f"{page}/invitations/{invitation.invitation.id}/resend"
+    assert recruiter_client.post(resend).status_code == 302
+    assert db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.kind == "scheduling_invitation")) == 2
+    revoke = f"{page}/invitations/{invitation.invitation.id}/revoke"
+    stale = recruiter_client.post(revoke, data={"seen_status": "booked"})  # not what it is: refused
+    assert stale.status_code == 302 and scheduling.invitations_for(candidate)[0].status == "sent"
+    recruiter_client.post(revoke, data={"seen_status": "sent"})
+    assert scheduling.invitations_for(candidate)[0].status == "revoked"
+    assert "Invitation revoked" in recruiter_client.get(page).get_data(as_text=True)
+
+
+def test_admins_edit_the_job_rules_on_the_job_form(admin_client, app):
+    form = admin_client.get("/jobs/new").get_data(as_text=True)
+    assert "When candidates pick their own time" in form and 'name="min_notice_hours"' in form and 'value="12"' in form
+    response = admin_client.post("/jobs/new", data={"job_title": "T", "company_name": "C", "min_notice_hours": "-3"})
+    assert response.status_code == 400 and "Minimum notice (hours) must be between 0 and 720." in response.get_data(as_text=True)
+    admin_client.post("/jobs/new", data={"job_title": "T", "company_name": "C", "retakes_allowed": "1", "min_notice_hours": "24"})
+    from models import Job
+
+    job = db.session.scalar(select(Job))
+    assert (job.retakes_allowed, job.min_notice_hours, job.booking_horizon_days) == (1, 24, 14)
