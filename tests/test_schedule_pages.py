@@ -141,8 +141,8 @@ def test_the_expired_portal_offers_a_new_time_when_the_job_allows_a_retake(clien
     clock.set(TOMORROW + timedelta(minutes=11))
     portal_page = client.get(f"/?session_key={key}").get_data(as_text=True)
     assert 'data-portal-state="expired"' in portal_page and "Pick a new time" in portal_page
-    response = client.post("/schedule/retake", data={"session_key": key})
-    assert response.status_code == 302 and re.match(r".*/schedule/[A-Za-z0-9_-]{43}$", response.headers["Location"])
+    response = client.post("/interview/retake", data={"session_key": key})
+    assert response.status_code == 303 and re.match(r".*/schedule/[A-Za-z0-9_-]{43}$", response.headers["Location"])
     assert db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.kind == "scheduling_invitation")) == 2
     link["job"].retakes_allowed = 0
     db.session.commit()

@@ -32,6 +32,13 @@ PUBLIC = {
     "portal.answer": "the candidate answers (session key)",
     "portal.ai_start": "the interviewer API for the candidate's page (session key)",
     "portal.ai_answer": "the interviewer API: answers (session key)",
+    "portal.retake": "a missed interview's new scheduling link (session key)",
+    "schedule.show": "the candidate's scheduling link; its unguessable token is the credential",
+    "schedule.book": "the candidate books from their link (token)",
+    "schedule.reschedule": "the candidate moves their booking (token)",
+    "schedule.cancel": "the candidate cancels their booking (token)",
+    "schedule.join_waitlist": "the candidate joins the waitlist (token)",
+    "schedule.calendar_file": "the booked interview's .ics (token)",
     "api.openapi_json": "the API description holds no data",
 }
 # State-changing routes that take no CSRF token, and why.

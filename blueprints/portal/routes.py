@@ -12,6 +12,7 @@ from blueprints.portal import bp, key_guard
 from blueprints.web import is_htmx, render_page_or_fragment
 from extensions import csrf
 from services import interviewer, portal, scheduling, timeutil
+from services.errors import RefusedAction
 from services.validation import parse_uuid
 
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
@@ -137,6 +138,20 @@ def stage():
     if session.status == "in_progress" and current is not None and str(current.id) == shown_question:
         return "", 204
     return _render_stage(_stage_context(session, now))
+
+
+@bp.post("/interview/retake")
+def retake():
+    """From a missed interview's expired page: a new scheduling link, when the job allows a retake."""
+    key = _session_key()
+    try:
+        token = scheduling.start_retake(key)
+    except scheduling.DeadLink:
+        abort(404)
+    except RefusedAction:
+        # No retake left (or the role closed meanwhile): the expired page says whom to ask.
+        return redirect(url_for("portal.index", session_key=key), 303)
+    return redirect(url_for("schedule.show", token=token), 303)
 
 
 @bp.post("/interview/start")

@@ -10,7 +10,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from blueprints.portal import key_guard
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from services import booking, calendar_invite, labels, notifications, scheduling, timeutil
-from services.errors import RefusedAction, ServiceError
+from services.errors import ServiceError
 from blueprints.schedule import bp
 
 # A short list people recognise; the viewer's own zone (chosen, or detected by schedule.js) is added.
@@ -155,13 +155,3 @@ def calendar_file(token):
     response.headers["Content-Disposition"] = 'attachment; filename="interview.ics"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.post("/retake")
-def retake():
-    """From a missed interview's portal page: a new scheduling link, when the job allows a retake."""
-    try:
-        token = scheduling.start_retake(request.form.get("session_key"))
-    except RefusedAction as refusal:
-        return render_template("schedule/invalid.html", message=refusal.message), refusal.status
-    return redirect(url_for("schedule.show", token=token))
