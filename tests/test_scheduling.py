@@ -398,3 +398,29 @@ def test_the_last_seat_taken_by_another_candidate_says_just_taken(scene, app, ba
     assert sorted(results) == ["TimeTaken", "ok"], results
     assert count(Interview) == 1 and db.session.get(InterviewSlot, slot_id).current_bookings == 1
     assert booking.seat_discrepancies() == []
+
+
+@BOTH_DATABASES
+def test_a_self_reschedule_racing_a_recruiters_cancel_one_wins(scene, app, backend):
+    interview = scheduling.book(scene["invitation"], str(scene["slot"].id))
+    later = make_slot(scene["job"], TOMORROW + timedelta(hours=2))
+    ids = {"interview": interview.id, "later": later.id, "invitation": scene["invitation"].id}
+    db.session.remove()
+
+    def rescheduling():
+        invitation = scheduling.find_link(scene["token"])
+        return lambda: scheduling.reschedule(invitation, str(ids["later"]))
+
+    def cancelling():
+        target = db.session.get(Interview, ids["interview"])
+        return lambda: booking.cancel_interview(target)
+
+    results = race(app, rescheduling, cancelling)
+    interview = db.session.get(Interview, ids["interview"])
+    if results == ["ok", "ChangedMeanwhile"]:
+        assert (interview.status, interview.slot_id) == ("scheduled", ids["later"])
+    else:
+        assert results in (["ChangedMeanwhile", "ok"], ["NothingBooked", "ok"]), results
+        assert interview.status == "cancelled"
+        assert db.session.get(SchedulingInvitation, ids["invitation"]).reschedules_used == 0  # rolled back with it
+    assert booking.seat_discrepancies() == []
