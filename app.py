@@ -111,11 +111,12 @@ def register_blueprints(app):
     from blueprints.interviews import bp as interviews_bp
     from blueprints.jobs import bp as jobs_bp
     from blueprints.portal import bp as portal_bp
+    from blueprints.schedule import bp as schedule_bp
     from blueprints.settings import bp as settings_bp
     from blueprints.settings import brand_bp
     from blueprints.slots import bp as slots_bp
 
-    for blueprint in (auth_bp, jobs_bp, candidates_bp, slots_bp, interviews_bp, portal_bp, api_bp, settings_bp, brand_bp):
+    for blueprint in (auth_bp, jobs_bp, candidates_bp, slots_bp, interviews_bp, portal_bp, schedule_bp, api_bp, settings_bp, brand_bp):
         app.register_blueprint(blueprint)
 
 

@@ -266,6 +266,18 @@ class EmailStatus(StrEnum):
     CANCELLED = "cancelled"  # a reminder made moot by a reschedule or cancellation
 
 
+class InvitationStatus(StrEnum):
+    SENT = "sent"
+    OPENED = "opened"
+    BOOKED = "booked"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+# Invitations whose link still books: sent and not yet used, expired or revoked.
+UNUSED_INVITATION_STATUSES = (InvitationStatus.SENT.value, InvitationStatus.OPENED.value)
+
+
 class Decision(StrEnum):
     PENDING = "pending"
     ADVANCE = "advance"
@@ -420,6 +432,13 @@ class Job(TimestampMixin, db.Model):
     archived_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Candidate self-scheduling rules (services/job_rules.py reads them; defaults in the column).
+    min_notice_hours: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    booking_horizon_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    change_cutoff_hours: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    max_self_reschedules: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    invitation_expiry_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    retakes_allowed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     domain: Mapped[Domain | None] = relationship(lazy="joined")
 
@@ -609,6 +628,10 @@ class Interview(TimestampMixin, db.Model):
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when the candidate booked it from a scheduling link (their e-mails then carry the manage link).
+    scheduling_invitation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("scheduling_invitations.id", ondelete="SET NULL"), index=True
+    )
 
     candidate: Mapped[Candidate] = relationship(lazy="joined")
     job: Mapped[Job] = relationship()
@@ -619,6 +642,64 @@ class Interview(TimestampMixin, db.Model):
     @property
     def is_active(self):
         return self.status in ACTIVE_INTERVIEW_STATUSES
+
+
+class SchedulingInvitation(TimestampMixin, db.Model):
+    """A recruiter's invitation to a candidate to pick a slot of a job themselves.
+
+    Its links are SchedulingTokens (only their hashes are stored); the latest invitation of a
+    candidate for a job is the live one (a new one revokes the older).
+    """
+
+    __tablename__ = "scheduling_invitations"
+    __table_args__ = (
+        enum_check("status", InvitationStatus),
+        CheckConstraint("reschedules_used >= 0", name="reschedules_non_negative"),
+        Index("ix_scheduling_invitations_candidate_job", "candidate_id", "job_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = enum_column(InvitationStatus, InvitationStatus.SENT)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    reschedules_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_retake: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    candidate: Mapped[Candidate] = relationship(lazy="joined")
+    job: Mapped[Job] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_unused(self):
+        return self.status in UNUSED_INVITATION_STATUSES
+
+
+class SchedulingToken(TimestampMixin, db.Model):
+    """One link of an invitation: the SHA-256 of a secrets.token_urlsafe(32). Every e-mail that
+    carries the link gets its own (the raw token is never stored); all die with the invitation."""
+
+    __tablename__ = "scheduling_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invitation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scheduling_invitations.id", ondelete="CASCADE"), index=True)
+
+
+class WaitlistEntry(db.Model):
+    """A candidate waiting for a seat of a job (through their invitation), told when one appears."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (Index("ix_waitlist_entries_job_waiting", "job_id", "notified_at", "joined_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    invitation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("scheduling_invitations.id", ondelete="CASCADE"), unique=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[datetime | None]  # None while waiting; set when told of an opening
+
+    invitation: Mapped[SchedulingInvitation] = relationship(lazy="joined")
 
 
 class InterviewSchedule(TimestampMixin, db.Model):
@@ -725,6 +806,9 @@ class OutboxEmail(TimestampMixin, db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40))  # invitation, reschedule, cancellation, reminder, ...
     interview_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
+    scheduling_invitation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("scheduling_invitations.id", ondelete="CASCADE"), index=True
+    )
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))

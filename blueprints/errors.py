@@ -26,7 +26,7 @@ def error_response(code, message):
     """The error as JSON for API clients, as a page (the candidate's own, in the portal) for people."""
     if wants_json():
         return jsonify(error=message), code
-    if request.blueprint == "portal":
+    if request.blueprint in ("portal", "schedule"):
         return render_template("errors/portal_error.html", code=code, heading=PORTAL_HEADINGS.get(code, PORTAL_HEADINGS[500])), code
     return render_template("errors/error.html", code=code, message=message), code
 

@@ -1,6 +1,5 @@
 """Users, sign-in sessions, passwords, roles and API tokens."""
 import functools
-import hashlib
 import secrets
 import unicodedata
 from datetime import timedelta
@@ -11,6 +10,7 @@ from sqlalchemy import func, select, update
 from models import ApiToken, LoginSession, PasswordResetToken, Role, User, db
 from services import audit, notifications, passwords, timeutil
 from services.errors import ServiceError
+from services.secret_tokens import hash_token
 
 # Only write last_seen_at this often, so a page view is not a write every time.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -171,10 +171,6 @@ def change_password(user, current_password, new_password, current_session):
     set_password(user, new_password, keep_session=current_session)
     audit.record("user.password_changed", user, actor=user)
     notifications.queue_account_email(user, "password_changed", "Your password was changed")
-
-
-def hash_token(raw):
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def create_token(user, name=""):

@@ -29,7 +29,7 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, candidates, notifications, outbox, timeutil
+from services import audit, candidates, notifications, outbox, timeutil, waitlist
 from services.errors import RefusedAction
 from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
@@ -405,6 +405,7 @@ def reschedule_interview(interview, new_slot, *, actor=None):
         db.session.flush()
     notifications.queue_reschedule(interview, old_start)
     audit.record("interview.rescheduled", interview, actor=actor, old_slot=old_slot_id, slot=new_slot.id)
+    waitlist.notify_openings(interview.job_id)  # the old seat is free
     db.session.commit()
     for slot_id in (old_slot_id, new_slot.id):
         slot = db.session.get(InterviewSlot, slot_id) if slot_id else None
@@ -435,6 +436,7 @@ def cancel_interview(interview, *, actor=None, reason=""):
         raise InvalidState(f"This interview is {interview.status.replace('_', ' ')}; it can't be cancelled.")
     _take(interview)
     _cancel(interview, actor, reason, timeutil.now())
+    waitlist.notify_openings(interview.job_id)
     db.session.commit()
     if interview.slot_id is not None:
         db.session.refresh(db.session.get(InterviewSlot, interview.slot_id))

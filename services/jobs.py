@@ -3,7 +3,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Candidate, CodingLanguage, Domain, Interview, InterviewSlot, Job, db
-from services import audit, timeutil
+from services import audit, job_rules, timeutil
 from services.errors import InputError
 from services.validation import clean_text, like_pattern, parse_choice, parse_int, parse_uuid
 
@@ -14,7 +14,7 @@ DOMAINS_LISTED = 20  # in the message for an unknown domain
 MAX_DURATION_MINUTES = 480
 JOB_FIELDS = (
     "job_title", "company_name", "job_description", "coding_language", "domain", "domain_id",
-    "tech_stack_details", "duration_minutes",
+    "tech_stack_details", "duration_minutes", *job_rules.RULE_NAMES,
 )
 
 
@@ -116,6 +116,7 @@ def _job_values(data, *, partial):
             30 if duration in (None, "") and not partial else duration,
             "duration_minutes", errors, label="Interview duration (minutes)", low=5, high=MAX_DURATION_MINUTES, required=True,
         )
+    values.update(job_rules.read_rules(data, errors, partial=partial))
     return values, errors
 
 

@@ -14,7 +14,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
-from services import audit, calendar_invite, email_render, labels, outbox, timeutil
+from services import audit, calendar_invite, email_render, labels, outbox, scheduling_links, timeutil
 from services.outbox import header_safe
 
 # Outbox states of a message that has not gone out yet and still may.
@@ -112,7 +112,7 @@ def _invite(interview, context, method=calendar_invite.REQUEST):
 
 
 def _queue_invitation_row(interview, key_suffix=""):
-    context = _details(interview)
+    context = _details(interview, manage_link=scheduling_links.manage_link(interview))
     return _queue(
         "invitation", interview, _subject("Interview Scheduled", interview), "invitation", context,
         key_suffix=key_suffix, ics=_invite(interview, context),
@@ -128,7 +128,7 @@ def queue_invitation(interview):
 
 def queue_reschedule(interview, old_start):
     """The new time, same link and calendar UID (the caller raised SEQUENCE); reminders re-queued."""
-    context = _details(interview, old_when=format_when(old_start))
+    context = _details(interview, old_when=format_when(old_start), manage_link=scheduling_links.manage_link(interview))
     tz = _candidate_zone(interview)
     context["old_when_candidate"] = format_when(old_start, tz) if tz else None
     cancel_pending_reminders(interview)
@@ -157,7 +157,7 @@ def queue_reminders(interview):
         due = interview.started_at - timedelta(hours=hours)
         if due <= now:
             continue
-        context = _details(interview, hours=hours)
+        context = _details(interview, hours=hours, manage_link=scheduling_links.manage_link(interview))
         subject = f"Reminder: interview in {hours} hour{'s' if hours != 1 else ''} - {interview.job.job_title} at {interview.job.company_name}"
         _queue("reminder", interview, subject, "reminder", context, key_suffix=f":{hours}h", due=due)
 
@@ -243,3 +243,70 @@ def queue_account_email(user, kind, subject, **context):
     )
     db.session.add(email)
     return email
+
+
+def _queue_invitation_message(kind, invitation, subject, template, context, to=None, interview_id=None):
+    """Add one message about a scheduling invitation (to its candidate unless `to`), not committed."""
+    candidate = invitation.candidate
+    to_email, to_name = to or (candidate.email, candidate.full_name)
+    configured = bool(current_app.config.get("MAIL_SERVER"))
+    email = OutboxEmail(
+        idempotency_key=f"{kind}:{invitation.id}:{secrets.token_hex(8)}",
+        kind=kind,
+        interview_id=interview_id,
+        scheduling_invitation_id=invitation.id,
+        to_email=header_safe(to_email),
+        to_name=header_safe(to_name),
+        subject=header_safe(subject),
+        body_text=render_template(f"email/{template}.txt", **context),
+        body_html=render_template(f"email/{template}.html", **context),
+        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
+        next_attempt_at=timeutil.now(),
+    )
+    if configured:
+        outbox.store_rendered(email)
+    db.session.add(email)
+    return email
+
+
+def _invitation_context(invitation, **extra):
+    job = invitation.job
+    return {
+        "candidate_name": invitation.candidate.full_name,
+        "job_title": job.job_title,
+        "company_name": job.company_name,
+        "duration_minutes": job.duration_minutes,
+        "expires": format_when(invitation.expires_at),
+        **extra,
+    }
+
+
+def queue_scheduling_invitation(invitation, link):
+    """The invitation to pick a time, with its `link` (scheduling_links.new_link)."""
+    context = _invitation_context(invitation, link=link)
+    subject = f"Pick a time for your interview - {invitation.job.job_title} at {invitation.job.company_name}"
+    return _queue_invitation_message("scheduling_invitation", invitation, subject, "scheduling_invitation", context)
+
+
+def queue_waitlist_opening(invitation):
+    """Tells a waitlisted candidate that a time opened up (first to book it wins)."""
+    context = _invitation_context(invitation, link=scheduling_links.new_link(invitation.id))
+    subject = f"A time opened up - {invitation.job.job_title} at {invitation.job.company_name}"
+    return _queue_invitation_message("waitlist_opening", invitation, subject, "waitlist_opening", context)
+
+
+def queue_self_service_notice(invitation, what, interview_id, start_at, old_start=None, reason=""):
+    """Tells the recruiter who sent the invitation that the candidate booked, moved or cancelled."""
+    recruiter = invitation.created_by
+    if recruiter is None or not recruiter.is_enabled:
+        return None
+    context = _invitation_context(
+        invitation, recruiter_name=recruiter.display_name, what=what, when=format_when(start_at),
+        old_when=format_when(old_start) if old_start else None, reason=reason,
+        interview_link=f"{current_app.config['BACKEND_URL']}/interviews/{interview_id}",
+    )
+    subject = f"{invitation.candidate.full_name} {what} - {invitation.job.job_title}"
+    return _queue_invitation_message(
+        "self_service_notice", invitation, subject, "self_service_notice", context,
+        to=(recruiter.email, recruiter.display_name), interview_id=interview_id,
+    )

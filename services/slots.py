@@ -26,7 +26,7 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, notifications, timeutil
+from services import audit, notifications, timeutil, waitlist
 from services.errors import InputError, RefusedAction
 from services.paging import Keyset
 from services.validation import parse_int
@@ -273,6 +273,7 @@ def create_slot(spec, *, actor=None, allow_overlap=False):
     slot = _new_slot(spec, actor)
     db.session.flush()
     audit.record("slot.created", slot, actor=actor, start_at=slot.start_at.isoformat(), overlaps=len(clashes))
+    waitlist.notify_openings(slot.job_id)
     db.session.commit()
     return slot
 
@@ -390,6 +391,7 @@ def create_from_plan(plan, *, actor=None, allow_overlap=False):
     slots = [_new_slot(spec, actor) for spec in plan.slots]
     db.session.flush()
     audit.record("slot.pattern_created", plan.job, actor=actor, count=len(slots), overlaps=len(clashing))
+    waitlist.notify_openings(plan.job.id)
     db.session.commit()
     return slots
 
@@ -417,6 +419,7 @@ def update_slot(slot, *, max_candidates, ai_interview_type, move_to=None, confir
         moved = _move_slot(slot, *move_to, confirm=confirm, actor=actor) if moving else []
         _set_capacity(slot, capacity, kind)
         audit.record("slot.updated", slot, actor=actor, max_candidates=capacity, ai_interview_type=kind)
+        waitlist.notify_openings(slot.job_id)  # more seats, or a move into the offer window
         db.session.commit()
     except OperationalError as exc:
         db.session.rollback()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from models import Candidate, Domain, InterviewSession, InterviewSlot, Job, Resume, User, db
-from services import booking, interviewer, review, timeutil
+from services import booking, interviewer, review, scheduling, timeutil
 
 PINNED_NOW = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # 10:00 IST on a Tuesday
 LONG_TITLE = "Principal Machine Learning Platform Engineer, Real-Time Fraud Detection Services"  # 80 characters
@@ -125,13 +125,41 @@ def seed(app):
     db.session.commit()
     opening = booking.book_interview(people[4], open_slot, actor=admin)
     db.session.commit()
+    links = _scheduling_links(admin, demo_job, people[0])
     return Demo(password, {
+        **links,
         "job": demo_job.id, "long_job": long_job.id, "candidate": people[0].id, "long_candidate": people[5].id,
         "free_candidate": people[1].id, "slot": demo_slots[0].id, "free_slot": demo_slots[3].id, "long_slot": long_slot.id,
         "interview": booked.id, "taken": taken.id, "today": today.isoformat(),
         "countdown_key": booked.session.session_key, "open_key": opening.session.session_key,
         "open_at": opening.session.scheduled_at,
     })
+
+
+def _token(link):
+    return link.rsplit("/", 1)[1]
+
+
+def _scheduling_links(admin, demo_job, booked_candidate):
+    """Scheduling links: one to pick from, one booked from its link, one with nothing to pick (the
+    waitlist), and one for a candidate a recruiter booked (the candidate page lists it)."""
+    picker = Candidate(full_name="Gita Menon", email="gita.menon@example.com", job=demo_job)
+    self_booker = Candidate(full_name="Hari Prasad", email="hari.prasad@example.com", job=demo_job)
+    quiet_job = Job(job_title="Data Engineer", company_name="Acme Analytics", duration_minutes=45)
+    waiter = Candidate(full_name="Ira Das", email="ira.das@example.com", job=quiet_job)
+    db.session.add_all([picker, self_booker, quiet_job, waiter])
+    db.session.commit()
+    pick_invitation, pick_link = scheduling.invite(picker, actor=admin)
+    booked_invitation, booked_link = scheduling.invite(self_booker, actor=admin)
+    first_open = scheduling.offered_days(demo_job, timeutil.zone(), timeutil.now())[0].slots[0]
+    scheduling.book(booked_invitation, str(first_open.id))
+    _, waitlist_link = scheduling.invite(waiter, actor=admin)
+    scheduling.invite(booked_candidate, actor=admin)
+    offered = scheduling.offered_days(demo_job, timeutil.zone(), timeutil.now())[0].slots[0]
+    return {
+        "pick_token": _token(pick_link), "booked_token": _token(booked_link), "waitlist_token": _token(waitlist_link),
+        "offered_slot": offered.id,
+    }
 
 
 def _open_booking_dialog(page):
@@ -194,6 +222,14 @@ def pages(demo):
         Page("password-reset-invalid", "/password/reset/not-a-real-link", anonymous=True, status=410),
         Page("error-404", "/no-such-page", anonymous=True, status=404),
         Page("portal-unknown-link", "/?session_key=" + "x" * 43, anonymous=True, status=404),
+        Page("schedule-pick", f"/schedule/{ids['pick_token']}", anonymous=True),
+        Page("schedule-pick-new-york", f"/schedule/{ids['pick_token']}?tz=America/New_York", anonymous=True),
+        Page("schedule-confirm", f"/schedule/{ids['pick_token']}?slot_id={ids['offered_slot']}", anonymous=True),
+        Page("schedule-manage", f"/schedule/{ids['booked_token']}", anonymous=True),
+        Page("schedule-reschedule", f"/schedule/{ids['booked_token']}/reschedule", anonymous=True),
+        Page("schedule-cancel", f"/schedule/{ids['booked_token']}/cancel", anonymous=True),
+        Page("schedule-waitlist", f"/schedule/{ids['waitlist_token']}", anonymous=True),
+        Page("schedule-invalid-link", "/schedule/" + "x" * 43, anonymous=True, status=404),
         Page("dashboard", "/interviews/dashboard"),
         Page("menu-open", "/interviews/dashboard", action=_open_menu),
         Page("calendar-week", f"/slots/?date={ids['today']}"),
@@ -217,6 +253,8 @@ def pages(demo):
         Page("candidates", "/candidates/"),
         Page("candidate", f"/candidates/{ids['candidate']}"),
         Page("candidate-long", f"/candidates/{ids['long_candidate']}"),
+        Page("candidate-invite-dialog", f"/candidates/{ids['candidate']}", action=_open_confirm_dialog("Invite to pick a time…")),
+        Page("candidate-invite-confirm", f"/candidates/{ids['candidate']}/invite"),
         Page("candidate-new", "/candidates/new"),
         Page("candidate-edit", f"/candidates/{ids['long_candidate']}/edit"),
         Page("jobs", "/jobs/"),

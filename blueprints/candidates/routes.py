@@ -7,9 +7,9 @@ from blueprints.candidates import bp
 from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, ResumeForm
 from blueprints.slots.forms import apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
-from models import Candidate, CandidateStatus, db
-from services import candidates, jobs, resumes, slots
-from services.errors import InputError
+from models import Candidate, CandidateStatus, SchedulingInvitation, db
+from services import candidates, jobs, resumes, scheduling, slots
+from services.errors import InputError, ServiceError
 from services.validation import parse_uuid
 
 PER_PAGE = 20
@@ -120,6 +120,7 @@ def _detail_page(candidate, resume_form, status=200):
         "candidates/detail.html",
         candidate=candidate,
         interviews=candidates.candidate_interviews(candidate),
+        invitations=scheduling.invitations_for(candidate),
         resume_form=resume_form,
     ), status
 
@@ -167,3 +168,52 @@ def download_resume(candidate_id):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/<uuid:candidate_id>/invite", methods=["GET", "POST"])
+def invite(candidate_id):
+    """E-mail the candidate a link to pick a time of their job (GET: the question, without JavaScript)."""
+    candidate = _candidate_or_404(candidate_id)
+    back_url = url_for("candidates.detail", candidate_id=candidate.id)
+    if request.method == "GET":
+        return render_template("confirm.html", question="candidates/_invite_question.html", candidate=candidate, back_url=back_url)
+    try:
+        scheduling.invite(candidate, actor=current_user)
+    except ServiceError as refusal:
+        flash(refusal.message, "error")
+    else:
+        flash(f"Invitation to pick a time sent to {candidate.email}; any older link is revoked.", "success")
+    return redirect_after_post(back_url)
+
+
+def _invitation_or_404(candidate, invitation_id):
+    invitation = db.get_or_404(SchedulingInvitation, invitation_id, description="Invitation not found.")
+    if invitation.candidate_id != candidate.id:
+        abort(404)
+    return invitation
+
+
+@bp.post("/<uuid:candidate_id>/invitations/<uuid:invitation_id>/resend")
+def resend_invitation(candidate_id, invitation_id):
+    """Send the invitation again with a new link and a fresh expiry."""
+    candidate = _candidate_or_404(candidate_id)
+    try:
+        scheduling.resend(_invitation_or_404(candidate, invitation_id), actor=current_user)
+    except ServiceError as refusal:
+        flash(refusal.message, "error")
+    else:
+        flash(f"Invitation sent again to {candidate.email}.", "success")
+    return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
+
+
+@bp.post("/<uuid:candidate_id>/invitations/<uuid:invitation_id>/revoke")
+def revoke_invitation(candidate_id, invitation_id):
+    """Stop the invitation's links working (unless the candidate changed it meanwhile)."""
+    candidate = _candidate_or_404(candidate_id)
+    try:
+        scheduling.revoke(_invitation_or_404(candidate, invitation_id), actor=current_user, seen_status=request.form.get("seen_status"))
+    except ServiceError as refusal:
+        flash(refusal.message, "error")
+    else:
+        flash("Invitation revoked: its links no longer work.", "success")
+    return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))

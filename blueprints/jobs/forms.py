@@ -2,8 +2,8 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
-from models import CodingLanguage
-from services import labels
+from models import CodingLanguage, Job
+from services import job_rules, labels
 
 LANGUAGE_CHOICES = [SelectChoice(value, labels.language(value)) for value in CodingLanguage.values()]
 
@@ -17,3 +17,11 @@ class JobForm(FlaskForm):
     duration_minutes = StringField("Interview duration (minutes)", default="30", render_kw={"type": "number", "min": 5, "max": 480})
     tech_stack_details = TextAreaField("Tech stack details (legacy, optional)", render_kw={"rows": 3})
 
+
+
+# The self-scheduling rules, one number field each, defaulting to the column's default.
+for _rule in job_rules.RULES:
+    setattr(JobForm, _rule.name, StringField(
+        _rule.label, default=str(Job.__table__.c[_rule.name].default.arg),
+        render_kw={"type": "number", "min": _rule.low, "max": _rule.high, "inputmode": "numeric"},
+    ))

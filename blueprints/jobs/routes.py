@@ -7,7 +7,7 @@ from blueprints.jobs.forms import JobForm
 from blueprints.slots.forms import EmptyForm, apply_errors
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
 from models import Job, db
-from services import jobs
+from services import job_rules, jobs
 from services.errors import InputError
 
 PER_PAGE = 20
@@ -35,7 +35,7 @@ def detail(job_id):
 
 def _form_page(form, job):
     """The form again with its errors: just the form for htmx (200, so it swaps), else the page (400)."""
-    context = {"form": form, "job": job, "domains": jobs.domain_names()}
+    context = {"form": form, "job": job, "domains": jobs.domain_names(), "rules": job_rules.RULES}
     if is_htmx():
         return render_template("jobs/_form.html", **context)
     return render_template("jobs/form.html", **context), 400 if request.method == "POST" else 200

@@ -37,8 +37,9 @@ def refuse_guessers():
 
 
 def count_failed_lookup(response):
-    """After a portal view: a 404 (no such key) uses up one of the address's lookups."""
-    if response.status_code == 404 and _applies():
+    """After a portal or scheduling-link view: a 404 (no such key) or 410 (a dead link) uses up one
+    of the address's lookups."""
+    if response.status_code in (404, 410) and _applies():
         _counter().hit(_limit(), SCOPE, get_remote_address())
     return response
 

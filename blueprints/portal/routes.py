@@ -11,7 +11,8 @@ from flask_login import current_user
 from blueprints.portal import bp, key_guard
 from blueprints.web import is_htmx, render_page_or_fragment
 from extensions import csrf
-from services import interviewer, portal, timeutil
+from services import interviewer, portal, scheduling, timeutil
+from services.errors import RefusedAction
 from services.validation import parse_uuid
 
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
@@ -91,6 +92,8 @@ def _stage_context(session, now, notice=None, view=None):
         "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
         "display_zone": config["DISPLAY_TIMEZONE"],
         "audio_max_mb": config["AUDIO_MAX_BYTES"] // (1024 * 1024),
+        # A missed interview offers "pick a new time" when its job allows a retake (one query, expired pages only).
+        "retakes_left": scheduling.retakes_left(session.session_key, now) if state == portal.EXPIRED else 0,
     }
 
 
@@ -135,6 +138,20 @@ def stage():
     if session.status == "in_progress" and current is not None and str(current.id) == shown_question:
         return "", 204
     return _render_stage(_stage_context(session, now))
+
+
+@bp.post("/interview/retake")
+def retake():
+    """From a missed interview's expired page: a new scheduling link, when the job allows a retake."""
+    key = _session_key()
+    try:
+        token = scheduling.start_retake(key)
+    except scheduling.DeadLink:
+        abort(404)
+    except RefusedAction:
+        # No retake left (or the role closed meanwhile): the expired page says whom to ask.
+        return redirect(url_for("portal.index", session_key=key), 303)
+    return redirect(url_for("schedule.show", token=token), 303)
 
 
 @bp.post("/interview/start")

@@ -1,0 +1,83 @@
+"""A job's rules for candidates who schedule themselves: which slots a scheduling link offers,
+and until when a booking made that way may be changed. Admins edit them on the job form."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from models import InterviewSlot, SlotStatus, db
+from services.validation import parse_int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One editable rule: its column on Job, its label and hint for the form, its bounds."""
+
+    name: str
+    label: str
+    hint: str
+    low: int
+    high: int
+
+
+RULES = (
+    Rule("min_notice_hours", "Minimum notice (hours)", "A slot is offered only this long ahead of its start.", 0, 720),
+    Rule("booking_horizon_days", "Offer slots up to (days ahead)", "Slots further ahead are not offered yet.", 1, 365),
+    Rule("change_cutoff_hours", "Changes close (hours before the start)", "Later, the candidate is told whom to contact.", 0, 720),
+    Rule("max_self_reschedules", "Reschedules a candidate may make", "0 means the candidate cannot move the time.", 0, 20),
+    Rule("invitation_expiry_days", "Invitation links expire after (days)", "An unused link stops working then.", 1, 90),
+    Rule("retakes_allowed", "Retakes after a missed interview", "0 means the expired link says to contact you.", 0, 10),
+)
+RULE_NAMES = tuple(rule.name for rule in RULES)
+SLOT_OFFER_LIMIT = 500  # more than two weeks of any real job's slots
+
+
+def read_rules(data, errors, *, partial):
+    """Validated rule values from form or JSON `data` (with `partial`, only the keys present);
+    a blank value takes the column's default on a new job."""
+    values = {}
+    for rule in RULES:
+        if partial and rule.name not in data:
+            continue
+        value = data.get(rule.name)
+        if value in (None, "") and not partial:
+            continue  # the column's default
+        number = parse_int(value, rule.name, errors, label=rule.label, low=rule.low, high=rule.high, required=True)
+        if number is not None:
+            values[rule.name] = number
+    return values
+
+
+def offer_window(job, now):
+    """(earliest, latest) start a scheduling link offers now."""
+    return now + timedelta(hours=job.min_notice_hours), now + timedelta(days=job.booking_horizon_days)
+
+
+def offerable_slots(job, now, limit=SLOT_OFFER_LIMIT):
+    """The job's slots a candidate may pick now: not full, not cancelled, inside the window; soonest first."""
+    earliest, latest = offer_window(job, now)
+    return list(
+        db.session.scalars(
+            select(InterviewSlot)
+            .where(
+                InterviewSlot.job_id == job.id,
+                InterviewSlot.status != SlotStatus.CANCELLED.value,
+                InterviewSlot.current_bookings < InterviewSlot.max_candidates,
+                InterviewSlot.start_at >= earliest,
+                InterviewSlot.start_at <= latest,
+            )
+            .order_by(InterviewSlot.start_at, InterviewSlot.id)
+            .limit(limit)
+        )
+    )
+
+
+def within_window(slot, job, now):
+    """True when `slot` starts inside the job's offer window (seats and status aside)."""
+    earliest, latest = offer_window(job, now)
+    return earliest <= slot.start_at <= latest
+
+
+def change_deadline(interview, job):
+    """The last moment the candidate may reschedule or cancel `interview` themselves."""
+    return interview.started_at - timedelta(hours=job.change_cutoff_hours)
