@@ -72,15 +72,15 @@ def _details(interview, **extra):
     }
 
 
-def _queue(kind, interview, subject, template, context, *, key_suffix="", due=None, to=None, ics=None):
-    """Add one rendered message to the session (not committed)."""
-    to_email, to_name = to or (interview.candidate.email, interview.candidate.full_name)
+def _enqueue(kind, key, to, subject, template, context, *, due=None, ics=None, **about):
+    """Add one rendered message to the session (not committed); `about` names the row it concerns
+    (`interview_id`, `scheduling_invitation_id`)."""
+    to_email, to_name = to
     configured = bool(current_app.config.get("MAIL_SERVER"))
     body_text, body_html = email_render.render(template, **context)
     email = OutboxEmail(
-        idempotency_key=f"{kind}:{interview.id}:{interview.sequence}{key_suffix}",
+        idempotency_key=key,
         kind=kind,
-        interview_id=interview.id,
         to_email=header_safe(to_email),
         to_name=header_safe(to_name),
         subject=header_safe(subject),
@@ -89,6 +89,7 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
         ics=ics,
         status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
         next_attempt_at=due or timeutil.now(),
+        **about,
     )
     # Serialised now when it goes out now; a reminder due later (and any row queued without SMTP,
     # whose sender is not settled yet) is serialised, and kept, when it is first sent. Either way
@@ -97,6 +98,13 @@ def _queue(kind, interview, subject, template, context, *, key_suffix="", due=No
         outbox.store_rendered(email)
     db.session.add(email)
     return email
+
+
+def _queue(kind, interview, subject, template, context, *, key_suffix="", due=None, to=None, ics=None):
+    """A message about `interview`, to its candidate unless `to` (not committed)."""
+    key = f"{kind}:{interview.id}:{interview.sequence}{key_suffix}"
+    to = to or (interview.candidate.email, interview.candidate.full_name)
+    return _enqueue(kind, key, to, subject, template, context, due=due, ics=ics, interview_id=interview.id)
 
 
 def _subject(prefix, interview):
@@ -224,49 +232,22 @@ def queue_completion_notice(interview):
 
 def queue_account_email(user, kind, subject, **context):
     """A message about the user's own account (templates/email/<kind>.txt and .html), e.g. a reset link."""
-    configured = bool(current_app.config.get("MAIL_SERVER"))
     context = {
         "name": user.display_name, "email": user.email, "when": format_when(timeutil.now()),
         "sign_in_link": app_link("/login"), **context,
     }
-    body_text, body_html = email_render.render(kind, **context)
-    email = OutboxEmail(
-        idempotency_key=f"{kind}:{user.id}:{secrets.token_hex(8)}",
-        kind=kind,
-        to_email=header_safe(user.email),
-        to_name=header_safe(user.full_name),
-        subject=header_safe(f"Interview scheduler: {subject}"),
-        body_text=body_text,
-        body_html=body_html,
-        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
-        next_attempt_at=timeutil.now(),
-    )
-    db.session.add(email)
-    return email
+    key = f"{kind}:{user.id}:{secrets.token_hex(8)}"
+    return _enqueue(kind, key, (user.email, user.full_name), f"Interview scheduler: {subject}", kind, context)
 
 
 def _queue_invitation_message(kind, invitation, subject, template, context, to=None, interview_id=None):
     """Add one message about a scheduling invitation (to its candidate unless `to`), not committed."""
     candidate = invitation.candidate
-    to_email, to_name = to or (candidate.email, candidate.full_name)
-    configured = bool(current_app.config.get("MAIL_SERVER"))
-    email = OutboxEmail(
-        idempotency_key=f"{kind}:{invitation.id}:{secrets.token_hex(8)}",
-        kind=kind,
-        interview_id=interview_id,
-        scheduling_invitation_id=invitation.id,
-        to_email=header_safe(to_email),
-        to_name=header_safe(to_name),
-        subject=header_safe(subject),
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
-        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
-        next_attempt_at=timeutil.now(),
+    key = f"{kind}:{invitation.id}:{secrets.token_hex(8)}"
+    return _enqueue(
+        kind, key, to or (candidate.email, candidate.full_name), subject, template, context,
+        interview_id=interview_id, scheduling_invitation_id=invitation.id,
     )
-    if configured:
-        outbox.store_rendered(email)
-    db.session.add(email)
-    return email
 
 
 def _invitation_context(invitation, **extra):
