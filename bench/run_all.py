@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("load.py", [], ["--seconds", "10"]),
     ("outbox.py", [], ["--emails", "300", "--rounds", "3"]),
     ("startup.py", [], ["--rounds", "4"]),
+    ("self_scheduling.py", [], ["--requests", "60", "--rounds", "5"]),
     ("lighthouse.py", [], ["--runs", "1"]),
 ]
 

@@ -54,11 +54,15 @@ def offer_window(job, now):
 
 
 def offerable_slots(job, now, limit=SLOT_OFFER_LIMIT):
-    """The job's slots a candidate may pick now: not full, not cancelled, inside the window; soonest first."""
+    """The job's slots a candidate may pick now: not full, not cancelled, inside the window; soonest first.
+
+    Rows of (id, start_at, end_at), all a picker shows: a job may offer a thousand, and whole ORM
+    objects would cost most of the page.
+    """
     earliest, latest = offer_window(job, now)
     return list(
-        db.session.scalars(
-            select(InterviewSlot)
+        db.session.execute(
+            select(InterviewSlot.id, InterviewSlot.start_at, InterviewSlot.end_at)
             .where(
                 InterviewSlot.job_id == job.id,
                 InterviewSlot.status != SlotStatus.CANCELLED.value,
