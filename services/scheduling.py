@@ -27,7 +27,7 @@ from models import (
 )
 from services import audit, booking, job_rules, notifications, portal, scheduling_links, timeutil, waitlist
 from services.errors import RefusedAction, ServiceError
-from services.transactions import one_transaction
+from services.transactions import one_transaction, take_open_job
 from services.validation import parse_uuid
 
 SELF_BOOKED_NOTE = "Booked by the candidate from a scheduling link."
@@ -93,12 +93,12 @@ def _revoke_older(candidate_id, job_id, now, keep_id):
         audit.record("scheduling.revoked", invitation, reason="replaced by a new invitation")
 
 
-def _new_invitation(candidate, job, actor_id, now, *, retake=False):
-    if job.is_archived:
+def _new_invitation(candidate, job, actor_id, now, *, retake=False, expires_at=None):
+    if not take_open_job(job):
         raise RoleClosed()
     invitation = SchedulingInvitation(
         candidate=candidate, job=job, status=InvitationStatus.SENT.value, status_changed_at=now,
-        expires_at=now + timedelta(days=job.invitation_expiry_days), created_by_id=actor_id, is_retake=retake,
+        expires_at=expires_at or now + timedelta(days=job.invitation_expiry_days), created_by_id=actor_id, is_retake=retake,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -106,17 +106,22 @@ def _new_invitation(candidate, job, actor_id, now, *, retake=False):
     return invitation
 
 
-@one_transaction
-def invite(candidate, *, actor=None, job=None):
-    """Invite `candidate` to pick a slot of `job` (their own job by default); revokes older links.
-
-    Returns (invitation, link): the link is the one its e-mail, queued in the same transaction, carries.
-    """
-    now = timeutil.now()
-    invitation = _new_invitation(candidate, job or candidate.job, getattr(actor, "id", None), now)
+def add_invitation(candidate, job, *, actor, now, expires_at=None):
+    """A new invitation with its e-mail queued and audited, in the caller's transaction; revokes
+    older links. Returns (invitation, link): the link is the one its e-mail carries."""
+    invitation = _new_invitation(candidate, job, getattr(actor, "id", None), now, expires_at=expires_at)
     link = scheduling_links.new_link(invitation.id)
     notifications.queue_scheduling_invitation(invitation, link)
     audit.record("scheduling.invited", invitation, actor=actor, candidate=candidate.id, job=invitation.job_id)
+    return invitation, link
+
+
+@one_transaction
+def invite(candidate, *, actor=None, job=None, expires_at=None):
+    """Invite `candidate` to pick a slot of `job` (their own job by default); revokes older links.
+
+    Returns (invitation, link); `expires_at` replaces the job's expiry (the API's option)."""
+    invitation, link = add_invitation(candidate, job or candidate.job, actor=actor, now=timeutil.now(), expires_at=expires_at)
     db.session.commit()
     return invitation, link
 

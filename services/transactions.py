@@ -7,13 +7,13 @@ it sees all committed changes). Its row count decides; the entities are then re-
 caller decides on the state as it is, and frees a seat only when it changed that state itself.
 
 Lock order, kept by every caller so two changes never wait on each other: the interview, then
-its session, then slots, then the candidate.
+its session, then slots, then the candidate. Invitations begin by locking their job (take_open_job).
 """
 from functools import wraps
 
 from sqlalchemy import update
 
-from models import Interview, InterviewSession, db
+from models import Interview, InterviewSession, Job, db
 
 
 def one_transaction(service):
@@ -57,3 +57,16 @@ def lock_session(session):
     _touch(InterviewSession, session.id)
     # Questions and answers loaded before the lock may be stale: reload them on next use.
     db.session.expire_all()
+
+
+def take_open_job(job):
+    """Lock `job`'s row to create its scheduling invitations (one transaction at a time per job, so
+    a candidate never gets two live ones at once); True iff the job is still open (not archived)."""
+    result = db.session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.archived_at.is_(None))
+        # Named explicitly so the ORM's onupdate does not move updated_at for a lock.
+        .values(archived_at=Job.archived_at, updated_at=Job.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
