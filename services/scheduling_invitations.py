@@ -34,10 +34,10 @@ MAX_EXPIRY_DAYS = 90
 
 # Why a candidate was not invited, in the order the summary lists them.
 SKIP_REASONS = {
-    "not_found": "No such candidate",
-    "other_job": "Applied for another job",
-    "already_scheduled": "Already booked for this job",
-    "already_invited": "Already invited, the link not used yet (resend it from their page)",
+    "not_found": "not found",
+    "other_job": "applied for another job",
+    "already_scheduled": "already booked for this job",
+    "already_invited": "already invited, link not used yet",
 }
 LIST_KEYSET = Keyset((SchedulingInvitation.created_at, SchedulingInvitation.id), descending=True)
 
@@ -70,7 +70,9 @@ class BulkResult:
 
 
 def find(model, raw_id, name, field_name):
-    """The row of a public id; NotFound (404) when the id is malformed or unknown."""
+    """The row of a public id: InputError when none is given, NotFound (404) when it is malformed or unknown."""
+    if not raw_id:
+        raise InputError({field_name: "Required."}, message=f"Choose a {name.lower()}.")
     row = db.session.get(model, parse_uuid(raw_id)) if parse_uuid(raw_id) else None
     if row is None:
         raise NotFound(f"{name} not found.", fields={field_name: f"No such {name.lower()}."})
@@ -196,9 +198,12 @@ def invite_many(job_id, *, actor, candidate_ids=None, matching=None):
         cursor = page.next_cursor
 
 
-def matching_count(matching):
-    """How many candidates a filter matches (capped like the list's count)."""
-    return capped_count(matching.with_only_columns(Candidate.id))
+def preview_many(job_id, *, candidate_ids=None, matching=None):
+    """(job, how many candidates) for the question before invite_many, with the same refusals."""
+    job = _open_job(job_id)
+    if matching is None:
+        return job, len(_candidate_ids(candidate_ids))
+    return job, capped_count(matching.with_only_columns(Candidate.id))
 
 
 # --- the API's reads and changes by id ------------------------------------------------------------

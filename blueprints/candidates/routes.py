@@ -8,19 +8,23 @@ from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, Resum
 from blueprints.slots.forms import apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, CandidateStatus, SchedulingInvitation, db
-from services import candidates, jobs, resumes, scheduling, slots
+from services import candidates, jobs, resumes, scheduling, scheduling_invitations, slots
 from services.errors import InputError, ServiceError
 from services.validation import parse_uuid
 
 PER_PAGE = 20
 
 
+def _list_filters(values):
+    """The list's search words, job and status from request values (unknown ones left out)."""
+    status = values.get("status")
+    return values.get("q", "").strip(), parse_uuid(values.get("job")), status if status in CandidateStatus.values() else None
+
+
 @bp.get("/")
 def index():
     """Candidates matching the search, job and status filters; htmx swaps just the list."""
-    query_text = request.args.get("q", "").strip()
-    job_id = parse_uuid(request.args.get("job"))
-    status = request.args.get("status") if request.args.get("status") in CandidateStatus.values() else None
+    query_text, job_id, status = _list_filters(request.args)
     cursor = request.args.get("cursor") or None
     try:
         page, total = candidates.candidate_list_page(query_text, job_id=job_id, status=status, cursor=cursor, size=PER_PAGE)
@@ -37,6 +41,7 @@ def index():
         status_filter=status or "",
         jobs=db.session.scalars(jobs.search_jobs(include_archived=True).limit(500)).all(),
         statuses=CandidateStatus.values(),
+        open_jobs=slots.open_jobs(),
     )
 
 
@@ -217,3 +222,48 @@ def revoke_invitation(candidate_id, invitation_id):
     else:
         flash("Invitation revoked: its links no longer work.", "success")
     return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
+
+
+def _bulk_selection(values, filters):
+    """invite_many's choice of candidates: the ticked ones, or everyone matching the list's filters."""
+    if values.get("scope") == "matching":
+        query_text, job_id, status = filters
+        return {"matching": candidates.search_candidates(query_text, job_id=job_id, status=status)}
+    return {"candidate_ids": values.getlist("candidate")}
+
+
+def _invite_many_question(status=200, **context):
+    """The question before a bulk invitation: a dialog's content for htmx (200, so it swaps), else a page."""
+    if is_htmx():  # in a dialog, the safe choice closes it instead of leaving the page
+        return render_template("candidates/_invite_many_dialog.html", **(context | {"back_url": None}))
+    return render_template("confirm.html", question="candidates/_invite_many_question.html", **context), status
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite_many():
+    """Invite the ticked candidates, or everyone matching the filters, to pick a time of a job:
+    GET asks how many will be e-mailed, POST sends the invitations and says who was skipped."""
+    filters = _list_filters(request.values)
+    query_text, job_id, status = filters
+    back_url = url_for("candidates.index", q=query_text or None, job=job_id, status=status)
+    selection = _bulk_selection(request.values, filters)
+    if request.method == "GET":
+        try:
+            job, count = scheduling_invitations.preview_many(request.args.get("job_id"), **selection)
+        except ServiceError as refusal:
+            return _invite_many_question(400, errors=list(refusal.fields.values()) or [refusal.message], back_url=back_url)
+        return _invite_many_question(job=job, count=count, values=request.args, back_url=back_url)
+    try:
+        result = scheduling_invitations.invite_many(request.form.get("job_id"), actor=current_user, **selection)
+    except ServiceError as refusal:
+        flash(refusal.message, "error")
+    else:
+        _flash_bulk_result(result)
+    return redirect_after_post(back_url)
+
+
+def _flash_bulk_result(result):
+    flash(f"Invited {result.created} candidate{'s' if result.created != 1 else ''} to pick a time.", "success" if result.created else "warning")
+    if result.skipped_total:
+        reasons = "; ".join(f"{count} {words}" for _, words, count in result.reasons())
+        flash(f"Skipped {result.skipped_total}: {reasons}.", "warning")
