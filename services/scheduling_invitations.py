@@ -231,7 +231,7 @@ def invitation_list(*, job_id=None, candidate_id=None, status=None):
 
 def revoke_by_id(raw_id, *, actor):
     """Stop an invitation's links working; refused once the candidate has booked from it."""
-    invitation = find(SchedulingInvitation, raw_id, "Invitation", "id")
+    invitation = find(SchedulingInvitation, raw_id, "Invitation", "invitation_id")
     if invitation.status == InvitationStatus.BOOKED.value:
         raise BookedInvitation()
     return scheduling.revoke(invitation, actor=actor)
@@ -239,4 +239,4 @@ def revoke_by_id(raw_id, *, actor):
 
 def resend_by_id(raw_id, *, actor):
     """Send an unused invitation again with a new link; returns (invitation, link)."""
-    return scheduling.resend(find(SchedulingInvitation, raw_id, "Invitation", "id"), actor=actor)
+    return scheduling.resend(find(SchedulingInvitation, raw_id, "Invitation", "invitation_id"), actor=actor)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies
 
 from blueprints.api.openapi import SPEC
 from models import Interview, db
-from services import accounts, timeutil
+from services import accounts, jobs, scheduling, timeutil
 from tests.booking_support import make_candidate, make_job, make_slot
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # the day after the pinned clock
@@ -55,12 +55,13 @@ def fuzz_target(app, clock, live_server, api_headers):
     full = make_slot(job, T0, capacity=1)
     make_slot(job, T0.replace(hour=11), capacity=3)
     booked = booking.book_interview(make_candidate(job, "Asha Rao"), full)
-    make_candidate(job, "Ravi Kumar")
+    invitation, _ = scheduling.invite(make_candidate(job, "Ravi Kumar"))
     ids = {
         "job_id": str(job.id),
         "slot_id": str(full.id),
         "interview_id": str(booked.id),
         "candidate_id": str(booked.candidate_id),
+        "invitation_id": str(invitation.id),
         "session_key": booked.session_key,  # /ai/ calls get past the 404 into the window's rules
     }
     return live_server, api_headers, ids
@@ -114,12 +115,16 @@ def scenario(app, clock, client, api_headers, recruiter):
     db.session.add(pending)
     db.session.commit()
     recruiter_token = accounts.create_token(recruiter)
+    invitation, _ = scheduling.invite(waiting)
     db.session.commit()
     return {
         "client": client,
         "headers": api_headers,
         "recruiter_headers": {"Authorization": f"Token {recruiter_token}"},
-        "ids": {"slot_id": str(slot.id), "interview_id": str(interview.id), "job_id": str(job.id), "candidate_id": str(waiting.id)},
+        "ids": {
+            "slot_id": str(slot.id), "interview_id": str(interview.id), "job_id": str(job.id), "candidate_id": str(waiting.id),
+            "invitation_id": str(invitation.id),
+        },
         "cancelled_interview_id": str(cancelled.id),
         "session_key": interview.session_key,
         "cancelled_session_key": cancelled.session_key,
@@ -197,8 +202,13 @@ def request_for(method, path, code, s):
             body["job_id"] = str(make_job("Another").id)
         if path == "/api/interviews/schedules/create_interview_session/":
             body = {"interview_id": s["pending_interview_id"]}  # not booked into a slot yet
+        if path == "/api/scheduling-invitations/":
+            body["expires_at"] = "not a time"
     elif code == 409:
         body = CONFLICTS[(method, path)](s)
+    elif code == 410:  # the scheduling invitations of an archived job
+        jobs.remove_job(s["job"])
+        body = {"job_id": ids["job_id"], "candidate_id": ids["candidate_id"], "candidate_ids": [ids["candidate_id"]]}
     elif code == 413:
         oversize = io.BytesIO(b"x" * (s["client"].application.config["RESUME_MAX_BYTES"] + 1))
         return path.format(**ids), {"headers": headers, "data": {"file": (oversize, "cv.txt")}}
@@ -221,6 +231,9 @@ CONFLICTS = {
     # A second interview for the candidate who is already booked.
     ("POST", "/api/interviews/"): lambda s: {"candidate_id": str(s["interview"].candidate_id), "job_id": s["ids"]["job_id"]},
     ("POST", "/api/interviews/schedules/create_interview_session/"): lambda s: {"interview_id": s["cancelled_interview_id"]},
+    # Revoked first (PREPARE_CONFLICT): neither a second revoke nor a resend is possible.
+    ("POST", "/api/scheduling-invitations/{invitation_id}/revoke/"): lambda s: {},
+    ("POST", "/api/scheduling-invitations/{invitation_id}/resend/"): lambda s: {},
 }
 PREPARE_CONFLICT = {
     ("POST", "/ai/start"): lambda s: (
@@ -240,6 +253,12 @@ PREPARE_CONFLICT = {
     ("PATCH", "/api/interviews/slots/{slot_id}/"): lambda s: s["client"].post(
         f"/api/interviews/slots/{s['ids']['slot_id']}/cancel/", headers=s["headers"]
     ),
+    **{
+        ("POST", f"/api/scheduling-invitations/{{invitation_id}}/{action}/"): lambda s: s["client"].post(
+            f"/api/scheduling-invitations/{s['ids']['invitation_id']}/revoke/", headers=s["headers"]
+        )
+        for action in ("revoke", "resend")
+    },
 }
 
 DOCUMENTED_ERRORS = sorted(
