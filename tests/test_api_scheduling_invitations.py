@@ -128,7 +128,8 @@ def test_revoke_and_its_refusals(setting, backend):
     again = call("POST", f"{URL}{invitation['id']}/revoke/")
     assert again.status_code == 409 and again.json["error"] == "This invitation is already revoked."
     assert call("POST", f"{URL}{UNKNOWN}/revoke/").status_code == 404
-    assert call("POST", f"{URL}not-an-id/revoke/").json["fields"] == {"invitation_id": "No such invitation."}
+    assert call("POST", f"{URL}{UNKNOWN}/revoke/").json["fields"] == {"invitation_id": "No such invitation."}
+    assert call("POST", f"{URL}not-an-id/revoke/").status_code == 404
 
     booked_invitation, _ = scheduling.invite(setting["ben"])
     scheduling.book(booked_invitation, str(make_slot(setting["job"], NOW + timedelta(days=1)).id))

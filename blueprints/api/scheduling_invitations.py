@@ -219,19 +219,19 @@ def create_scheduling_invitation():
     return jsonify(invitation_json(invitation, link)), 201
 
 
-@bp.get("/scheduling-invitations/<invitation_id>/")
+@bp.get("/scheduling-invitations/<uuid:invitation_id>/")
 def get_scheduling_invitation(invitation_id):
     """One invitation, its state as of now."""
     return jsonify(invitation_json(scheduling_invitations.find(SchedulingInvitation, invitation_id, "Invitation", "invitation_id")))
 
 
-@bp.post("/scheduling-invitations/<invitation_id>/revoke/")
+@bp.post("/scheduling-invitations/<uuid:invitation_id>/revoke/")
 def revoke_scheduling_invitation(invitation_id):
     """Stop the invitation's links working."""
     return jsonify(invitation_json(scheduling_invitations.revoke_by_id(invitation_id, actor=g.api_user)))
 
 
-@bp.post("/scheduling-invitations/<invitation_id>/resend/")
+@bp.post("/scheduling-invitations/<uuid:invitation_id>/resend/")
 def resend_scheduling_invitation(invitation_id):
     """E-mail the invitation again with a new link (in the answer)."""
     return jsonify(invitation_json(*scheduling_invitations.resend_by_id(invitation_id, actor=g.api_user)))
