@@ -68,6 +68,16 @@ def test_everyone_matching_the_filters(listed, recruiter_client):
     assert "Invited 1 candidate to pick a time." in page and "Skipped 1: 1 applied for another job." in page
 
 
+def test_a_run_that_stops_early_says_to_continue(listed, recruiter_client, monkeypatch):
+    from services import scheduling_invitations
+
+    monkeypatch.setattr(scheduling_invitations, "BATCH_SIZE", 1)
+    monkeypatch.setattr(scheduling_invitations, "MAX_CREATED_PER_RUN", 1)
+    recruiter_client.post("/candidates/invite", data={"scope": "matching", "job_id": str(listed["job"].id)})
+    page = recruiter_client.get("/candidates/").get_data(as_text=True)
+    assert "Invited 1 candidate to pick a time." in page and "This run stopped after 1 invitations: invite everyone matching again to continue" in page
+
+
 @pytest.mark.parametrize("query, message", [
     ("candidate={id}", "Required."),
     ("job_id={job}", "Select at least one candidate."),

@@ -74,6 +74,21 @@ def test_everyone_matching_goes_in_batches_and_counts_the_other_jobs(crowd, monk
     assert scheduling_invitations.preview_many(str(crowd["job"].id), matching=matching) == (crowd["job"], 6)
 
 
+def test_everyone_matching_stops_after_a_run_and_continues_when_asked_again(crowd, monkeypatch):
+    monkeypatch.setattr(scheduling_invitations, "BATCH_SIZE", 1)
+    monkeypatch.setattr(scheduling_invitations, "MAX_CREATED_PER_RUN", 2)
+    for name in ("One More", "Two More"):
+        make_candidate(crowd["job"], name)
+    job_id, matching = str(crowd["job"].id), candidates.search_candidates(job_id=crowd["job"].id)
+    first = scheduling_invitations.invite_many(job_id, actor=None, matching=matching)
+    assert (first.created, first.unfinished) == (2, True)
+    second = scheduling_invitations.invite_many(job_id, actor=None, matching=matching)
+    assert second.created == 2
+    last = scheduling_invitations.invite_many(job_id, actor=None, matching=matching)
+    assert (last.created, last.unfinished, last.skipped["already_invited"]) == (1, False, 5)
+    assert [live_invitations(person.id) for person in crowd["people"]] == [1, 0, 1, 1, 1] and invitation_emails() == 1 + 5
+
+
 @pytest.mark.parametrize("candidate_ids, message", [
     ([], "Select at least one candidate."),
     ("not a list", "Select at least one candidate."),

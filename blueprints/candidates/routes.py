@@ -267,3 +267,8 @@ def _flash_bulk_result(result):
     if result.skipped_total:
         reasons = "; ".join(f"{count} {words}" for _, words, count in result.reasons())
         flash(f"Skipped {result.skipped_total}: {reasons}.", "warning")
+    if result.unfinished:
+        flash(
+            f"This run stopped after {scheduling_invitations.MAX_CREATED_PER_RUN:,} invitations: "
+            "invite everyone matching again to continue (those invited are skipped).", "warning",
+        )
