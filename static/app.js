@@ -43,6 +43,17 @@ document.addEventListener("click", (event) => {
   dialog.querySelector("[autofocus]")?.focus();
 });
 
+// A list's "select everyone on this page" box (shown only where JavaScript runs) ticks the row
+// boxes named by its data-select-all in its form.
+document.addEventListener("htmx:load", (event) => {
+  event.detail.elt.querySelectorAll?.("[data-select-all]").forEach((box) => { box.closest("label").hidden = false; });
+});
+document.addEventListener("change", (event) => {
+  const box = event.target.closest("[data-select-all]");
+  if (!box) return;
+  box.form.querySelectorAll(`input[type=checkbox][name="${box.dataset.selectAll}"]`).forEach((row) => { row.checked = box.checked; });
+});
+
 // Toasts (flashed messages): the × button removes its message.
 document.addEventListener("click", (event) => {
   event.target.closest("[data-dismiss]")?.parentElement.remove();

@@ -42,6 +42,10 @@ def test_bulk_invitations_from_the_candidate_list(live_server, browser_page, rec
     # Everyone matching a search: the two already invited are skipped, with the reason.
     page.get_by_label("Search candidates").fill("rao")
     expect(page.locator("#candidate-list")).to_contain_text("3 candidates matching “rao”")
+    page.get_by_label("Select everyone on this page").check()  # the box shows in swapped-in lists too
+    expect(page.get_by_label("Select Dev Rao")).to_be_checked()
+    page.get_by_label("Select everyone on this page").uncheck()
+    expect(page.get_by_label("Select Asha Rao")).not_to_be_checked()
     page.get_by_label("Everyone matching these filters (3)").check()
     page.get_by_label("Job to invite to").select_option(label="Data Scientist · Acme")
     page.get_by_role("button", name="Invite…").click()
@@ -59,6 +63,7 @@ def test_without_javascript_the_question_is_a_page(live_server, browser, recruit
     page = context.new_page()
     browser_login(page, live_server, RECRUITER_EMAIL)
     page.goto(f"{live_server}/candidates/")
+    expect(page.get_by_label("Select everyone on this page")).to_be_hidden()  # it needs JavaScript
     page.get_by_label("Select Asha Rao").check()
     page.get_by_label("Job to invite to").select_option(label="Data Scientist · Acme")
     page.get_by_role("button", name="Invite…").click()
