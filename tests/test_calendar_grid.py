@@ -7,6 +7,7 @@ import pytest
 
 from services import booking, calendar_grid, slots, timeutil
 from tests.booking_support import make_candidate, make_job, make_slot
+from tests.support import counted_statements
 
 HX = {"HX-Request": "true"}
 IST = timeutil.zone("Asia/Kolkata")
@@ -148,3 +149,18 @@ def test_the_new_slot_form_reads_the_calendar_link(clock, recruiter_client):
         assert expected in html
     garbled = recruiter_client.get("/slots/new?date=yesterday&start=25:99&tz=Nowhere")
     assert garbled.status_code == 200 and 'selected value="Asia/Kolkata"' in garbled.get_data(as_text=True)
+
+
+def test_a_busy_week_grid_runs_as_many_statements_as_a_quiet_one(clock, recruiter_client):
+    jobs = [make_job(f"Job {n}") for n in range(4)]
+
+    def statements_for_week():
+        with counted_statements() as statements:
+            assert recruiter_client.get("/slots/?date=2030-01-16").status_code == 200
+        return len(statements)
+
+    make_slot(jobs[0], at(WEDNESDAY, "09:00"))
+    quiet = statements_for_week()
+    for n in range(40):
+        make_slot(jobs[n % 4], at(WEDNESDAY + timedelta(days=n % 5 - 2), f"{8 + n % 11}:{15 * (n % 4):02}"), capacity=2)
+    assert statements_for_week() == quiet
