@@ -675,12 +675,6 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
     return CalendarView(mode, anchor, first, last, tz, job, days, more, now)
 
 
-@functools.cache
-def zone_names():
-    """IANA zone names for pickers; listing the zone database costs ~15 ms, so once per process."""
-    return tuple(timeutil.common_zones())
-
-
 def open_jobs():
     """Jobs that take slots, for pickers."""
     return list(db.session.scalars(select(Job).where(Job.archived_at.is_(None)).order_by(Job.job_title)))

@@ -48,7 +48,6 @@ def calendar():
         grid=calendar_grid.week_grid(view, colours) if view.mode == "week" else None,
         colours=colours,
         jobs=slots.open_jobs(),
-        zones=slots.zone_names(),
         calendar_args=lambda **changes: _calendar_args(view, **changes),
     )
 
