@@ -142,6 +142,7 @@ def register_template_helpers(app):
     app.add_template_filter(labels.label, "label")
     app.jinja_env.globals["current_brand"] = branding.current  # called by the candidate-facing templates only
     app.jinja_env.globals["labels"] = labels  # dict lookups for hot loops (the calendar)
+    app.jinja_env.globals["picker_zones"] = timeutil.picker_zones  # templates/_zone_datalist.html
 
     @app.template_filter("local")
     def local_time(instant, fmt="%a %d %b %Y, %H:%M %Z", zone_name=None):

@@ -4,6 +4,10 @@ from functools import wraps
 from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
+# A zone field is typed with suggestions (templates/_zone_datalist.html, the device's zone from
+# app.js) and checked by timeutil.parse_zone: one input for every zone a person picks.
+ZONE_INPUT = {"list": "zone-names", "autocomplete": "off", "spellcheck": "false", "data-zone-input": ""}
+
 
 def is_htmx():
     """True when htmx made the request (and so wants a fragment)."""

@@ -576,7 +576,10 @@ class CalendarSlot:
     """What the calendar shows of a slot, read as plain columns (no ORM objects) to stay cheap."""
 
     id: uuid.UUID
+    job_id: uuid.UUID
     job_title: str
+    start: datetime  # local to the calendar's zone, as is `end`
+    end: datetime
     time_label: str
     ai_interview_type: str
     current_bookings: int
@@ -611,7 +614,7 @@ def _calendar_query(mode, day_count, for_one_job):
             .where(*in_the_grid, *of_the_job)
         )
 
-    shown = [InterviewSlot.id, InterviewSlot.start_at, InterviewSlot.end_at, InterviewSlot.ai_interview_type,
+    shown = [InterviewSlot.id, InterviewSlot.job_id, InterviewSlot.start_at, InterviewSlot.end_at, InterviewSlot.ai_interview_type,
              InterviewSlot.current_bookings, InterviewSlot.max_candidates, InterviewSlot.status]
     if mode == "week":
         return slots_in_grid(*shown, Job.job_title, grid_days.c.day).order_by(InterviewSlot.start_at, Job.job_title)
@@ -665,17 +668,11 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
             state = "available"
         days[day].append(
             CalendarSlot(
-                row.id, row.job_title, f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}", row.ai_interview_type,
+                row.id, row.job_id, row.job_title, start, end, f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}", row.ai_interview_type,
                 row.current_bookings, row.max_candidates, state,
             )
         )
     return CalendarView(mode, anchor, first, last, tz, job, days, more, now)
-
-
-@functools.cache
-def zone_names():
-    """IANA zone names for pickers; listing the zone database costs ~15 ms, so once per process."""
-    return tuple(timeutil.common_zones())
 
 
 def open_jobs():

@@ -79,6 +79,20 @@ def common_zones():
     )
 
 
+# Offered first in zone pickers: where the product's recruiters and candidates mostly are.
+FEATURED_ZONES = (
+    "Asia/Kolkata", "Europe/London", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+    "Europe/Berlin", "Europe/Paris", "Europe/Amsterdam", "Europe/Dublin", "Asia/Singapore", "Asia/Dubai",
+    "Australia/Sydney", "Australia/Melbourne", "Australia/Perth", "Asia/Tokyo", "UTC",
+)
+
+
+@functools.cache
+def picker_zones():
+    """Canonical zone names for a zone typeahead: FEATURED_ZONES first, then the rest A–Z (once per process)."""
+    return FEATURED_ZONES + tuple(z for z in common_zones() if z not in FEATURED_ZONES)
+
+
 @functools.cache
 def _zone_links():
     """(alias → target links, the zones countries use) from the tzdata package's zone database."""

@@ -136,3 +136,19 @@ function restoreKeptForm() {
   form.prepend(notice);
 }
 restoreKeptForm();
+
+// Zone inputs (list="zone-names"): the device's zone, from the Intl API, as the first suggestion.
+function suggestDeviceZone(root) {
+  const list = root.querySelector?.("datalist#zone-names") ?? (root.id === "zone-names" ? root : null);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!list || !zone || list.querySelector("option[data-device-zone]")) return;
+  const known = list.querySelector(`option[value="${CSS.escape(zone)}"]`);
+  if (!known) return;  // an alias or a zone we do not offer: the server would refuse it
+  const option = document.createElement("option");
+  option.value = zone;
+  option.textContent = `${zone.replaceAll("_", " ")} (this device)`;
+  option.dataset.deviceZone = "";
+  list.prepend(option);
+}
+document.addEventListener("DOMContentLoaded", () => suggestDeviceZone(document));
+document.addEventListener("htmx:load", (event) => suggestDeviceZone(event.detail.elt));

@@ -64,7 +64,7 @@ def test_calendar_month_zone_and_job_filter(clock, recruiter_client):
     assert "January 2030" in html and "Backend Engineer" in html
     assert "04:00–04:30" in html  # 09:00 UTC in New York (EST)
     assert html.count('class="slot slot-') == 1
-    assert 'value="America/New_York" selected' in html
+    assert 'name="tz" value="America/New_York" list="zone-names"' in html
 
 
 @BOTH_DATABASES

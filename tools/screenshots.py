@@ -56,8 +56,8 @@ def visit(page, base_url, item):
         item.action(page)
 
 
-def main(out_dir=ROOT / "screenshots"):
-    """Render every page at both sizes; returns the names of pages that overflow on a phone."""
+def main(out_dir=ROOT / "screenshots", only=""):
+    """Render every page (or those whose name holds `only`) at both sizes; returns the names of pages that overflow on a phone."""
     out_dir.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="screenshots-"))
     app = create_app({
@@ -84,7 +84,7 @@ def main(out_dir=ROOT / "screenshots"):
                             timeutil.set_now(PINNED_NOW)
                             sign_in(page, base_url, demo.password)
                         for item in pages(demo):
-                            if item.anonymous != anonymous:
+                            if item.anonymous != anonymous or only not in item.name:
                                 continue
                             visit(page, base_url, item)
                             page.evaluate("window.scrollTo(0, 0)")  # a sticky header drawn mid-page otherwise
@@ -105,4 +105,5 @@ def main(out_dir=ROOT / "screenshots"):
 
 
 if __name__ == "__main__":
-    sys.exit(1 if main() else 0)
+    # `python tools/screenshots.py calendar` renders only the pages whose name holds "calendar".
+    sys.exit(1 if main(only=sys.argv[1] if len(sys.argv) > 1 else "") else 0)

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from blueprints.web import ZONE_INPUT
 from services import timeutil
 from services.accounts import MIN_PASSWORD_LENGTH
 from services.passwords import MAX_LENGTH
@@ -43,13 +44,22 @@ class TokenForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    timezone = SelectField("Your time zone", validators=[DataRequired()])
+    timezone = StringField(
+        "Your time zone",
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        render_kw=ZONE_INPUT,
+    )
     notify_on_booking = BooleanField("E-mail me a copy when I book an interview")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [SelectChoice(z) for z in timeutil.common_zones()]
-        self.timezone.data = timeutil.canonical_zone(self.timezone.data)  # a stored alias picks its zone
+        self.timezone.data = timeutil.canonical_zone(self.timezone.data)  # a stored or typed alias picks its zone
+
+    def validate_timezone(self, field):
+        try:
+            timeutil.parse_zone(field.data)
+        except timeutil.TimeInputError as error:
+            raise ValidationError(str(error)) from error
 
 
 class NewPasswordFields(FlaskForm):

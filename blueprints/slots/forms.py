@@ -3,8 +3,9 @@ carry input (with CSRF) and show per-field errors, so the API and the pages shar
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
+from blueprints.web import ZONE_INPUT
 from models import InterviewType
-from services import slots, timeutil
+from services import timeutil
 
 TYPE_CHOICES = [SelectChoice(InterviewType.TECHNICAL.value, "Technical"), SelectChoice(InterviewType.CODING.value, "Coding")]
 WEEKDAY_CHOICES = [SelectChoice(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
@@ -12,7 +13,6 @@ WEEKDAY_CHOICES = [SelectChoice(str(n), name) for n, name in enumerate(("Monday"
 
 class ZoneMixin:
     def init_zone(self, zone_name):
-        self.timezone.choices = [SelectChoice(z) for z in slots.zone_names()]
         if not self.timezone.data:
             self.timezone.data = zone_name
 
@@ -24,7 +24,7 @@ class SlotForm(ZoneMixin, FlaskForm):
     end_time = StringField("End time", render_kw={"type": "time"})
     ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
     max_candidates = StringField("Capacity (candidates)", default="1", render_kw={"type": "number", "min": 1})
-    timezone = SelectField("Time zone of these times", validate_choice=False)
+    timezone = StringField("Time zone of these times", render_kw=ZONE_INPUT)
     confirm_overlap = BooleanField("Create anyway, although it overlaps")
 
 
@@ -44,7 +44,7 @@ class PatternForm(ZoneMixin, FlaskForm):
     length_minutes = StringField("Length (minutes)", default="30", render_kw={"type": "number", "min": 5})
     ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
     max_candidates = StringField("Capacity (candidates per slot)", default="1", render_kw={"type": "number", "min": 1})
-    timezone = SelectField("Time zone of these times", validate_choice=False)
+    timezone = StringField("Time zone of these times", render_kw=ZONE_INPUT)
     confirm_overlap = BooleanField("Create anyway, although some overlap")
 
 
@@ -54,7 +54,7 @@ class SlotEditForm(ZoneMixin, FlaskForm):
     end_time = StringField("End time", render_kw={"type": "time"})
     ai_interview_type = SelectField("Interview type", choices=TYPE_CHOICES, validate_choice=False)
     max_candidates = StringField("Capacity (candidates)", render_kw={"type": "number", "min": 1})
-    timezone = SelectField("Time zone of these times", validate_choice=False)
+    timezone = StringField("Time zone of these times", render_kw=ZONE_INPUT)
     confirm_overlap = BooleanField("Move anyway, although it overlaps")
     # Sent only by the confirmation step's "Move and e-mail" button: the start it confirmed (UTC, ISO 8601).
     confirm_move = StringField("Confirmed new start")

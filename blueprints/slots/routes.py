@@ -11,7 +11,7 @@ from blueprints.slots import bp
 from blueprints.slots.forms import EmptyForm, PatternForm, SlotEditForm, SlotForm, apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import InterviewSlot, Job, db
-from services import booking, slots, timeutil
+from services import booking, calendar_grid, slots, timeutil
 
 
 def _calendar_args(calendar_view, **changes):
@@ -40,12 +40,14 @@ def calendar():
     view = slots.calendar_view(
         request.args.get("view", "week"), anchor, timeutil.zone(viewer_zone()), _optional_job(request.args.get("job"))
     )
+    colours = calendar_grid.job_colours(view)
     return render_page_or_fragment(
         "slots/calendar.html",
         "slots/_calendar.html",
         view=view,
+        grid=calendar_grid.week_grid(view, colours) if view.mode == "week" else None,
+        colours=colours,
         jobs=slots.open_jobs(),
-        zones=slots.zone_names(),
         calendar_args=lambda **changes: _calendar_args(view, **changes),
     )
 
@@ -61,8 +63,10 @@ def _slot_form_context(form):
 def create():
     """One slot; an overlap with the job's other slots must be confirmed."""
     form = SlotForm()
-    if request.method == "GET" and request.args.get("job"):
-        form.job_id.data = request.args["job"]
+    if request.method == "GET":
+        # From "New slot" (job) or a click on the calendar's empty time (day, hour, zone, job).
+        for name, value in calendar_grid.new_slot_prefill(**{key: request.args.get(key) for key in ("job", "tz", "date", "start")}).items():
+            form[name].data = value
     _slot_form_context(form)
     clashes = []
     if form.validate_on_submit():
