@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy import bindparam, inspect as sa_inspect, select
 from sqlalchemy.orm import joinedload, undefer_group
 
+from database import LoneSelect
 from models import (
     AuditEvent,
     CandidateStatus,
@@ -35,7 +36,6 @@ from models import (
     InterviewSession,
     InterviewStatus,
     InterviewType,
-    LoneSelect,
     SessionStatus,
     db,
 )
