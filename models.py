@@ -453,9 +453,6 @@ class InterviewSlot(TimestampMixin, db.Model):
     def seats_left(self):
         return max(self.max_candidates - self.current_bookings, 0)
 
-    def is_past(self, at=None):
-        return self.start_at <= (at or timeutil.now())
-
     @property
     def duration_minutes(self):
         return int((self.end_at - self.start_at).total_seconds() // 60)
