@@ -562,6 +562,7 @@ class InterviewSession(TimestampMixin, db.Model):
     current_question_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     question_started_at: Mapped[datetime | None]  # when the current question was first shown
     active_client_id: Mapped[str | None] = mapped_column(String(64))  # the tab that holds the interview
+    audio_consent_at: Mapped[datetime | None]  # when the candidate agreed to voice answers being recorded
 
     interview: Mapped[Interview | None] = relationship(back_populates="session")
     questions: Mapped[list["InterviewQuestion"]] = relationship(
