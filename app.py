@@ -10,8 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import safe_join
 
 import config
+from database import autocommit_engine, ping_when_idle
 from extensions import csrf, limiter, login_manager, mail, migrate
-from models import autocommit_engine, db, ping_when_idle
+from models import db
 from services import accounts, branding, labels, timeutil
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -172,7 +172,7 @@ def load_config(instance_path):
         "SESSION_COOKIE_SECURE": backend_url.startswith("https://"),
         "PREFERRED_URL_SCHEME": "https" if backend_url.startswith("https://") else "http",
         "WTF_CSRF_TIME_LIMIT": None,
-        # PostgreSQL: a pooled connection unused this long is checked before use (models.ping_when_idle).
+        # PostgreSQL: a pooled connection unused this long is checked before use (database.ping_when_idle).
         "DATABASE_PING_IDLE_SECONDS": env_int("DATABASE_PING_IDLE_SECONDS", 10),
     }
     config.update(mail_settings())

@@ -27,15 +27,14 @@ from flask import current_app
 from sqlalchemy import bindparam, inspect as sa_inspect, select
 from sqlalchemy.orm import joinedload, undefer_group
 
+from database import LoneSelect
 from models import (
-    AuditEvent,
     CandidateStatus,
     InterviewAnswer,
     InterviewQuestion,
     InterviewSession,
     InterviewStatus,
     InterviewType,
-    LoneSelect,
     SessionStatus,
     db,
 )
@@ -499,8 +498,9 @@ def start_interview(session, now, client_id=None, audio_consent=False):
             audit.record("interview.started", session.interview)
     if client_id:
         session.active_client_id = client_id  # the later tab takes over
-    if audio_consent and not audio_consented(session):
-        audit.record("session.audio_consent", session)
+    if audio_consent and session.audio_consent_at is None:
+        session.audio_consent_at = now
+        audit.record("session.audio_consent", session)  # history; the column decides
     _commit_keeping_loaded()
     close_timed_out_question(session, now)
     return session
@@ -543,9 +543,7 @@ def _refuse_unless_open(session, now):
 
 def audio_consented(session):
     """True once the candidate agreed to voice answers being recorded."""
-    return db.session.scalar(
-        select(AuditEvent.id).where(AuditEvent.subject_id == str(session.id), AuditEvent.action == "session.audio_consent").limit(1)
-    ) is not None
+    return session.audio_consent_at is not None
 
 
 def check_client(session, client_id):

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from models import InterviewSession, InterviewStatus, LoneSelect, SessionStatus, db
+from database import LoneSelect
+from models import InterviewSession, InterviewStatus, SessionStatus, db
 from services import audit, candidates
 from services.transactions import lock_session
 

@@ -508,9 +508,14 @@ def _set_capacity(slot, capacity, kind):
 
 def slot_state(slot, at=None):
     """What a person sees: cancelled, past, full or available."""
+    return state_of(slot, at or timeutil.now())
+
+
+def state_of(slot, now):
+    """The state of a slot or a calendar row (status, start_at and its counts) at `now`."""
     if slot.status == SlotStatus.CANCELLED.value:
         return "cancelled"
-    if slot.is_past(at):
+    if slot.start_at <= now:
         return "past"
     if slot.current_bookings >= slot.max_candidates:
         return "full"
@@ -658,18 +663,10 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
         if mode == "month":
             more[day] = row.day_total - min(row.day_total, MONTH_DAY_LIMIT)
         start, end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
-        if row.status == SlotStatus.CANCELLED.value:
-            state = "cancelled"
-        elif row.start_at <= now:
-            state = "past"
-        elif row.current_bookings >= row.max_candidates:
-            state = "full"
-        else:
-            state = "available"
         days[day].append(
             CalendarSlot(
                 row.id, row.job_id, row.job_title, start, end, f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}", row.ai_interview_type,
-                row.current_bookings, row.max_candidates, state,
+                row.current_bookings, row.max_candidates, state_of(row, now),
             )
         )
     return CalendarView(mode, anchor, first, last, tz, job, days, more, now)

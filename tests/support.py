@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
 
 from models import db
 
@@ -14,6 +14,24 @@ from tests.conftest import AXE_JS, PASSWORD
 AXE_SOURCE = AXE_JS.read_text() + "\n;undefined"
 
 BOTH_DATABASES = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+
+@contextmanager
+def empty_database(backend, tmp_path, request):
+    """The URL of a new, empty database on `backend` (a PostgreSQL one is dropped afterwards)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    url = request.getfixturevalue("pg_url").rsplit("/", 1)[0] + "/" + "migrated_" + tmp_path.name[-20:].lower()
+    admin_engine = create_engine(request.getfixturevalue("pg_url"), isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
+    try:
+        yield url
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin_engine.dispose()
 
 
 @contextmanager

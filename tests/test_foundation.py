@@ -18,7 +18,7 @@ from app import create_app
 from models import ApiToken, InterviewSlot, Job, User, db, kept_by_autogenerate
 from services import accounts
 from tests.conftest import PASSWORD, RECRUITER_EMAIL
-from tests.support import BOTH_DATABASES
+from tests.support import BOTH_DATABASES, empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,15 +217,8 @@ def test_links_follow_make_runs_port_unless_backend_url_is_set(monkeypatch, tmp_
 @BOTH_DATABASES
 def test_migrations_create_exactly_the_model_schema(backend, tmp_path, request):
     """`flask db upgrade` builds the schema the models describe, on SQLite and PostgreSQL."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migrated.db'}"
-    else:
-        url = request.getfixturevalue("pg_url").rsplit("/", 1)[0] + "/" + "migrated_" + tmp_path.name[-20:].lower()
-        admin_engine = create_engine(request.getfixturevalue("pg_url"), isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
-    try:
+    with empty_database(backend, tmp_path, request) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
         with app.app_context():
             upgrade()
             assert "interview_sessions" in inspect(db.engine).get_table_names()
@@ -237,11 +230,6 @@ def test_migrations_create_exactly_the_model_schema(backend, tmp_path, request):
             names = set(inspect(db.engine).get_table_names()) | {ix["name"] for ix in inspect(db.engine).get_indexes("candidates")}
             assert names & {"candidates_search", "ix_candidates_search_text_trgm"}
             db.engine.dispose()
-    finally:
-        if backend == "postgresql":
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-            admin_engine.dispose()
 
 
 def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
