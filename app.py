@@ -4,12 +4,13 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request, session, url_for
+from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import safe_join
 
 import config
+from blueprints.zones import viewer_zone
 from database import autocommit_engine, ping_when_idle
 from extensions import csrf, limiter, login_manager, mail, migrate
 from models import db
@@ -179,18 +180,3 @@ def asset_version(app, filename):
     if app.debug or path not in versions:
         versions[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
     return versions[path]
-
-
-def viewer_zone():
-    """The signed-in user's zone, a `tz` query override, or the display zone."""
-    if not has_request_context():
-        return current_app.config["DISPLAY_TIMEZONE"]
-    if "viewer_zone" not in g:
-        chosen = request.args.get("tz")
-        if chosen and timeutil.is_valid_zone(chosen):
-            g.viewer_zone = chosen
-        elif current_user.is_authenticated and current_user.timezone:
-            g.viewer_zone = timeutil.canonical_zone(current_user.timezone)
-        else:
-            g.viewer_zone = current_app.config["DISPLAY_TIMEZONE"]
-    return g.viewer_zone

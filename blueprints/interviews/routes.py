@@ -4,7 +4,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from app import viewer_zone
+from blueprints.zones import viewer_zone
 from blueprints.interviews import bp
 from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment

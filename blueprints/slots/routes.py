@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from app import viewer_zone
+from blueprints.zones import viewer_zone
 from blueprints.slots import bp
 from blueprints.slots.forms import EmptyForm, PatternForm, SlotEditForm, SlotForm, apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
