@@ -141,6 +141,9 @@ def load_config(instance_path):
         # A Redis outage must not turn limited routes into 500s: each worker counts in its own memory
         # until Redis answers again, and an unreachable Redis is given up on within a second.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A moving window counts the last minute, whenever it started: a fixed window resets on the
+        # clock's minute, letting 2 × the limit through around each boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # Off only for load tests that drive the app from one IP.

@@ -2,8 +2,8 @@
 import logging
 
 from flask import jsonify, render_template, request
-from flask_login import current_user
 from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError

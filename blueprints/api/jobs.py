@@ -3,8 +3,8 @@ from flask import g, jsonify, request
 
 from blueprints.api import bp
 from blueprints.api.auth import require_admin
-from blueprints.api.responses import get_or_404, input_error, json_body
 from blueprints.api.pagination import paginated_response
+from blueprints.api.responses import get_or_404, input_error, json_body
 from models import Job
 from services import jobs, timeutil
 from services.errors import InputError

@@ -9,8 +9,8 @@ from flask import current_app, jsonify, request
 
 from blueprints.api.responses import bad_input, input_error
 from models import db
-from services.paging import COUNT_CAP, capped_count, keyset_page
 from services.errors import InputError
+from services.paging import COUNT_CAP, capped_count, keyset_page
 from services.validation import parse_int
 
 DEFAULT_PAGE_SIZE = 20

@@ -35,10 +35,6 @@ class RequireTwoFactorForm(FlaskForm):
     require_two_factor = BooleanField("Everyone must use two-factor sign-in")
 
 
-class EmptyForm(FlaskForm):
-    """CSRF-only form for buttons that change state."""
-
-
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
 

@@ -14,7 +14,6 @@ from blueprints.auth import bp
 from blueprints.auth.forms import (
     ChangePasswordForm,
     ConfirmTwoFactorForm,
-    EmptyForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordFields,
@@ -27,6 +26,7 @@ from blueprints.auth.forms import (
     TurnOffTwoFactorForm,
     UserForm,
 )
+from blueprints.forms import EmptyForm
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
 from extensions import limiter, login_manager
 from models import ApiToken, User, db

@@ -5,7 +5,7 @@ from wtforms import SelectChoice
 
 from blueprints.candidates import bp
 from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, ResumeForm
-from blueprints.slots.forms import apply_errors
+from blueprints.forms import apply_errors
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, CandidateStatus, SchedulingInvitation, db
 from services import candidates, jobs, resumes, scheduling, scheduling_invitations, slots

@@ -4,10 +4,10 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from blueprints.zones import viewer_zone
 from blueprints.interviews import bp
 from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.zones import viewer_zone
 from models import Candidate, Interview, InterviewSlot, db
 from services import booking, notifications, slots, timeutil
 from services import dashboard as dashboard_data

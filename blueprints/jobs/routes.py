@@ -2,9 +2,9 @@
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+from blueprints.forms import EmptyForm, apply_errors
 from blueprints.jobs import bp
 from blueprints.jobs.forms import JobForm
-from blueprints.slots.forms import EmptyForm, apply_errors
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
 from models import Job, db
 from services import job_rules, jobs

@@ -8,10 +8,10 @@ failed lookups, shared with the portal's keys, makes guessing slow.
 from flask import make_response, redirect, render_template, request, url_for
 
 from blueprints.portal import key_guard
+from blueprints.schedule import bp
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from services import booking, calendar_invite, labels, notifications, scheduling, timeutil
 from services.errors import ServiceError
-from blueprints.schedule import bp
 
 # A short list people recognise; the viewer's own zone (chosen, or detected by schedule.js) is added.
 COMMON_ZONES = (

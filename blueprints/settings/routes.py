@@ -2,9 +2,9 @@
 from flask import abort, flash, make_response, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
+from blueprints.forms import apply_errors
 from blueprints.settings import bp, brand_bp
 from blueprints.settings.forms import BrandingForm
-from blueprints.slots.forms import apply_errors
 from blueprints.web import admin_required
 from services import branding
 from services.errors import InputError

@@ -79,15 +79,3 @@ class RescheduleForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = StringField("Reason (optional)")
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for buttons that change state."""
-
-
-def apply_errors(form, fields):
-    """Put a service's per-field messages next to the matching form fields."""
-    for name, message in fields.items():
-        target = getattr(form, name, None)
-        if target is not None:
-            target.errors = list(target.errors or []) + [message]

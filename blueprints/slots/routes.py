@@ -6,10 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from blueprints.zones import viewer_zone
+from blueprints.forms import EmptyForm, apply_errors
 from blueprints.slots import bp
-from blueprints.slots.forms import EmptyForm, PatternForm, SlotEditForm, SlotForm, apply_errors
+from blueprints.slots.forms import PatternForm, SlotEditForm, SlotForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.zones import viewer_zone
 from models import InterviewSlot, Job, db
 from services import booking, calendar_grid, slots, timeutil
 
