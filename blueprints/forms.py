@@ -12,3 +12,10 @@ def apply_errors(form, fields):
         target = getattr(form, name, None)
         if target is not None:
             target.errors = list(target.errors or []) + [message]
+
+
+def apply_refusal(form, refusal):
+    """A service's refusal on the form: its per-field messages beside their fields; returns the
+    message for the form's summary when no field is to blame (else None)."""
+    apply_errors(form, refusal.fields)
+    return None if refusal.fields else refusal.message

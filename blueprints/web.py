@@ -20,6 +20,16 @@ def render_page_or_fragment(page, fragment, status=200, headers=None, **context)
     return make_response(body, status, {"Vary": "HX-Request", **(headers or {})})
 
 
+# A form sent back with its errors, its own or a service's refusal, answers 422 Unprocessable
+# Content, as a page and as a fragment alike; base.html's htmx config swaps 422s.
+INVALID_FORM = 422
+
+
+def form_status(*problems):
+    """422 for a POST that comes back with any of `problems` (form errors, a refusal), else 200."""
+    return INVALID_FORM if request.method == "POST" and any(problems) else 200
+
+
 def admin_required(view):
     """Signed in as an admin, else 403 (anonymous users go to the login page)."""
 

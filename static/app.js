@@ -54,6 +54,36 @@ document.addEventListener("change", (event) => {
   box.form.querySelectorAll(`input[type=checkbox][name="${box.dataset.selectAll}"]`).forEach((row) => { row.checked = box.checked; });
 });
 
+// An htmx request whose answer swaps nothing (any 4xx/5xx but 422 and 401, base.html's
+// responseHandling) or that never got one: say why in a toast, so the page keeps what was typed.
+// The reason is the error page's [data-error-message] or the JSON body's `error`.
+const GENERIC_ERROR = "Something went wrong — try again";
+
+function errorMessage(xhr) {
+  const type = xhr?.getResponseHeader("Content-Type") || "";
+  try {
+    if (type.includes("json")) return JSON.parse(xhr.responseText).error || GENERIC_ERROR;
+    const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    return page.querySelector("[data-error-message]")?.textContent.trim() || GENERIC_ERROR;
+  } catch {
+    return GENERIC_ERROR;  // a body that is not what it says
+  }
+}
+
+function showErrorToast(message) {
+  // A modal dialog makes the rest of the page inert: the toast goes inside it then.
+  const region = document.querySelector("dialog:modal") ?? document.getElementById("toasts");
+  if (!region) return;
+  const toast = Object.assign(document.createElement("p"), { className: "toast toast-error" });
+  const close = Object.assign(document.createElement("button"), { type: "button", className: "toast-close", textContent: "×" });
+  close.dataset.dismiss = "";
+  close.setAttribute("aria-label", "Dismiss");
+  toast.append(Object.assign(document.createElement("span"), { textContent: message }), close);
+  region.append(toast);
+}
+document.addEventListener("htmx:responseError", (event) => showErrorToast(errorMessage(event.detail.xhr)));
+document.addEventListener("htmx:sendError", () => showErrorToast(GENERIC_ERROR));
+
 // Toasts (flashed messages): the × button removes its message.
 document.addEventListener("click", (event) => {
   event.target.closest("[data-dismiss]")?.parentElement.remove();

@@ -212,7 +212,7 @@ def test_saving_on_the_page(admin_client, app):
 def test_a_refused_save_shows_the_message_beside_the_field(admin_client):
     response = admin_client.post("/settings/branding", data={"organisation_name": "Acme", "accent_color": "#ffcc00"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "There is a problem" in page and 'id="accent_color-error"' in page and "has a contrast of 1.39:1" in page
     assert 'value="Acme"' in page  # what was typed stays
 

@@ -86,10 +86,10 @@ def test_a_run_that_stops_early_says_to_continue(listed, recruiter_client, monke
 def test_nothing_to_invite_says_why(listed, recruiter_client, query, message):
     url = "/candidates/invite?" + query.format(id=listed["people"][0].id, job=listed["job"].id)
     response = recruiter_client.get(url)
-    assert response.status_code == 400 and "Nobody to invite yet" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nobody to invite yet" in response.get_data(as_text=True)
     assert message in response.get_data(as_text=True) and "Back to the candidates" in response.get_data(as_text=True)
     htmx = recruiter_client.get(url, headers={"HX-Request": "true"})
-    assert htmx.status_code == 200 and message in htmx.get_data(as_text=True)  # 200, so htmx swaps it in
+    assert htmx.status_code == 422 and message in htmx.get_data(as_text=True)  # 422 swaps (base.html)
 
 
 def test_an_archived_job_is_refused_in_words(listed, recruiter_client):

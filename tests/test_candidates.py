@@ -185,7 +185,7 @@ def test_recruiters_pick_a_domain_from_a_select_and_admins_may_type_one(client, 
     assert '<select aria-describedby="domain-hint" id="domain" name="domain">' in form and '<option value="AI/ML">AI/ML</option>' in form
     assert 'list="domain-options"' not in form and "New domains are added by admins" in form
     refused = client.post("/candidates/new", data=candidate_data(job, domain="Quantum"))
-    assert refused.status_code == 400 and "Unknown domain “Quantum”; pick one of" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Unknown domain “Quantum”; pick one of" in refused.get_data(as_text=True)
     assert candidate_count() == 0 and domain_count() == 2
     auth.logout()
     auth.login()
@@ -216,10 +216,10 @@ def test_recruiter_adds_a_candidate(recruiter_client):
 def test_form_errors_inline(recruiter_client, changes, message):
     job = make_job()
     page = recruiter_client.post("/candidates/new", data=candidate_data(job, **changes))
-    assert page.status_code == 400 and message in page.get_data(as_text=True)
+    assert page.status_code == 422 and message in page.get_data(as_text=True)
     fragment = recruiter_client.post("/candidates/new", data=candidate_data(job, **changes), headers=HX)
     body = fragment.get_data(as_text=True)
-    assert fragment.status_code == 200 and "<html" not in body and 'id="candidate-form"' in body and message in body
+    assert fragment.status_code == 422 and "<html" not in body and 'id="candidate-form"' in body and message in body
     assert candidate_count() == 0
 
 

@@ -83,7 +83,7 @@ def test_booking_dialog_from_a_slot(clock, recruiter_client):
     again = recruiter_client.post(
         "/interviews/book", data={"origin": "slot", "slot_id": str(slot.id), "candidate_id": str(candidate.id)}, headers=HX
     )
-    assert again.status_code == 200 and "Asha Rao is already booked into this slot." in again.get_data(as_text=True)
+    assert again.status_code == 422 and "Asha Rao is already booked into this slot." in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Interview.id))) == 1
 
 
@@ -96,9 +96,9 @@ def test_stale_dialog_after_the_last_seat_went(clock, recruiter_client):
     response = recruiter_client.post(
         "/interviews/book", data={"origin": "slot", "slot_id": str(slot.id), "candidate_id": str(late.id)}, headers=HX
     )
-    assert response.status_code == 200 and '<p class="error" role="alert" id="booking-error">This slot is full.</p>' in response.get_data(as_text=True)
+    assert response.status_code == 422 and '<p class="error" role="alert" id="booking-error">This slot is full.</p>' in response.get_data(as_text=True)
     plain = recruiter_client.post("/interviews/book", data={"origin": "slot", "slot_id": str(slot.id), "candidate_id": str(late.id)})
-    assert plain.status_code == 409 and "This slot is full." in plain.get_data(as_text=True)
+    assert plain.status_code == 422 and "This slot is full." in plain.get_data(as_text=True)
     db.session.refresh(slot)
     assert slot.current_bookings == 1
 
@@ -114,9 +114,9 @@ def test_second_interview_for_the_job_is_refused_inline_with_a_reschedule_link(c
         f'Wed 16 Jan 2030, 14:30 IST — reschedule it instead. <a href="/interviews/{first.id}/reschedule">Reschedule that interview</a></p>'
     )
     fragment = recruiter_client.post("/interviews/book", data=form, headers=HX)
-    assert fragment.status_code == 200 and expected in fragment.get_data(as_text=True)
+    assert fragment.status_code == 422 and expected in fragment.get_data(as_text=True)
     plain = recruiter_client.post("/interviews/book", data=form)
-    assert plain.status_code == 409 and expected in plain.get_data(as_text=True)
+    assert plain.status_code == 422 and expected in plain.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Interview.id))) == 1
 
 
@@ -129,7 +129,7 @@ def test_booking_from_a_candidate_plain_post_redirects(clock, recruiter_client):
     assert page.status_code == 200 and "<h1>Book an interview</h1>" in page.get_data(as_text=True)
     assert page.get_data(as_text=True).count("0/1 booked") == 2
     missing = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""})
-    assert missing.status_code == 400 and "Choose a slot." in missing.get_data(as_text=True)
+    assert missing.status_code == 422 and "Choose a slot." in missing.get_data(as_text=True)
     done = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(slot.id)})
     interview = db.session.scalar(select(Interview))
     assert done.status_code == 302 and done.headers["Location"] == f"/interviews/{interview.id}"
@@ -160,7 +160,7 @@ def test_interview_page_reschedule_and_cancel(clock, recruiter_client):
     full_now = make_slot(job, T0 + timedelta(days=2))
     booking.book_interview(make_candidate(job, "Other One", "other@example.com"), full_now)
     refused = recruiter_client.post(f"/interviews/{interview.id}/reschedule", data={"slot_id": str(full_now.id)})
-    assert refused.status_code == 409 and "This slot is full." in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "This slot is full." in refused.get_data(as_text=True)
 
     cancelled = recruiter_client.post(f"/interviews/{interview.id}/cancel", data={"reason": "Withdrew"})
     assert cancelled.status_code == 302

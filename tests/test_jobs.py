@@ -186,10 +186,10 @@ def test_htmx_create_redirects_with_a_header(admin_client):
 )
 def test_bad_form_input_is_shown_next_to_the_field(admin_client, changes, message):
     page = admin_client.post("/jobs/new", data=job_data(**changes))
-    assert page.status_code == 400 and message in page.get_data(as_text=True) and "<html" in page.get_data(as_text=True)
+    assert page.status_code == 422 and message in page.get_data(as_text=True) and "<html" in page.get_data(as_text=True)
     fragment = admin_client.post("/jobs/new", data=job_data(**changes), headers=HX)
     body = fragment.get_data(as_text=True)
-    assert fragment.status_code == 200 and "<html" not in body
+    assert fragment.status_code == 422 and "<html" not in body
     assert 'id="job-form"' in body and message in body and 'aria-invalid="true"' in body
     assert job_count() == 0
 

@@ -240,11 +240,11 @@ def test_a_full_disk_is_an_inline_error_in_the_candidate_form(recruiter_client, 
     disk_full(monkeypatch)
     form = {"full_name": "Ben", "email": "ben@example.com", "job_id": str(job.id), "status": "new", "file": upload(b"Ben's resume", "ben.txt")}
     page = recruiter_client.post("/candidates/new", data=dict(form))
-    assert page.status_code == 507 and "Storage is full; try again later." in page.get_data(as_text=True)
+    assert page.status_code == 422 and "Storage is full; try again later." in page.get_data(as_text=True)
     assert candidate_count() == 0 and stored_files(app) == []
     candidate = make_candidate(job)
     replaced = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(b"new", "cv.txt")}, headers=HX)
-    assert replaced.status_code == 200 and "Storage is full; try again later." in replaced.get_data(as_text=True)
+    assert replaced.status_code == 422 and "Storage is full; try again later." in replaced.get_data(as_text=True)
     assert resume_count() == 0 and stored_files(app) == []
 
 
@@ -299,24 +299,34 @@ def test_scanned_pdf_upload_warns(recruiter_client):
 def test_bad_uploads_show_the_error_in_the_form(recruiter_client, app, data, filename, message):
     candidate = make_candidate(make_job())
     page = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(data, filename)})
-    assert page.status_code == 400 and message in page.get_data(as_text=True)
+    assert page.status_code == 422 and message in page.get_data(as_text=True)
     fragment = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(data, filename)}, headers=HX)
     body = fragment.get_data(as_text=True)
-    assert fragment.status_code == 200 and message in body and 'aria-invalid="true"' in body
+    assert fragment.status_code == 422 and message in body and 'aria-invalid="true"' in body
     assert resume_count() == 0 and stored_files(app) == []
 
 
-def test_oversize_upload_is_a_413(recruiter_client, app):
+def test_a_file_over_the_resume_cap_is_an_inline_error(recruiter_client, app):
     app.config["RESUME_MAX_BYTES"] = 2048
     candidate = make_candidate(make_job())
     page = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(b"x" * 4096, "cv.txt")})
-    assert page.status_code == 413 and "The file is larger than the" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "The file is larger than the" in page.get_data(as_text=True)
     job = candidate.job
     new = recruiter_client.post(
         "/candidates/new",
         data={"full_name": "Ben", "email": "ben@example.com", "job_id": str(job.id), "status": "new", "file": upload(b"x" * 4096, "cv.txt")},
     )
-    assert new.status_code == 413 and db.session.scalar(select(func.count(Candidate.id))) == 1
+    assert new.status_code == 422 and db.session.scalar(select(func.count(Candidate.id))) == 1
+    assert resume_count() == 0 and stored_files(app) == []
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_a_body_over_the_request_limit_is_a_413(recruiter_client, app, headers):
+    """The request-size guard refuses the body unread: 413 (htmx shows it as a toast), not a form."""
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    candidate = make_candidate(make_job())
+    response = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(b"x" * 8192, "cv.txt")}, headers=headers)
+    assert response.status_code == 413 and "The upload is too large." in response.get_data(as_text=True)
     assert resume_count() == 0 and stored_files(app) == []
 
 

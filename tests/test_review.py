@@ -78,11 +78,11 @@ def test_decision_form_through_htmx_returns_the_fragment(clock, recruiter_client
 def test_bad_decision_input_changes_nothing(clock, recruiter_client, recruiter, form):
     interview = take_interview(recruiter_client, book_session(actor=recruiter), clock)
     response = recruiter_client.post(f"/interviews/{interview.id}/review", data=form)
-    assert response.status_code == 400 and 'class="error"' in response.text
+    assert response.status_code == 422 and 'class="error"' in response.text
     db.session.refresh(interview)
     assert interview.decision == "pending" and interview.candidate.status == CandidateStatus.INTERVIEWED.value
     response = recruiter_client.post(f"/interviews/{interview.id}/review", data=form, headers=hx())
-    assert response.status_code == 200 and 'class="error"' in response.text
+    assert response.status_code == 422 and 'class="error"' in response.text
 
 
 def test_review_of_an_interview_not_taken_yet(clock, recruiter_client, recruiter):

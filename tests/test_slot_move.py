@@ -300,11 +300,11 @@ def test_editing_only_the_capacity_of_a_past_slot_still_works(clock, recruiter_c
 def test_bad_times_show_inline_errors_on_the_page_and_in_the_fragment(clock, recruiter_client, changes, message):
     slot = make_slot(make_job(), T0)
     page = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(**changes))
-    assert page.status_code == 400 and "<html" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "<html" in page.get_data(as_text=True)
     assert f"{message}</p>" in page.get_data(as_text=True)
     fragment = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(**changes), headers=HX)
     body = fragment.get_data(as_text=True)
-    assert fragment.status_code == 200 and "<html" not in body
+    assert fragment.status_code == 422 and "<html" not in body
     assert 'id="slot-edit"' in body and 'aria-invalid="true"' in body and message in body
     db.session.refresh(slot)
     assert slot.start_at == T0
@@ -359,7 +359,7 @@ def test_edit_refusals_show_on_the_form(clock, recruiter_client):
     make_slot(job, NEW)
     overlap = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21"))
     html = overlap.get_data(as_text=True)
-    assert overlap.status_code == 400 and "This overlaps 1 existing slot for the same job:" in html
+    assert overlap.status_code == 422 and "This overlaps 1 existing slot for the same job:" in html
     assert "Move anyway, although it overlaps" in html
     forced = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21", confirm_overlap="y"))
     assert forced.status_code == 302

@@ -139,7 +139,7 @@ def test_create_slot_in_a_dst_zone_and_in_its_gap(clock, recruiter_client):
     assert ok.status_code == 302
     assert db.session.scalar(select(InterviewSlot.start_at)) == datetime(2030, 7, 1, 13, 0, tzinfo=UTC)
     gap = recruiter_client.post("/slots/new", data=slot_form(job, interview_date="2030-03-10", start_time="02:15", end_time="03:30", timezone="America/New_York"))
-    assert gap.status_code == 400
+    assert gap.status_code == 422
     assert "2030-03-10 02:15 does not exist in America/New_York (clocks skip it)." in gap.get_data(as_text=True)
 
 
@@ -158,7 +158,7 @@ def test_create_slot_in_a_dst_zone_and_in_its_gap(clock, recruiter_client):
 def test_create_slot_bad_input_shows_the_reason_next_to_the_field(clock, recruiter_client, changes, message):
     job = make_job()
     response = recruiter_client.post("/slots/new", data=slot_form(job, **changes))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert '<p class="error" id="' in response.get_data(as_text=True) and message in response.get_data(as_text=True)
     assert slot_count() == 0
 
@@ -168,7 +168,7 @@ def test_overlapping_slot_needs_confirmation(clock, recruiter_client):
     make_slot(job, T0, capacity=2)
     warned = recruiter_client.post("/slots/new", data=slot_form(job, start_time="14:45", end_time="15:15"))
     html = warned.get_data(as_text=True)
-    assert warned.status_code == 400 and "This overlaps 1 existing slot for the same job:" in html
+    assert warned.status_code == 422 and "This overlaps 1 existing slot for the same job:" in html
     assert "Create anyway, although it overlaps" in html and slot_count() == 1
     confirmed = recruiter_client.post("/slots/new", data=slot_form(job, start_time="14:45", end_time="15:15", confirm_overlap="y"))
     assert confirmed.status_code == 302 and slot_count() == 2
@@ -200,7 +200,7 @@ def test_pattern_preview_then_create(clock, recruiter_client):
     assert "Overlaps 10:00–10:30" in html and slot_count() == 1
 
     refused = recruiter_client.post("/slots/pattern", data=pattern_form(job))
-    assert refused.status_code == 400 and "Some slots overlap existing ones" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Some slots overlap existing ones" in refused.get_data(as_text=True)
     assert slot_count() == 1
 
     created = recruiter_client.post("/slots/pattern", data=pattern_form(job, confirm_overlap="y"))
@@ -239,7 +239,7 @@ def test_edit_capacity_never_below_bookings(clock, recruiter_client):
     page = recruiter_client.get(f"/slots/{slot.id}/edit")
     assert page.status_code == 200 and 'value="3"' in page.get_data(as_text=True)
     too_small = recruiter_client.post(f"/slots/{slot.id}/edit", data={"max_candidates": "1", "ai_interview_type": "technical"})
-    assert too_small.status_code == 400
+    assert too_small.status_code == 422
     assert "2 candidates are booked; capacity can&#39;t go below 2." in too_small.get_data(as_text=True)
     ok = recruiter_client.post(f"/slots/{slot.id}/edit", data={"max_candidates": "2", "ai_interview_type": "coding"})
     assert ok.status_code == 302

@@ -47,7 +47,7 @@ def test_slot_form_refuses_an_unknown_zone_inline(clock, recruiter_client):
             "ai_interview_type": "technical", "max_candidates": "1", "timezone": "Nowhere/Land"}
     response = recruiter_client.post("/slots/new", data=data)
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Unknown time zone &#39;Nowhere/Land&#39;." in html
+    assert response.status_code == 422 and "Unknown time zone &#39;Nowhere/Land&#39;." in html
     assert 'value="Nowhere/Land"' in html  # kept as typed, to correct
     assert recruiter_client.post("/slots/new", data=data | {"timezone": "Europe/London"}).status_code == 302
     for path in ("/slots/new", "/slots/pattern"):

@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 from blueprints.candidates import bp
 from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, ResumeForm
 from blueprints.forms import apply_errors
-from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.web import INVALID_FORM, form_status, is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, CandidateStatus, SchedulingInvitation, db
 from services import candidates, jobs, resumes, scheduling, scheduling_invitations, slots
 from services.errors import InputError, ServiceError
@@ -65,12 +65,10 @@ def _candidate_form(**kwargs):
     return form
 
 
-def _form_page(form, candidate, status):
-    """The form again with its errors: just the form for htmx (200, so it swaps), else the page."""
+def _form_page(form, candidate):
+    """The form, or again with its errors (422): just the form for htmx, else the page."""
     context = {"form": form, "candidate": candidate, "domains": jobs.domain_names()}
-    if is_htmx():
-        return render_template("candidates/_form.html", **context)
-    return render_template("candidates/form.html", **context), status
+    return render_page_or_fragment("candidates/form.html", "candidates/_form.html", status=form_status(form.errors), **context)
 
 
 def _flash_resume_state(candidate):
@@ -85,18 +83,16 @@ def create():
     _job_choices(form)
     if request.method == "GET" and request.args.get("job"):
         form.job_id.data = request.args["job"]
-    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             candidate = candidates.create_candidate(form.data, actor=current_user, resume_file=form.file.data)
-        except InputError as error:
-            apply_errors(form, error.fields)
-            status = error.status
+        except ServiceError as refusal:
+            apply_errors(form, refusal.fields)
         else:
             flash(f"{candidate.full_name} added.", "success")
             _flash_resume_state(candidate)
             return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
-    return _form_page(form, None, status)
+    return _form_page(form, None)
 
 
 @bp.route("/<uuid:candidate_id>/edit", methods=["GET", "POST"])
@@ -108,56 +104,52 @@ def edit(candidate_id):
     _job_choices(form, candidate.job)
     if request.method == "GET":
         form.job_id.data = str(candidate.job_id)
-    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             candidates.update_candidate(candidate, form.data, actor=current_user)
-        except InputError as error:
-            apply_errors(form, error.fields)
+        except ServiceError as refusal:
+            apply_errors(form, refusal.fields)
         else:
             flash("Candidate saved.", "success")
             return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
-    return _form_page(form, candidate, status)
+    return _form_page(form, candidate)
 
 
-def _detail_page(candidate, resume_form, status=200):
-    return render_template(
-        "candidates/detail.html",
-        candidate=candidate,
-        interviews=candidates.candidate_interviews(candidate),
-        invitations=scheduling.invitations_for(candidate),
-        resume_form=resume_form,
-    ), status
+def _detail_context(candidate, resume_form):
+    return {
+        "candidate": candidate,
+        "interviews": candidates.candidate_interviews(candidate),
+        "invitations": scheduling.invitations_for(candidate),
+        "resume_form": resume_form,
+    }
 
 
 @bp.get("/<uuid:candidate_id>")
 def detail(candidate_id):
     """One candidate: details, resume text, interviews and their states."""
-    return _detail_page(_candidate_or_404(candidate_id), ResumeForm())
+    return render_template("candidates/detail.html", **_detail_context(_candidate_or_404(candidate_id), ResumeForm()))
 
 
 @bp.post("/<uuid:candidate_id>/resume")
 def upload_resume(candidate_id):
     """Upload or replace the resume; the old one stays until the new file has been read."""
     candidate = _candidate_or_404(candidate_id)
-    form = ResumeForm()
-    status, notice = 400, None
+    form, notice = ResumeForm(), None
     if form.validate_on_submit():
         try:
             resumes.upload_and_store(candidate, form.file.data, actor=current_user)
-        except InputError as error:
-            apply_errors(form, error.fields)
-            status = error.status
+        except ServiceError as refusal:
+            apply_errors(form, refusal.fields)
         else:
             notice = "Resume saved; its text is below." if candidate.resume.has_text else resumes.NO_TEXT_WARNING
             if not is_htmx():
                 flash(notice, "success" if candidate.resume.has_text else "warning")
                 return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
-            form, status = ResumeForm(formdata=None), 200
-    if is_htmx():
-        # Replaces the resume section (outerHTML); errors come back 200 so htmx swaps them in.
-        return render_template("candidates/_resume.html", candidate=candidate, resume_form=form, notice=notice)
-    return _detail_page(candidate, form, status)
+            form = ResumeForm(formdata=None)
+    # For htmx this replaces the resume section (outerHTML), saved or with its errors (422).
+    return render_page_or_fragment(
+        "candidates/detail.html", "candidates/_resume.html", status=form_status(form.errors), **_detail_context(candidate, form), notice=notice,
+    )
 
 
 @bp.get("/<uuid:candidate_id>/resume")
@@ -233,9 +225,9 @@ def _bulk_selection(values, filters):
 
 
 def _invite_many_question(status=200, **context):
-    """The question before a bulk invitation: a dialog's content for htmx (200, so it swaps), else a page."""
+    """The question before a bulk invitation (422 when it cannot be asked): a dialog's content for htmx, else a page."""
     if is_htmx():  # in a dialog, the safe choice closes it instead of leaving the page
-        return render_template("candidates/_invite_many_dialog.html", **(context | {"back_url": None}))
+        return render_template("candidates/_invite_many_dialog.html", **(context | {"back_url": None})), status
     return render_template("confirm.html", question="candidates/_invite_many_question.html", **context), status
 
 
@@ -251,7 +243,7 @@ def invite_many():
         try:
             job, count = scheduling_invitations.preview_many(request.args.get("job_id"), **selection)
         except ServiceError as refusal:
-            return _invite_many_question(400, errors=list(refusal.fields.values()) or [refusal.message], back_url=back_url)
+            return _invite_many_question(INVALID_FORM, errors=list(refusal.fields.values()) or [refusal.message], back_url=back_url)
         return _invite_many_question(job=job, count=count, values=request.args, back_url=back_url)
     try:
         result = scheduling_invitations.invite_many(request.form.get("job_id"), actor=current_user, **selection)

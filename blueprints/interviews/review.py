@@ -3,27 +3,14 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, TextAreaField
-from wtforms.validators import Length
 
 from blueprints.interviews import bp
-from blueprints.web import is_htmx, render_page_or_fragment
-from models import Decision, Interview, db
+from blueprints.interviews.forms import ReviewForm
+from blueprints.web import form_status, is_htmx, render_page_or_fragment
+from models import Interview, db
 from services import interviewer
 from services import review as reviews
-
-DECISION_CHOICES = [
-    SelectChoice(Decision.PENDING.value, "Not decided yet"),
-    SelectChoice(Decision.ADVANCE.value, "Advance to the next round"),
-    SelectChoice(Decision.REJECT.value, "Reject"),
-    SelectChoice(Decision.HIRE.value, "Hire"),
-]
-
-
-class ReviewForm(FlaskForm):
-    decision = SelectField("Decision", choices=DECISION_CHOICES)
-    review_notes = TextAreaField("Recruiter notes", validators=[Length(max=reviews.NOTES_MAX_CHARS)])
+from services.errors import ServiceError
 
 
 def _context(interview, form, saved=False):
@@ -45,16 +32,15 @@ def review(interview_id):
     if form.validate_on_submit():
         try:
             reviews.record_decision(interview, form.decision.data, form.review_notes.data, current_user)
-        except reviews.ReviewError as exc:
-            form.decision.errors.append(str(exc))
+        except ServiceError as refusal:
+            form.decision.errors.append(refusal.message)
         else:
             if not is_htmx():
                 flash("Decision saved; the candidate's status is updated.", "success")
                 return redirect(url_for("interviews.review", interview_id=interview.id))
             # Replaces #review-decision with the saved form.
             return render_template("interviews/_review_form.html", **_context(interview, form, saved=True))
-    status = 400 if form.errors and not is_htmx() else 200
-    return render_page_or_fragment("interviews/review.html", "interviews/_review_form.html", status=status, **_context(interview, form))
+    return render_page_or_fragment("interviews/review.html", "interviews/_review_form.html", status=form_status(form.errors), **_context(interview, form))
 
 
 @bp.get("/<uuid:interview_id>/answers/<uuid:answer_id>/audio")

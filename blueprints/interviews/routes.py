@@ -4,13 +4,15 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from blueprints.forms import apply_refusal
 from blueprints.interviews import bp
-from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
-from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.interviews.forms import BookingForm, CancelForm, RescheduleForm
+from blueprints.web import form_status, is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import Candidate, Interview, InterviewSlot, db
 from services import booking, notifications, slots, timeutil
 from services import dashboard as dashboard_data
+from services.errors import InputError, ServiceError
 from services.validation import parse_uuid
 
 
@@ -45,46 +47,55 @@ def _booking_choices(form, slot, candidate):
         form.candidate_id.choices = [SelectChoice(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
 
 
-@bp.route("/book", methods=["GET", "POST"])
-def book():
-    """The booking dialog (from a slot: choose a candidate; from a candidate: choose a slot)."""
-    form = BookingForm()
+def _booking_origin():
+    """Where the booking was opened: ("slot", slot, None) or ("candidate", None, candidate); else 404."""
     origin = request.values.get("origin") or ("slot" if request.args.get("slot_id") else "candidate")
     fixed_id = parse_uuid(request.values.get("slot_id" if origin == "slot" else "candidate_id"))
     slot = db.session.get(InterviewSlot, fixed_id) if origin == "slot" and fixed_id else None
     candidate = db.session.get(Candidate, fixed_id) if origin == "candidate" and fixed_id else None
     if slot is None and candidate is None:
         abort(404, description="Open the booking from a slot or a candidate.")
+    return origin, slot, candidate
+
+
+def _chosen_row(model, raw_id):
+    """The row a form's select named, or None."""
+    row_id = parse_uuid(raw_id)
+    return db.session.get(model, row_id) if row_id else None
+
+
+def _book_from_form(form):
+    """Book the candidate into the slot the form chose; a choice missing is an error beside its select."""
+    candidate, slot = _chosen_row(Candidate, form.candidate_id.data), _chosen_row(InterviewSlot, form.slot_id.data)
+    choices = (("candidate_id", candidate, "Choose a candidate."), ("slot_id", slot, "Choose a slot."))
+    missing = {name: message for name, row, message in choices if row is None}
+    if missing:
+        raise InputError(missing)
+    return booking.book_interview(candidate, slot, actor=current_user, notes=form.booking_notes.data or "")
+
+
+@bp.route("/book", methods=["GET", "POST"])
+def book():
+    """The booking dialog (from a slot: choose a candidate; from a candidate: choose a slot)."""
+    origin, slot, candidate = _booking_origin()
+    form = BookingForm()
     _booking_choices(form, slot, candidate)
-    error, status, existing_interview_id = None, 200, None
+    error, existing_interview_id = None, None
     if form.validate_on_submit():
-        chosen_candidate = db.session.get(Candidate, parse_uuid(form.candidate_id.data)) if parse_uuid(form.candidate_id.data) else None
-        chosen_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
-        if chosen_candidate is None:
-            form.candidate_id.errors = ["Choose a candidate."]
-        if chosen_slot is None:
-            form.slot_id.errors = ["Choose a slot."]
-        if chosen_candidate is not None and chosen_slot is not None:
-            try:
-                interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
-            except booking.BookingError as exc:
-                error, status = exc.message, exc.status
-                existing_interview_id = getattr(exc, "interview_id", None)
-                _booking_choices(form, slot, candidate)
-            else:
-                return _booked(interview, slot, candidate)
+        try:
+            interview = _book_from_form(form)
+        except ServiceError as refusal:
+            error = apply_refusal(form, refusal)
+            existing_interview_id = getattr(refusal, "interview_id", None)  # AlreadyScheduled names it
+            _booking_choices(form, slot, candidate)  # the seat counts in the labels may have changed
         else:
-            status = 400
-    elif request.method == "POST":
-        status = 400
+            return _booked(interview, slot, candidate)
     context = {
         "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
         "existing_interview_id": existing_interview_id, **_booking_page(slot, candidate),
     }
-    if is_htmx():
-        # Errors come back as 200 so htmx swaps the dialog (or the page's card) with its message in place.
-        return render_template("interviews/_book_dialog.html", **context)
-    return render_template("interviews/book.html", **context), status
+    # For htmx the dialog (or the page's card) is replaced, with its errors in place.
+    return render_page_or_fragment("interviews/book.html", "interviews/_book_dialog.html", status=form_status(form.errors, error), **context)
 
 
 def _booking_page(slot, candidate):
@@ -144,25 +155,22 @@ def reschedule(interview_id):
     form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [
         SelectChoice(str(s.id), _slot_label(s)) for s in slots.bookable_slots(interview.job_id) if s.id != interview.slot_id
     ]
-    error, status = None, 200
+    error = None
     if form.validate_on_submit():
-        new_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
-        if new_slot is None:
-            form.slot_id.errors, status = ["Choose a slot."], 400
+        try:
+            new_slot = _chosen_row(InterviewSlot, form.slot_id.data)
+            if new_slot is None:
+                raise InputError({"slot_id": "Choose a slot."})
+            booking.reschedule_interview(interview, new_slot, actor=current_user)
+        except ServiceError as refusal:
+            error = apply_refusal(form, refusal)
         else:
-            try:
-                booking.reschedule_interview(interview, new_slot, actor=current_user)
-            except booking.BookingError as exc:
-                error, status = exc.message, exc.status
-            else:
-                flash(f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.", "success")
-                return redirect_after_post(url_for("interviews.detail", interview_id=interview.id))
-    elif request.method == "POST":
-        status = 400
+            flash(f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.", "success")
+            return redirect_after_post(url_for("interviews.detail", interview_id=interview.id))
     context = {"form": form, "interview": interview, "error": error}
-    if is_htmx():
-        return render_template("interviews/_reschedule_dialog.html", **context)
-    return render_template("interviews/reschedule.html", **context), status
+    return render_page_or_fragment(
+        "interviews/reschedule.html", "interviews/_reschedule_dialog.html", status=form_status(form.errors, error), **context
+    )
 
 
 @bp.get("/<uuid:interview_id>/cancel")

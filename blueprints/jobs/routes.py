@@ -5,10 +5,10 @@ from flask_login import current_user
 from blueprints.forms import EmptyForm, apply_errors
 from blueprints.jobs import bp
 from blueprints.jobs.forms import JobForm
-from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.web import admin_required, form_status, redirect_after_post, render_page_or_fragment
 from models import Job, db
 from services import job_rules, jobs
-from services.errors import InputError
+from services.errors import ServiceError
 
 PER_PAGE = 20
 
@@ -34,11 +34,9 @@ def detail(job_id):
 
 
 def _form_page(form, job):
-    """The form again with its errors: just the form for htmx (200, so it swaps), else the page (400)."""
+    """The form, or again with its errors (422): just the form for htmx, else the page."""
     context = {"form": form, "job": job, "domains": jobs.domain_names(), "rules": job_rules.RULES}
-    if is_htmx():
-        return render_template("jobs/_form.html", **context)
-    return render_template("jobs/form.html", **context), 400 if request.method == "POST" else 200
+    return render_page_or_fragment("jobs/form.html", "jobs/_form.html", status=form_status(form.errors), **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -49,8 +47,8 @@ def create():
     if form.validate_on_submit():
         try:
             job = jobs.create_job(form.data, actor=current_user)
-        except InputError as error:
-            apply_errors(form, error.fields)
+        except ServiceError as refusal:
+            apply_errors(form, refusal.fields)
         else:
             flash(f"Job “{job.job_title}” created.", "success")
             return redirect_after_post(url_for("jobs.detail", job_id=job.id))
@@ -66,8 +64,8 @@ def edit(job_id):
     if form.validate_on_submit():
         try:
             jobs.update_job(job, form.data, actor=current_user)
-        except InputError as error:
-            apply_errors(form, error.fields)
+        except ServiceError as refusal:
+            apply_errors(form, refusal.fields)
         else:
             flash("Job saved. Interviews already booked keep the details they were booked with.", "success")
             return redirect_after_post(url_for("jobs.detail", job_id=job.id))

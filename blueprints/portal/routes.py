@@ -9,7 +9,7 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints.portal import bp, key_guard
-from blueprints.web import is_htmx, render_page_or_fragment
+from blueprints.web import form_status, is_htmx, render_page_or_fragment
 from extensions import csrf
 from services import interviewer, portal, scheduling, timeutil
 from services.errors import RefusedAction
@@ -98,9 +98,12 @@ def _stage_context(session, now, notice=None, view=None):
 
 
 def _render_stage(context, headers=None):
-    """The portal page, or for htmx just the #portal-stage fragment it swaps."""
+    """The portal page, or for htmx just the #portal-stage fragment it swaps; 422 when a posted
+    action was refused (its notice says why)."""
     headers = {"Cache-Control": "no-store", **(headers or {})}
-    return render_page_or_fragment("portal/portal.html", "portal/_stage.html", headers=headers, **context)
+    return render_page_or_fragment(
+        "portal/portal.html", "portal/_stage.html", status=form_status(context["notice"]), headers=headers, **context
+    )
 
 
 @bp.get("/")

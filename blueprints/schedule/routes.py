@@ -9,7 +9,7 @@ from flask import make_response, redirect, render_template, request, url_for
 
 from blueprints.portal import key_guard
 from blueprints.schedule import bp
-from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.web import INVALID_FORM, form_status, redirect_after_post, render_page_or_fragment
 from services import booking, calendar_invite, labels, notifications, scheduling, timeutil
 from services.errors import ServiceError
 
@@ -91,9 +91,9 @@ def book(token):
 
 
 def _refused(token, invitation, refusal, changing=False):
-    """The picker again with the refusal's message (409 page; 200 fragment so htmx swaps it)."""
+    """The picker again with the refusal's message (422, page and fragment alike)."""
     page = scheduling.link_page(invitation, timeutil.now())
-    return _render(token, page, status=200 if is_htmx() else refusal.status, changing=changing, notice=refusal.message)
+    return _render(token, page, status=INVALID_FORM, changing=changing, notice=refusal.message)
 
 
 @bp.route("/<token>/reschedule", methods=["GET", "POST"])
@@ -114,17 +114,17 @@ def cancel(token):
     """Ask, then cancel the booked interview (an optional reason goes to the recruiter)."""
     invitation = scheduling.find_link(token)
     page = scheduling.link_page(invitation, timeutil.now())
-    notice, status = None, 200
+    notice = None
     if request.method == "POST":
         try:
             scheduling.cancel(invitation, request.form.get("reason", ""))
         except ServiceError as refusal:
-            notice, status = refusal.message, refusal.status
+            notice = refusal.message
         else:
             return redirect_after_post(url_for("schedule.show", token=token, done="cancelled"))
     return render_template(
         "schedule/cancel.html", token=token, view=page, notice=notice, contact=scheduling.contact_line(invitation), tz=timeutil.zone(_zone_name()),
-    ), status
+    ), form_status(notice)
 
 
 @bp.post("/<token>/waitlist")

@@ -5,9 +5,9 @@ from flask_login import current_user
 from blueprints.forms import apply_errors
 from blueprints.settings import bp, brand_bp
 from blueprints.settings.forms import BrandingForm
-from blueprints.web import admin_required
+from blueprints.web import admin_required, form_status
 from services import branding
-from services.errors import InputError
+from services.errors import ServiceError
 
 FOREVER = 365 * 24 * 3600
 # An SVG opened on its own (not through <img>) may run nothing and load nothing.
@@ -28,14 +28,13 @@ def edit_branding():
                 logo_data=upload.read(branding.MAX_LOGO_BYTES + 1) if upload else None,
                 remove_logo=form.remove_logo.data, actor=current_user,
             )
-        except InputError as error:
-            apply_errors(form, error.fields)
+        except ServiceError as refusal:
+            apply_errors(form, refusal.fields)
         else:
             removed = f" Taken out of the SVG: {', '.join(logo.removed)}." if logo and logo.removed else ""
             flash(f"Branding saved.{removed}", "success")
             return redirect(url_for("settings.edit_branding"))
-    status = 400 if form.errors else 200
-    return render_template("settings/branding.html", form=form, brand=brand, default_accent=branding.DEFAULT_ACCENT), status
+    return render_template("settings/branding.html", form=form, brand=brand, default_accent=branding.DEFAULT_ACCENT), form_status(form.errors)
 
 
 @brand_bp.get("/logo/<name>")

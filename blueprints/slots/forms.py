@@ -1,7 +1,7 @@
-"""Forms for slots and bookings. Rules live in services/slots.py and services/booking.py; these only
-carry input (with CSRF) and show per-field errors, so the API and the pages share one validation."""
+"""Forms for slots. Rules live in services/slots.py; these only carry input (with CSRF) and show
+per-field errors, so the API and the pages share one validation."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, widgets
 
 from blueprints.web import ZONE_INPUT
 from models import InterviewType
@@ -65,17 +65,3 @@ class SlotEditForm(ZoneMixin, FlaskForm):
         start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
         self.interview_date.data = start.date().isoformat()
         self.start_time.data, self.end_time.data = f"{start:%H:%M}", f"{end:%H:%M}"
-
-
-class BookingForm(FlaskForm):
-    candidate_id = SelectField("Candidate", validate_choice=False)
-    slot_id = SelectField("Slot", validate_choice=False)
-    booking_notes = TextAreaField("Booking notes (optional)")
-
-
-class RescheduleForm(FlaskForm):
-    slot_id = SelectField("New slot", validate_choice=False)
-
-
-class CancelForm(FlaskForm):
-    reason = StringField("Reason (optional)")

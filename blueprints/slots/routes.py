@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from blueprints.forms import EmptyForm, apply_errors
+from blueprints.forms import EmptyForm, apply_errors, apply_refusal
 from blueprints.slots import bp
 from blueprints.slots.forms import PatternForm, SlotEditForm, SlotForm
-from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
+from blueprints.web import form_status, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import InterviewSlot, Job, db
 from services import booking, calendar_grid, slots, timeutil
+from services.errors import ServiceError
 
 
 def _calendar_args(calendar_view, **changes):
@@ -69,28 +70,38 @@ def create():
         for name, value in calendar_grid.new_slot_prefill(**{key: request.args.get(key) for key in ("job", "tz", "date", "start")}).items():
             form[name].data = value
     _slot_form_context(form)
-    clashes = []
+    context = {"form": form, "clashes": [], "error": None}
     if form.validate_on_submit():
         try:
-            spec = slots.slot_spec(
-                job_id=form.job_id.data,
-                interview_date=form.interview_date.data,
-                start_time=form.start_time.data,
-                end_time=form.end_time.data,
-                max_candidates=form.max_candidates.data,
-                ai_interview_type=form.ai_interview_type.data,
-                timezone=form.timezone.data,
-            )
-            slot = slots.create_slot(spec, actor=current_user, allow_overlap=form.confirm_overlap.data)
-        except slots.SlotInputError as error:
-            apply_errors(form, error.fields)
-        except slots.SlotOverlap as error:
-            clashes = error.clashes
+            slot = slots.create_slot(_slot_spec(form), actor=current_user, allow_overlap=form.confirm_overlap.data)
+        except ServiceError as refusal:
+            context |= _refusal_context(form, refusal)
         else:
             flash(f"Slot created for {timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))}.", "success")
             return redirect(url_for("slots.detail", slot_id=slot.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("slots/new.html", form=form, clashes=clashes), status
+    return render_template("slots/new.html", **context), form_status(form.errors, context["error"], context["clashes"])
+
+
+def _slot_spec(form):
+    return slots.slot_spec(
+        job_id=form.job_id.data,
+        interview_date=form.interview_date.data,
+        start_time=form.start_time.data,
+        end_time=form.end_time.data,
+        max_candidates=form.max_candidates.data,
+        ai_interview_type=form.ai_interview_type.data,
+        timezone=form.timezone.data,
+    )
+
+
+def _refusal_context(form, refusal, move_to=None):
+    """How a slot form shows a refusal: messages beside their fields, an overlap's clashes above its
+    tick box, a booked slot's move as the confirmation step, anything else as a message."""
+    if isinstance(refusal, slots.MoveNeedsConfirmation):
+        return {"pending_move": {"count": refusal.interview_count, "start_at": move_to[0], "confirms": timeutil.isoformat_z(move_to[0])}}
+    apply_errors(form, refusal.fields)
+    clashes = refusal.clashes if refusal.code == slots.SlotOverlap.code else []
+    return {"clashes": clashes, "error": None if refusal.fields or clashes else refusal.message}
 
 
 def _pattern_plan(form):
@@ -116,20 +127,20 @@ def create_pattern():
         form.start_date.data = form.start_date.data or today.isoformat()
         form.job_id.data = request.args.get("job") or form.job_id.data
     _slot_form_context(form)
-    plan = None
+    plan, error = None, None
     if form.validate_on_submit():
         try:
             plan = _pattern_plan(form)
             created = slots.create_from_plan(plan, actor=current_user, allow_overlap=form.confirm_overlap.data)
-        except slots.SlotInputError as error:
-            apply_errors(form, error.fields)
-        except slots.SlotOverlap:
-            form.confirm_overlap.errors = ["Some slots overlap existing ones (see the preview); tick to create them anyway."]
+        except ServiceError as refusal:
+            if refusal.code == slots.SlotOverlap.code:  # the preview lists the clashes
+                form.confirm_overlap.errors = ["Some slots overlap existing ones (see the preview); tick to create them anyway."]
+            else:
+                error = apply_refusal(form, refusal)
         else:
             flash(f"Created {len(created)} slots.", "success")
             return redirect(url_for("slots.calendar", job=plan.job.id, date=created[0].start_at.date().isoformat(), tz=form.timezone.data))
-    status = 400 if request.method == "POST" else 200
-    return render_template("slots/pattern.html", form=form, plan=plan), status
+    return render_template("slots/pattern.html", form=form, plan=plan, error=error), form_status(form.errors, error)
 
 
 @bp.post("/pattern/preview")
@@ -143,7 +154,7 @@ def preview_pattern():
             plan = _pattern_plan(form)
         except slots.SlotInputError as error:
             errors = error.fields
-    return render_template("slots/_pattern_preview.html", plan=plan, errors=errors, form=form)
+    return render_template("slots/_pattern_preview.html", plan=plan, errors=errors, form=form), form_status(form.errors, errors)
 
 
 def _slot_or_404(slot_id):
@@ -177,7 +188,7 @@ def edit(slot_id):
     form.init_zone(viewer_zone())
     if request.method == "GET":
         form.fill_times(slot)
-    context = {"form": form, "slot": slot, "clashes": [], "pending_move": None, "error": None}
+    context, move_to = {"form": form, "slot": slot, "clashes": [], "pending_move": None, "error": None}, None
     if form.validate_on_submit():
         try:
             move_to = slots.move_times(
@@ -188,23 +199,19 @@ def edit(slot_id):
                 slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, move_to=move_to,
                 confirm=form.confirm_move.data == timeutil.isoformat_z(move_to[0]), allow_overlap=form.confirm_overlap.data, actor=current_user,
             )
-        except slots.SlotInputError as error:
-            apply_errors(form, error.fields)
-            context["error"] = None if error.fields else error.message
-        except slots.SlotOverlap as error:
-            context["clashes"] = error.clashes
-        except slots.MoveNeedsConfirmation as error:
-            context["pending_move"] = {"count": error.interview_count, "start_at": move_to[0], "confirms": timeutil.isoformat_z(move_to[0])}
-        except slots.SlotMoveRefused as error:
-            context["error"] = error.message
+        except ServiceError as refusal:
+            context |= _refusal_context(form, refusal, move_to)
         else:
-            when = timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))
-            told = f"; {len(moved)} candidate{'s' if len(moved) != 1 else ''} e-mailed the new time" if moved else ""
-            flash(f"Slot updated: {when}{told}.", "success")
+            flash(f"Slot updated: {_moved_text(slot, form, moved)}.", "success")
             return redirect_after_post(url_for("slots.detail", slot_id=slot.id))
-    # A form with errors (or the confirmation step) is 200 for htmx, which swaps only 2xx (base.html).
-    status = 400 if request.method == "POST" and not is_htmx() and context["pending_move"] is None else 200
+    # The confirmation step is a question (200); a form with errors is 422, page and fragment alike.
+    status = 200 if context["pending_move"] else form_status(form.errors, context["error"], context["clashes"])
     return render_page_or_fragment("slots/edit.html", "slots/_edit_form.html", status=status, **context)
+
+
+def _moved_text(slot, form, moved):
+    when = timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))
+    return when + (f"; {len(moved)} candidate{'s' if len(moved) != 1 else ''} e-mailed the new time" if moved else "")
 
 
 @bp.get("/<uuid:slot_id>/cancel")
