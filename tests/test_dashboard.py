@@ -1,6 +1,7 @@
 """The interviews dashboard, the booking dialog, an interview's page, reschedule and cancel on the web."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, db
@@ -168,3 +169,21 @@ def test_interview_page_reschedule_and_cancel(clock, recruiter_client):
     assert "Interview cancelled; the seat is free again and the candidate is told." in page
     assert db.session.get(InterviewSlot, new.id).current_bookings == 0
     assert recruiter_client.get("/interviews/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_refused_booking_and_reschedule_are_422_as_page_and_fragment(clock, recruiter_client, headers):
+    job = make_job()
+    candidate = make_candidate(job)
+    slot = make_slot(job, T0)
+    missing = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""}, headers=headers)
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 422 and 'id="slot_id-error">Choose a slot.</p>' in html and 'id="booking-box"' in html
+    assert ("<html" in html) == (not headers) and "HX-Request" in missing.headers["Vary"]
+    interview = booking.book_interview(candidate, slot)
+    full = make_slot(job, T0 + timedelta(days=1))
+    booking.book_interview(make_candidate(job, "Other One", "other@example.com"), full)
+    refused = recruiter_client.post(f"/interviews/{interview.id}/reschedule", data={"slot_id": str(full.id)}, headers=headers)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "This slot is full." in html and 'id="reschedule-box"' in html
+    assert ("<html" in html) == (not headers)
