@@ -240,11 +240,7 @@ def invite_many():
     back_url = url_for("candidates.index", q=query_text or None, job=job_id, status=status)
     selection = _bulk_selection(request.values, filters)
     if request.method == "GET":
-        try:
-            job, count = scheduling_invitations.preview_many(request.args.get("job_id"), **selection)
-        except ServiceError as refusal:
-            return _invite_many_question(INVALID_FORM, errors=list(refusal.fields.values()) or [refusal.message], back_url=back_url)
-        return _invite_many_question(job=job, count=count, values=request.args, back_url=back_url)
+        return _invite_many_preview(selection, back_url)
     try:
         result = scheduling_invitations.invite_many(request.form.get("job_id"), actor=current_user, **selection)
     except ServiceError as refusal:
@@ -252,6 +248,15 @@ def invite_many():
     else:
         _flash_bulk_result(result)
     return redirect_after_post(back_url)
+
+
+def _invite_many_preview(selection, back_url):
+    """How many the invitation would e-mail, or why it cannot be sent (422)."""
+    try:
+        job, count = scheduling_invitations.preview_many(request.args.get("job_id"), **selection)
+    except ServiceError as refusal:
+        return _invite_many_question(INVALID_FORM, errors=list(refusal.fields.values()) or [refusal.message], back_url=back_url)
+    return _invite_many_question(job=job, count=count, values=request.args, back_url=back_url)
 
 
 def _flash_bulk_result(result):

@@ -12,7 +12,7 @@ from blueprints.portal import bp, key_guard
 from blueprints.web import form_status, is_htmx, render_page_or_fragment
 from extensions import csrf
 from services import interviewer, portal, scheduling, timeutil
-from services.errors import RefusedAction
+from services.errors import ServiceError
 from services.validation import parse_uuid
 
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
@@ -149,9 +149,9 @@ def retake():
     key = _session_key()
     try:
         token = scheduling.start_retake(key)
-    except scheduling.DeadLink:
-        abort(404)
-    except RefusedAction:
+    except ServiceError as refusal:
+        if refusal.code == scheduling.DeadLink.code:
+            abort(404)
         # No retake left (or the role closed meanwhile): the expired page says whom to ask.
         return redirect(url_for("portal.index", session_key=key), 303)
     return redirect(url_for("schedule.show", token=token), 303)
@@ -162,20 +162,17 @@ def start():
     """Start (or resume, taking over from another tab) and show the current question."""
     session = _session_or_404(_session_key())
     now = timeutil.now()
-    if not is_htmx():
-        try:
-            interviewer.start_interview(session, now, interviewer.valid_client_id(request.form.get("client_id")))
-        except interviewer.InterviewError:
-            pass
-        return redirect(url_for("portal.index", session_key=session.session_key), 303)
     notice = None
     try:
+        # Recording needs the page's JavaScript, so only an htmx start records consent to it.
         interviewer.start_interview(
             session, now, interviewer.valid_client_id(request.form.get("client_id")),
-            audio_consent=request.form.get("audio_consent") == "yes",
+            audio_consent=is_htmx() and request.form.get("audio_consent") == "yes",
         )
-    except interviewer.InterviewError as exc:
-        notice = exc.message
+    except ServiceError as refusal:
+        notice = refusal.message
+    if not is_htmx():  # the portal page shows where the interview stands
+        return redirect(url_for("portal.index", session_key=session.session_key), 303)
     # Replaces #portal-stage with the first (or current) question.
     return _render_stage(_stage_context(session, now, notice=notice))
 
@@ -193,11 +190,12 @@ def answer():
             audio=request.files.get("audio") or None, client_id=interviewer.valid_client_id(request.form.get("client_id")), now=now,
         )
         headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
-    except interviewer.TakenOver:
-        view = "taken_over"
-    except interviewer.InterviewError as exc:
-        notice = exc.message
-        if isinstance(exc, interviewer.TimeUp):
+    except ServiceError as refusal:
+        if refusal.code == interviewer.TakenOver.code:
+            view = "taken_over"
+        else:
+            notice = refusal.message
+        if refusal.code == interviewer.TimeUp.code:
             headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
     if not is_htmx():
         return redirect(url_for("portal.index", session_key=session.session_key), 303)

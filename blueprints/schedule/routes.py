@@ -82,10 +82,10 @@ def book(token):
     invitation = scheduling.find_link(token)
     try:
         scheduling.book(invitation, request.form.get("slot_id"))
-    except (booking.AlreadyScheduled, booking.AlreadyBooked):
-        # Booked already (another tab, a double click, a recruiter): the manage page says when.
-        return redirect_after_post(url_for("schedule.show", token=token))
     except ServiceError as refusal:
+        if isinstance(refusal, booking.AlreadyScheduled | booking.AlreadyBooked):
+            # Booked already (another tab, a double click, a recruiter): the manage page says when.
+            return redirect_after_post(url_for("schedule.show", token=token))
         return _refused(token, invitation, refusal)
     return redirect_after_post(url_for("schedule.show", token=token, done="booked", tz=_zone_name()))
 
