@@ -4,13 +4,16 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from blueprints import slot_picker
+from blueprints.forms import apply_errors
 from blueprints.interviews import bp
 from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import Candidate, Interview, InterviewSlot, db
-from services import booking, notifications, slots, timeutil
+from services import booking, notifications, scheduling, slots, timeutil
 from services import dashboard as dashboard_data
+from services.errors import InputError
 from services.validation import parse_uuid
 
 
@@ -33,21 +36,9 @@ def _slot_label(slot):
     return f"{timeutil.format_local(slot.start_at, timeutil.zone(viewer_zone()))} · {slot.ai_interview_type} · {slot.current_bookings}/{slot.max_candidates} booked"
 
 
-def _booking_choices(form, slot, candidate):
-    """Candidates of the slot's job not yet in it, or open slots of the candidate's job."""
-    if slot is not None:
-        people = slots.unbooked_candidates(slot)
-        form.candidate_id.choices = [SelectChoice("", "Choose a candidate")] + [SelectChoice(str(c.id), f"{c.full_name} <{c.email}>") for c in people]
-        form.slot_id.choices = [SelectChoice(str(slot.id), _slot_label(slot))]
-    if candidate is not None:
-        open_slots = slots.bookable_slots(candidate.job_id)
-        form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [SelectChoice(str(s.id), _slot_label(s)) for s in open_slots]
-        form.candidate_id.choices = [SelectChoice(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
-
-
 @bp.route("/book", methods=["GET", "POST"])
 def book():
-    """The booking dialog (from a slot: choose a candidate; from a candidate: choose a slot)."""
+    """The booking dialog (from a slot: choose a candidate; from a candidate: pick a time)."""
     form = BookingForm()
     origin = request.values.get("origin") or ("slot" if request.args.get("slot_id") else "candidate")
     fixed_id = parse_uuid(request.values.get("slot_id" if origin == "slot" else "candidate_id"))
@@ -55,36 +46,58 @@ def book():
     candidate = db.session.get(Candidate, fixed_id) if origin == "candidate" and fixed_id else None
     if slot is None and candidate is None:
         abort(404, description="Open the booking from a slot or a candidate.")
-    _booking_choices(form, slot, candidate)
     error, status, existing_interview_id = None, 200, None
     if form.validate_on_submit():
-        chosen_candidate = db.session.get(Candidate, parse_uuid(form.candidate_id.data)) if parse_uuid(form.candidate_id.data) else None
-        chosen_slot = db.session.get(InterviewSlot, parse_uuid(form.slot_id.data)) if parse_uuid(form.slot_id.data) else None
-        if chosen_candidate is None:
-            form.candidate_id.errors = ["Choose a candidate."]
-        if chosen_slot is None:
-            form.slot_id.errors = ["Choose a slot."]
-        if chosen_candidate is not None and chosen_slot is not None:
-            try:
-                interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
-            except booking.BookingError as exc:
-                error, status = exc.message, exc.status
-                existing_interview_id = getattr(exc, "interview_id", None)
-                _booking_choices(form, slot, candidate)
-            else:
-                return _booked(interview, slot, candidate)
+        try:
+            chosen_slot, chosen_candidate = booking.booking_choice(form.slot_id.data, form.candidate_id.data, form.candidate.data)
+            interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
+        except InputError as refusal:
+            # A missing or unknown choice: 422, swapped in by htmx too (base.html), the message beside its field.
+            apply_errors(form, refusal.fields)
+            status = refusal.status
+        except booking.BookingError as exc:
+            error, status = exc.message, exc.status
+            existing_interview_id = getattr(exc, "interview_id", None)
         else:
-            status = 400
+            return _booked(interview, slot, candidate)
     elif request.method == "POST":
         status = 400
+    if is_htmx() and status != 422:
+        # Refusals come back as 200 so htmx swaps the dialog (or the page's card) with its message in place.
+        status = 200
+    page = _booking_page(slot, candidate)
     context = {
         "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
-        "existing_interview_id": existing_interview_id, **_booking_page(slot, candidate),
+        "existing_interview_id": existing_interview_id, **page, **_picker(slot, candidate, page["standalone"]),
     }
-    if is_htmx():
-        # Errors come back as 200 so htmx swaps the dialog (or the page's card) with its message in place.
-        return render_template("interviews/_book_dialog.html", **context)
-    return render_template("interviews/book.html", **context), status
+    return render_page_or_fragment("interviews/book.html", "interviews/_book_dialog.html", status=status, **context)
+
+
+def _picker(slot, candidate, standalone):
+    """The slot picker of the dialog: a candidate's open slots to pick from, or the slot it was opened from."""
+    zone_name = viewer_zone()
+    confirm = {
+        "confirm_url": url_for("interviews.book"), "confirm_fields": "interviews/_book_fields.html",
+        "confirm_target": "#booking-box", "confirm_heading": "Confirm the time", "confirm_label": "Book",
+    }
+    if slot is not None:
+        return slot_picker.picker_context([], zone_name, picker_url=None, **confirm) | {"chosen_slot": slot}
+    days = scheduling.days_of(slots.bookable_slots(candidate.job_id), timeutil.zone(zone_name))
+    query = {"origin": "candidate", "candidate_id": candidate.id} | ({"page": "standalone"} if standalone else {})
+    return slot_picker.picker_context(
+        days, zone_name, picker_url=url_for("interviews.book"), picker_query=query, picker_select="#slot-picker", **confirm
+    )
+
+
+@bp.get("/book/candidates")
+def candidate_options():
+    """The typeahead's listbox: up to ten candidates of the slot's job matching what was typed (replaces #candidate-options)."""
+    slot_id = parse_uuid(request.args.get("slot_id"))
+    slot = db.session.get(InterviewSlot, slot_id) if slot_id else None
+    if slot is None:
+        abort(404, description="Slot not found.")
+    typed = request.args.get("candidate", "").strip()
+    return render_template("interviews/_candidate_options.html", matches=slots.candidate_suggestions(slot, typed), typed=typed)
 
 
 def _booking_page(slot, candidate):

@@ -1,7 +1,7 @@
 """Forms for slots and bookings. Rules live in services/slots.py and services/booking.py; these only
 carry input (with CSRF) and show per-field errors, so the API and the pages share one validation."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from blueprints.web import ZONE_INPUT
 from models import InterviewType
@@ -68,8 +68,10 @@ class SlotEditForm(ZoneMixin, FlaskForm):
 
 
 class BookingForm(FlaskForm):
-    candidate_id = SelectField("Candidate", validate_choice=False)
-    slot_id = SelectField("Slot", validate_choice=False)
+    # The typeahead fills candidate_id; without JavaScript the typed e-mail names the candidate.
+    candidate = StringField("Candidate", render_kw={"autocomplete": "off", "spellcheck": "false"})
+    candidate_id = HiddenField()
+    slot_id = HiddenField()
     booking_notes = TextAreaField("Booking notes (optional)")
 
 
