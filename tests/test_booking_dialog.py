@@ -9,11 +9,13 @@ from models import Interview, db
 from services import booking, slots
 from services.errors import InputError
 from tests.booking_support import make_candidate, make_job, make_slot
+from tests.support import BOTH_DATABASES
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST; the clock is Tue 10:00 IST
 
 
+@BOTH_DATABASES  # the search index differs: FTS5 on SQLite, a trigram index on PostgreSQL
 def test_suggestions_match_name_or_email_of_the_slots_job_and_leave_out_who_is_booked(app, clock):
     job, other_job = make_job(), make_job("Designer")
     slot = make_slot(job, T0, capacity=3)
@@ -37,6 +39,7 @@ def test_suggestions_stop_at_ten(app, clock):
     assert len(slots.candidate_suggestions(slot, "priya")) == slots.SUGGESTION_LIMIT == 10
 
 
+@BOTH_DATABASES
 @pytest.mark.parametrize("typed", ["asha@example.com", "  ASHA@Example.com ", "Asha Rao <asha@example.com>"])
 def test_a_typed_email_names_the_candidate_of_the_slots_job(app, clock, typed):
     job, other_job = make_job(), make_job("Designer")
