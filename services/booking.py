@@ -8,6 +8,7 @@ the state the caller saw; a change that lost a race is refused with what happene
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
+from email.utils import parseaddr
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,12 +30,13 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, candidates, notifications, outbox, timeutil, waitlist
-from services.errors import RefusedAction
+from services import accounts, audit, candidates, notifications, outbox, timeutil, waitlist
+from services.errors import InputError, RefusedAction
 from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
 from services.transactions import one_transaction as _one_transaction
 from services.transactions import take_interview
+from services.validation import parse_uuid
 
 # Booked interviews keep their seat when they are over (the slot's "3/3 booked" stays true);
 # only a cancellation gives it back.
@@ -306,6 +308,39 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
 
 
 @_one_transaction
+def booking_choice(slot_id, candidate_id, candidate_text=""):
+    """The slot and candidate a booking form names; InputError (422) saying which is missing.
+
+    The candidate comes by id (the typeahead's choice, or the page's own candidate) or, typed
+    without JavaScript, by e-mail ("asha@example.com" or "Asha Rao <asha@example.com>"): an
+    e-mail is unique within a job, so it names one person whatever the number of candidates.
+    """
+    slot = db.session.get(InterviewSlot, parse_uuid(slot_id)) if parse_uuid(slot_id) else None
+    candidate = db.session.get(Candidate, parse_uuid(candidate_id)) if parse_uuid(candidate_id) else None
+    typed = (candidate_text or "").strip()
+    if candidate is None and typed and slot is not None:
+        candidate = _candidate_by_email(slot.job_id, typed)
+    errors = {}
+    if slot is None:
+        errors["slot_id"] = "Choose a slot."
+    if candidate is None:
+        errors["candidate"] = (
+            f"No candidate for this job has the e-mail “{typed[:80]}”. Type part of a name and choose from the list, or type the whole e-mail."
+            if typed else "Choose a candidate."
+        )
+    if errors:
+        raise InputError(errors, status=422)
+    return slot, candidate
+
+
+def _candidate_by_email(job_id, typed):
+    try:
+        email = accounts.normalise_email(parseaddr(typed)[1] or typed)
+    except accounts.AccountError:
+        return None
+    return db.session.scalar(select(Candidate).where(Candidate.job_id == job_id, Candidate.email == email))
+
+
 def create_pending_interview(candidate, job, *, actor=None):
     """A PENDING interview for `candidate` of `job` (seed 002's two-step flow), unless one is open."""
     name, candidate_id = candidate.full_name, candidate.id

@@ -261,13 +261,18 @@ class Day:
     slots: list = field(default_factory=list)
 
 
-def offered_days(job, tz, now):
-    """The slots a link offers now, grouped by day in `tz`."""
+def days_of(slots, tz):
+    """`slots` (soonest first) grouped by their day in `tz`, for the slot picker."""
     days = {}
-    for slot in job_rules.offerable_slots(job, now):
+    for slot in slots:
         local_day = timeutil.to_zone(slot.start_at, tz).date()
         days.setdefault(local_day, Day(local_day)).slots.append(slot)
     return list(days.values())
+
+
+def offered_days(job, tz, now):
+    """The slots a link offers now, grouped by day in `tz`."""
+    return days_of(job_rules.offerable_slots(job, now), tz)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, notifications, timeutil, waitlist
+from services import audit, candidates, notifications, timeutil, waitlist
 from services.errors import InputError, RefusedAction
 from services.paging import Keyset
 from services.validation import parse_int
@@ -677,14 +677,21 @@ def open_jobs():
     return list(db.session.scalars(select(Job).where(Job.archived_at.is_(None)).order_by(Job.job_title)))
 
 
-def unbooked_candidates(slot, limit=500):
-    """Candidates of the slot's job who hold no active seat in it, by name."""
+# Enough to find someone by a few letters of a name or e-mail; the typeahead shows no more.
+SUGGESTION_LIMIT = 10
+
+
+def candidate_suggestions(slot, query_text, limit=SUGGESTION_LIMIT):
+    """Up to `limit` candidates of the slot's job, not booked into it, whose name or e-mail holds the typed words.
+
+    Found through the candidate search index (services.candidates), so its cost does not grow with
+    the number of candidates; fewer than two letters match nobody (too many to be useful).
+    """
+    if len((query_text or "").strip()) < 2:
+        return []
     taken = select(Interview.candidate_id).where(Interview.slot_id == slot.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
-    return list(
-        db.session.scalars(
-            select(Candidate).where(Candidate.job_id == slot.job_id, Candidate.id.not_in(taken)).order_by(Candidate.full_name).limit(limit)
-        )
-    )
+    query = candidates.search_candidates(query_text, job_id=slot.job_id).where(Candidate.id.not_in(taken))
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def slot_interviews(slot):

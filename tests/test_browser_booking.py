@@ -8,6 +8,13 @@ from tests.conftest import RECRUITER_EMAIL
 from tests.support import assert_accessible, browser_login
 
 
+def choose_candidate(dialog, typed, option):
+    """Type into the dialog's candidate typeahead and click the suggestion called `option`."""
+    dialog.get_by_role("combobox", name="Candidate").press_sequentially(typed, delay=30)
+    dialog.get_by_role("option", name=option).click()
+    expect(dialog.get_by_role("listbox", name="Matching candidates")).to_be_hidden()
+
+
 def test_recruiter_books_a_week(clock, live_server, browser_page, recruiter, app):
     job = make_job("Platform Engineer")
     for name, email in (("Ana First", "ana@example.com"), ("Ben Second", "ben@example.com"), ("Cy Third", "cy@example.com")):
@@ -44,7 +51,18 @@ def test_recruiter_books_a_week(clock, live_server, browser_page, recruiter, app
     dialog = page.locator("#booking-dialog")
     expect(dialog).to_be_visible()
     assert_accessible(page)
-    dialog.get_by_label("Candidate").select_option(label="Ana First <ana@example.com>")
+    # The typeahead: a few letters, the arrow key, Enter (which chooses, not submits).
+    candidate = dialog.get_by_role("combobox", name="Candidate")
+    candidate.press_sequentially("ana f", delay=30)
+    options = dialog.get_by_role("listbox", name="Matching candidates")
+    expect(options.get_by_role("option")).to_have_count(1)
+    expect(candidate).to_have_attribute("aria-expanded", "true")
+    candidate.press("ArrowDown")
+    expect(options.get_by_role("option", name="Ana First ana@example.com")).to_have_attribute("aria-selected", "true")
+    candidate.press("Enter")
+    expect(candidate).to_have_value("Ana First <ana@example.com>")
+    expect(options).to_be_hidden()
+    assert_accessible(page)
     dialog.get_by_label("Booking notes (optional)").fill("First of the week")
     dialog.get_by_role("button", name="Book").click()
     expect(dialog.get_by_role("heading", name="Interview booked")).to_be_visible()
@@ -59,10 +77,15 @@ def test_recruiter_books_a_week(clock, live_server, browser_page, recruiter, app
     stale = page.context.new_page()
     stale.goto(page.url)
     stale.get_by_role("link", name="Book a candidate").click()
-    stale.locator("#booking-dialog").get_by_label("Candidate").select_option(label="Cy Third <cy@example.com>")
+    choose_candidate(stale.locator("#booking-dialog"), "Cy", "Cy Third cy@example.com")
 
     page.get_by_role("link", name="Book a candidate").click()
-    page.locator("#booking-dialog").get_by_label("Candidate").select_option(label="Ben Second <ben@example.com>")
+    # A name that matches nobody says so; a click on the right one chooses it.
+    booking_dialog = page.locator("#booking-dialog")
+    booking_dialog.get_by_role("combobox", name="Candidate").press_sequentially("zz", delay=30)
+    expect(booking_dialog.get_by_role("option")).to_have_text("No candidate for this job matches “zz”, or they are booked here already")
+    booking_dialog.get_by_role("combobox", name="Candidate").fill("")
+    choose_candidate(booking_dialog, "ben@", "Ben Second ben@example.com")
     page.locator("#booking-dialog").get_by_role("button", name="Book").click()
     expect(page.locator("#booking-dialog").get_by_role("heading", name="Interview booked")).to_be_visible()
     page.locator("#booking-dialog").get_by_role("button", name="Done").click()

@@ -65,7 +65,8 @@ def test_booking_dialog_from_a_slot(clock, recruiter_client):
     dialog = recruiter_client.get(f"/interviews/book?slot_id={slot.id}", headers=HX)
     html = dialog.get_data(as_text=True)
     assert dialog.status_code == 200 and "<html" not in html
-    assert '<dialog id="booking-dialog" data-open-on-load' in html and "Asha Rao &lt;asha@example.com&gt;" in html
+    assert '<dialog id="booking-dialog" data-open-on-load' in html
+    assert f'hx-get="/interviews/book/candidates?slot_id={slot.id}"' in html and 'role="combobox"' in html
 
     done = recruiter_client.post(
         "/interviews/book",
@@ -128,7 +129,7 @@ def test_booking_from_a_candidate_plain_post_redirects(clock, recruiter_client):
     make_slot(job, T0 + timedelta(hours=1))
     page = recruiter_client.get(f"/interviews/book?candidate_id={candidate.id}")
     assert page.status_code == 200 and "<h1>Book an interview</h1>" in page.get_data(as_text=True)
-    assert page.get_data(as_text=True).count("0/1 booked") == 2
+    assert page.get_data(as_text=True).count('class="time-button"') == 2
     missing = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""})
     assert missing.status_code == 422 and "Choose a slot." in missing.get_data(as_text=True)
     done = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(slot.id)})
@@ -178,7 +179,7 @@ def test_refused_booking_and_reschedule_are_422_as_page_and_fragment(clock, recr
     slot = make_slot(job, T0)
     missing = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""}, headers=headers)
     html = missing.get_data(as_text=True)
-    assert missing.status_code == 422 and 'id="slot_id-error">Choose a slot.</p>' in html and 'id="booking-box"' in html
+    assert missing.status_code == 422 and 'id="slot-error">Choose a slot.</p>' in html and 'id="booking-box"' in html
     assert ("<html" in html) == (not headers) and "HX-Request" in missing.headers["Vary"]
     interview = booking.book_interview(candidate, slot)
     full = make_slot(job, T0 + timedelta(days=1))

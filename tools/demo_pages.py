@@ -167,6 +167,27 @@ def _open_booking_dialog(page):
     page.locator("#booking-dialog").wait_for(state="visible")
 
 
+def _type_a_candidate(page):
+    """The booking dialog with its typeahead open on a few letters, the first match active."""
+    _open_booking_dialog(page)
+    page.get_by_role("combobox", name="Candidate").press_sequentially("an", delay=30)
+    page.get_by_role("listbox", name="Matching candidates").get_by_role("option").first.wait_for(state="visible")
+    page.get_by_role("combobox", name="Candidate").press("ArrowDown")
+
+
+def _book_an_unknown_email(page):
+    """The booking dialog answering 422 for an e-mail no candidate of the job has."""
+    _open_booking_dialog(page)
+    page.get_by_role("combobox", name="Candidate").fill("nobody@example.com")
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.locator("#candidate-error").wait_for(state="visible")
+
+
+def _pick_a_time(page):
+    page.locator("a.time-button").first.click()
+    page.get_by_role("heading", name="Confirm the time").wait_for(state="visible")
+
+
 def _submit_empty_job(page):
     page.get_by_role("button", name="Create job").click()
     page.locator(".error-summary").wait_for(state="visible")
@@ -199,7 +220,7 @@ def _open_confirm_dialog(name):
 
 
 def _book_on_the_page(page):
-    page.get_by_label("Slot").select_option(index=1)
+    _pick_a_time(page)
     page.get_by_role("button", name="Book", exact=True).click()
     page.get_by_role("heading", name="Interview booked").wait_for(state="visible")
 
@@ -238,6 +259,8 @@ def pages(demo):
         Page("slot", f"/slots/{ids['slot']}/"),
         Page("slot-long-job", f"/slots/{ids['long_slot']}/"),
         Page("slot-booking-dialog", f"/slots/{ids['free_slot']}/", action=_open_booking_dialog),
+        Page("slot-booking-typeahead", f"/slots/{ids['free_slot']}/", action=_type_a_candidate),
+        Page("slot-booking-unknown", f"/slots/{ids['free_slot']}/", action=_book_an_unknown_email),
         Page("slot-cancel-dialog", f"/slots/{ids['slot']}/", action=_open_confirm_dialog("Cancel this slot…")),
         Page("slot-cancel-confirm", f"/slots/{ids['slot']}/cancel"),
         Page("slot-new", "/slots/new"),
@@ -246,6 +269,7 @@ def pages(demo):
         Page("slot-pattern", "/slots/pattern"),
         Page("interview", f"/interviews/{ids['interview']}"),
         Page("interview-book", f"/interviews/book?candidate_id={ids['free_candidate']}"),
+        Page("interview-book-confirm", f"/interviews/book?candidate_id={ids['free_candidate']}", action=_pick_a_time),
         Page("interview-cancel-dialog", f"/interviews/{ids['interview']}", action=_open_confirm_dialog("Cancel the interview…")),
         Page("interview-cancel-confirm", f"/interviews/{ids['interview']}/cancel"),
         Page("interview-reschedule", f"/interviews/{ids['interview']}/reschedule"),

@@ -1,7 +1,7 @@
 """Forms for booking, rescheduling, cancelling and reviewing interviews. Rules live in
 services/booking.py and services/review.py; these only carry input (with CSRF) and show per-field errors."""
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from models import Decision
@@ -9,8 +9,10 @@ from services import review as reviews
 
 
 class BookingForm(FlaskForm):
-    candidate_id = SelectField("Candidate", validate_choice=False)
-    slot_id = SelectField("Slot", validate_choice=False)
+    # The typeahead fills candidate_id; without JavaScript the typed e-mail names the candidate.
+    candidate = StringField("Candidate", render_kw={"autocomplete": "off", "spellcheck": "false"})
+    candidate_id = HiddenField()
+    slot_id = HiddenField()
     booking_notes = TextAreaField("Booking notes (optional)")
 
 

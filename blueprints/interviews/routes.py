@@ -4,13 +4,14 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from blueprints import slot_picker
 from blueprints.forms import apply_refusal
 from blueprints.interviews import bp
 from blueprints.interviews.forms import BookingForm, CancelForm, RescheduleForm
 from blueprints.web import form_status, is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import Candidate, Interview, InterviewSlot, db
-from services import booking, notifications, slots, timeutil
+from services import booking, notifications, scheduling, slots, timeutil
 from services import dashboard as dashboard_data
 from services.errors import InputError, ServiceError
 from services.validation import parse_uuid
@@ -35,18 +36,6 @@ def _slot_label(slot):
     return f"{timeutil.format_local(slot.start_at, timeutil.zone(viewer_zone()))} · {slot.ai_interview_type} · {slot.current_bookings}/{slot.max_candidates} booked"
 
 
-def _booking_choices(form, slot, candidate):
-    """Candidates of the slot's job not yet in it, or open slots of the candidate's job."""
-    if slot is not None:
-        people = slots.unbooked_candidates(slot)
-        form.candidate_id.choices = [SelectChoice("", "Choose a candidate")] + [SelectChoice(str(c.id), f"{c.full_name} <{c.email}>") for c in people]
-        form.slot_id.choices = [SelectChoice(str(slot.id), _slot_label(slot))]
-    if candidate is not None:
-        open_slots = slots.bookable_slots(candidate.job_id)
-        form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [SelectChoice(str(s.id), _slot_label(s)) for s in open_slots]
-        form.candidate_id.choices = [SelectChoice(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
-
-
 def _booking_origin():
     """Where the booking was opened: ("slot", slot, None) or ("candidate", None, candidate); else 404."""
     origin = request.values.get("origin") or ("slot" if request.args.get("slot_id") else "candidate")
@@ -64,38 +53,55 @@ def _chosen_row(model, raw_id):
     return db.session.get(model, row_id) if row_id else None
 
 
-def _book_from_form(form):
-    """Book the candidate into the slot the form chose; a choice missing is an error beside its select."""
-    candidate, slot = _chosen_row(Candidate, form.candidate_id.data), _chosen_row(InterviewSlot, form.slot_id.data)
-    choices = (("candidate_id", candidate, "Choose a candidate."), ("slot_id", slot, "Choose a slot."))
-    missing = {name: message for name, row, message in choices if row is None}
-    if missing:
-        raise InputError(missing)
-    return booking.book_interview(candidate, slot, actor=current_user, notes=form.booking_notes.data or "")
-
-
 @bp.route("/book", methods=["GET", "POST"])
 def book():
-    """The booking dialog (from a slot: choose a candidate; from a candidate: choose a slot)."""
+    """The booking dialog (from a slot: choose a candidate; from a candidate: pick a time)."""
     origin, slot, candidate = _booking_origin()
     form = BookingForm()
-    _booking_choices(form, slot, candidate)
     error, existing_interview_id = None, None
     if form.validate_on_submit():
         try:
-            interview = _book_from_form(form)
+            chosen_slot, chosen_candidate = booking.booking_choice(form.slot_id.data, form.candidate_id.data, form.candidate.data)
+            interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
         except ServiceError as refusal:
             error = apply_refusal(form, refusal)
             existing_interview_id = getattr(refusal, "interview_id", None)  # AlreadyScheduled names it
-            _booking_choices(form, slot, candidate)  # the seat counts in the labels may have changed
         else:
             return _booked(interview, slot, candidate)
+    page = _booking_page(slot, candidate)
     context = {
         "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
-        "existing_interview_id": existing_interview_id, **_booking_page(slot, candidate),
+        "existing_interview_id": existing_interview_id, **page, **_picker(slot, candidate, page["standalone"]),
     }
     # For htmx the dialog (or the page's card) is replaced, with its errors in place.
     return render_page_or_fragment("interviews/book.html", "interviews/_book_dialog.html", status=form_status(form.errors, error), **context)
+
+
+def _picker(slot, candidate, standalone):
+    """The slot picker of the dialog: a candidate's open slots to pick from, or the slot it was opened from."""
+    zone_name = viewer_zone()
+    confirm = {
+        "confirm_url": url_for("interviews.book"), "confirm_fields": "interviews/_book_fields.html",
+        "confirm_target": "#booking-box", "confirm_heading": "Confirm the time", "confirm_label": "Book",
+    }
+    if slot is not None:
+        return slot_picker.picker_context([], zone_name, picker_url=None, **confirm) | {"chosen_slot": slot}
+    days = scheduling.days_of(slots.bookable_slots(candidate.job_id), timeutil.zone(zone_name))
+    query = {"origin": "candidate", "candidate_id": candidate.id} | ({"page": "standalone"} if standalone else {})
+    return slot_picker.picker_context(
+        days, zone_name, picker_url=url_for("interviews.book"), picker_query=query, picker_select="#slot-picker", **confirm
+    )
+
+
+@bp.get("/book/candidates")
+def candidate_options():
+    """The typeahead's listbox: up to ten candidates of the slot's job matching what was typed (replaces #candidate-options)."""
+    slot_id = parse_uuid(request.args.get("slot_id"))
+    slot = db.session.get(InterviewSlot, slot_id) if slot_id else None
+    if slot is None:
+        abort(404, description="Slot not found.")
+    typed = request.args.get("candidate", "").strip()
+    return render_template("interviews/_candidate_options.html", matches=slots.candidate_suggestions(slot, typed), typed=typed)
 
 
 def _booking_page(slot, candidate):

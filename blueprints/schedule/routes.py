@@ -7,18 +7,12 @@ failed lookups, shared with the portal's keys, makes guessing slow.
 """
 from flask import make_response, redirect, render_template, request, url_for
 
+from blueprints import slot_picker
 from blueprints.portal import key_guard
 from blueprints.schedule import bp
 from blueprints.web import INVALID_FORM, form_status, redirect_after_post, render_page_or_fragment
 from services import booking, calendar_invite, labels, notifications, scheduling, timeutil
 from services.errors import ServiceError
-
-# A short list people recognise; the viewer's own zone (chosen, or detected by schedule.js) is added.
-COMMON_ZONES = (
-    "Asia/Kolkata", "UTC", "Europe/London", "Europe/Berlin", "Asia/Dubai", "Asia/Singapore", "Asia/Tokyo",
-    "Australia/Sydney", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-)
-IST = "Asia/Kolkata"
 
 bp.before_request(key_guard.refuse_guessers)
 bp.after_request(key_guard.count_failed_lookup)
@@ -32,38 +26,23 @@ def dead_link(error):
 
 def _zone_name():
     chosen = request.values.get("tz")
-    return timeutil.canonical_zone(chosen) if chosen and timeutil.is_valid_zone(chosen) else IST
+    return timeutil.canonical_zone(chosen) if chosen and timeutil.is_valid_zone(chosen) else slot_picker.IST
 
 
-def _picker_context(token, page, zone_name, *, changing=False, notice=None, chosen_slot=None):
+def _picker_context(token, page, zone_name, *, changing=False, notice=None):
     """What templates/schedule/_slot_picker.html shows for the link's job in `zone_name`."""
-    tz = timeutil.zone(zone_name)
-    days = scheduling.offered_days(page.invitation.job, tz, timeutil.now())
-    wanted = request.values.get("day")
-    selected = next((day for day in days if day.day.isoformat() == wanted), days[0] if days else None)
-    return {
-        "token": token, "view": page, "days": days, "selected": selected, "zone_name": zone_name, "tz": tz,
-        "ist": timeutil.zone(IST), "zones": COMMON_ZONES if zone_name in COMMON_ZONES else (zone_name, *COMMON_ZONES),
-        "changing": changing, "notice": notice, "chosen_slot": chosen_slot,
-        "picker_url": url_for("schedule.reschedule" if changing else "schedule.show", token=token),
-        "confirm_url": url_for("schedule.reschedule" if changing else "schedule.book", token=token),
-    }
-
-
-def _chosen_slot(context):
-    """The offered slot named by ?slot_id= (the confirmation step), or None."""
-    wanted = request.args.get("slot_id")
-    for day in context["days"]:
-        for slot in day.slots:
-            if str(slot.id) == wanted:
-                return slot
-    return None
+    return slot_picker.picker_context(
+        scheduling.offered_days(page.invitation.job, timeutil.zone(zone_name), timeutil.now()),
+        zone_name,
+        picker_url=url_for("schedule.reschedule" if changing else "schedule.show", token=token),
+        confirm_url=url_for("schedule.reschedule" if changing else "schedule.book", token=token),
+        token=token, view=page, changing=changing, notice=notice,
+    )
 
 
 def _render(token, page, *, status=200, changing=False, notice=None, done=None):
     """The link's page, or for htmx just the #slot-picker fragment."""
     context = _picker_context(token, page, _zone_name(), changing=changing, notice=notice)
-    context["chosen_slot"] = _chosen_slot(context)
     context.update(done=done, contact=scheduling.contact_line(page.invitation), labels=labels)
     response = render_page_or_fragment("schedule/page.html", "schedule/_slot_picker.html", status=status, **context)
     response.headers["Cache-Control"] = "no-store"
