@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_url
-from sqlalchemy import select
 
 from blueprints.auth import bp
 from blueprints.auth.forms import (
@@ -29,14 +28,15 @@ from blueprints.auth.forms import (
 from blueprints.forms import EmptyForm
 from blueprints.web import admin_required, is_htmx, redirect_after_post, render_page_or_fragment
 from extensions import limiter, login_manager
-from models import ApiToken, User, db
-from services import accounts, audit, password_reset, timeutil, two_factor
+from models import User, db
+from services import accounts, password_reset, timeutil, two_factor
+from services import users as user_actions  # the name `users` is the Users page's view
+from services.errors import RefusedAction
 
 LOGIN_LIMIT = "10 per minute"
 # Wrong passwords typed into the account page's prompts (a stolen session guessing the password).
 PASSWORD_PROMPT_LIMIT = "10 per 15 minutes"
 FAILED_LOGIN = "Invalid email or password."
-FAILED_CODE = "That code is not right. Enter the 6 digits your app shows now, or one of your recovery codes."
 # Between the password and the code: how long the half-signed-in state lasts (it grants nothing).
 PENDING_SIGN_IN = timedelta(minutes=5)
 RESET_LIMIT_PER_ADDRESS = "3 per 15 minutes"
@@ -112,12 +112,12 @@ def unauthorized():
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
-def finish_sign_in(user, next_url):
-    """Start the user's server-side session (a fresh cookie) and send them on."""
+def finish_sign_in(user, next_url, code=None):
+    """Start the user's server-side session (a fresh cookie) and send them on; `code` is their
+    second factor, if they have one (a wrong one raises TwoFactorError)."""
+    sid = user_actions.sign_in(user, request.user_agent.string, code)
     session.clear()  # nothing from before sign-in carries over
-    login = accounts.start_login_session(user, request.user_agent.string)
-    db.session.commit()
-    session["sid"] = login.id
+    session["sid"] = sid
     if two_factor.must_enrol(user):
         return redirect(url_for("auth.two_factor_setup"))
     return redirect(next_url or url_for("interviews.dashboard"))
@@ -131,19 +131,19 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("interviews.dashboard"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            next_url = safe_next(request.args.get("next"))
-            if not user.has_two_factor:
-                return finish_sign_in(user, next_url)
-            session.clear()
-            session["pending_sign_in"] = {"user_id": str(user.id), "at": timeutil.now().timestamp(), "next": next_url}
-            return redirect(url_for("auth.login_code"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    user = accounts.authenticate(form.email.data, form.password.data)
+    if user is None:
         g.login_failed = True
         form.password.errors.append(FAILED_LOGIN)
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    next_url = safe_next(request.args.get("next"))
+    if not user.has_two_factor:
+        return finish_sign_in(user, next_url)
+    session.clear()
+    session["pending_sign_in"] = {"user_id": str(user.id), "at": timeutil.now().timestamp(), "next": next_url}
+    return redirect(url_for("auth.login_code"))
 
 
 def pending_sign_in_user():
@@ -155,8 +155,7 @@ def pending_sign_in_user():
         return None
     if timeutil.now().timestamp() - started > PENDING_SIGN_IN.total_seconds():
         return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.is_enabled and user.has_two_factor else None
+    return user_actions.awaiting_code(user_id)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -170,14 +169,14 @@ def login_code():
         flash("Sign in with your email and password first.", "info")
         return redirect(url_for("auth.login"))
     form = SignInCodeForm()
-    if form.validate_on_submit():
-        if two_factor.verify_sign_in(user, form.code.data):
-            return finish_sign_in(user, session["pending_sign_in"].get("next"))
-        db.session.rollback()
+    if not form.validate_on_submit():
+        return render_template("auth/login_code.html", form=form), 422 if form.errors else 200
+    try:
+        return finish_sign_in(user, session["pending_sign_in"].get("next"), code=form.code.data)
+    except two_factor.TwoFactorError as refused:
         g.login_failed = True
-        form.code.errors.append(FAILED_CODE)
-        return render_template("auth/login_code.html", form=form), 401
-    return render_template("auth/login_code.html", form=form), 400 if form.errors else 200
+        form.code.errors.append(refused.message)
+        return render_template("auth/login_code.html", form=form), refused.status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -190,28 +189,29 @@ def forgot_password():
         password_reset.request_reset(form.email.data)
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
     """Choose a new password through an e-mailed link (used once; all sessions and API tokens end)."""
-    try:
-        user = password_reset.check_link(token)
-    except password_reset.ResetLinkInvalid as exc:
-        return render_template("auth/reset_invalid.html", message=str(exc)), 410
+    user = password_reset.check_link(token)
     form = NewPasswordFields()
     if form.validate_on_submit():
         try:
             password_reset.reset_with_link(token, form.new_password.data)
-        except password_reset.ResetLinkInvalid as exc:
-            return render_template("auth/reset_invalid.html", message=str(exc)), 410
         except accounts.AccountError as exc:
             form.new_password.errors.append(str(exc))
         else:
             flash("Your password was changed. Sign in with the new one.", "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, user=user), 400 if form.errors else 200
+    return render_template("auth/reset_password.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.errorhandler(password_reset.ResetLinkInvalid)
+def reset_link_invalid(exc):
+    """An unknown, used or expired link (or a disabled account): one page for all, 410 Gone."""
+    return render_template("auth/reset_invalid.html", message=exc.message), 410
 
 
 @bp.before_app_request
@@ -241,21 +241,18 @@ def users():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.password.data, form.role.data, form.full_name.data or "")
+            user = user_actions.add_user(form.email.data, form.password.data, form.role.data, form.full_name.data or "", actor=current_user)
         except accounts.PasswordTooWeak as exc:
             form.password.errors.append(str(exc))
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
-            db.session.flush()
-            audit.record("user.created", user, actor=current_user, role=user.role)
-            db.session.commit()
             flash(f"Added {user.email}.", "success")
             return redirect(url_for("auth.users"))
-    people = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    status = 400 if form.errors else 200
     settings = RequireTwoFactorForm(prefix="org", require_two_factor=two_factor.org_settings().require_two_factor)
-    return render_template("auth/users.html", form=form, users=people, settings_form=settings, **user_row_forms()), status
+    return render_template(
+        "auth/users.html", form=form, users=user_actions.everyone(), settings_form=settings, **user_row_forms()
+    ), 422 if form.errors else 200
 
 
 def user_row_forms():
@@ -280,12 +277,7 @@ def render_user_row(user, message=None, error=None):
 def toggle_user(user_id):
     """Enable or disable an account (disabling ends its sessions and revokes its API tokens)."""
     user = db.get_or_404(User, user_id)
-    try:
-        accounts.set_enabled(user, not user.is_enabled, actor=current_user)
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        abort(400, description=str(exc))
-    db.session.commit()
+    user_actions.toggle_enabled(user, actor=current_user)  # a refusal is answered by blueprints/errors.py
     return render_user_row(user, f"{user.email} is now {'enabled' if user.is_enabled else 'disabled'}.")
 
 
@@ -298,11 +290,9 @@ def change_role(user_id):
     if not form.validate_on_submit():
         abort(400, description="Choose Admin or Recruiter.")
     try:
-        accounts.set_role(user, form.role.data, actor=current_user)
+        user_actions.change_role(user, form.role.data, actor=current_user)
     except accounts.AccountError as exc:
-        db.session.rollback()
-        return render_user_row(db.session.get(User, user_id), error=str(exc))
-    db.session.commit()
+        return render_user_row(user, error=exc.message)
     return render_user_row(user, f"{user.email} is now {'an admin' if user.is_admin else 'a recruiter'}.")
 
 
@@ -311,9 +301,10 @@ def change_role(user_id):
 def send_reset(user_id):
     """E-mail a user a password-reset link."""
     user = db.get_or_404(User, user_id)
-    if password_reset.send_reset_link(user, actor=current_user) is None:
-        return render_user_row(user, error="Enable the account first: disabled accounts get no reset link.")
-    db.session.commit()
+    try:
+        user_actions.send_reset_link(user, actor=current_user)
+    except RefusedAction as exc:
+        return render_user_row(user, error=exc.message)
     return render_user_row(user, f"A reset link is on its way to {user.email}.")
 
 
@@ -322,8 +313,7 @@ def send_reset(user_id):
 def disable_user_two_factor(user_id):
     """Turn off a user's two-factor sign-in (they lost their phone and their recovery codes)."""
     user = db.get_or_404(User, user_id)
-    two_factor.turn_off(user, actor=current_user)
-    db.session.commit()
+    user_actions.turn_off_two_factor(user, actor=current_user)
     return render_user_row(user, f"Two-factor sign-in is off for {user.email}.")
 
 
@@ -334,8 +324,7 @@ def require_two_factor():
     form = RequireTwoFactorForm(prefix="org")
     if not form.validate_on_submit():
         abort(400)
-    two_factor.set_required(form.require_two_factor.data, actor=current_user)
-    db.session.commit()
+    user_actions.require_two_factor(form.require_two_factor.data, actor=current_user)
     if form.require_two_factor.data:
         flash("Everyone now needs two-factor sign-in; those without it set it up when they next open a page.", "success")
     else:
@@ -351,19 +340,14 @@ def account():
     if not prefs.timezone.data:
         prefs.timezone.data = current_app.config["DISPLAY_TIMEZONE"]
     if prefs.validate_on_submit():
-        current_user.timezone = prefs.timezone.data
-        current_user.notify_on_booking = prefs.notify_on_booking.data
-        db.session.commit()
+        user_actions.save_preferences(current_user, prefs.timezone.data, prefs.notify_on_booking.data)
         flash("Preferences saved.", "success")
         return redirect(url_for("auth.account"))
-    return render_account(prefs=prefs, status=400 if prefs.errors else 200)
+    return render_account(prefs=prefs, status=422 if prefs.errors else 200)
 
 
 def render_account(prefs=None, token_form=None, new_token=None, password_form=None, disable_form=None, codes_form=None, status=200):
     """The account page (or, for htmx, its API tokens section) with any form given kept as typed."""
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
-    ).all()
     return render_page_or_fragment(
         "auth/account.html",
         "auth/_tokens.html",
@@ -374,7 +358,7 @@ def render_account(prefs=None, token_form=None, new_token=None, password_form=No
         recovery_codes_form=codes_form or NewRecoveryCodesForm(prefix="codes"),
         recovery_codes_left=two_factor.unused_recovery_codes(current_user) if current_user.has_two_factor else 0,
         token_form=token_form or TokenForm(prefix="token"),
-        tokens=tokens,
+        tokens=user_actions.tokens_of(current_user),
         new_token=new_token,
         revoke_form=EmptyForm(),
     )
@@ -395,11 +379,9 @@ def change_password():
         except accounts.AccountError as exc:
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Your password was changed. Your other sessions were signed out.", "success")
             return redirect(url_for("auth.account"))
-    db.session.rollback()
-    return render_account(password_form=form, status=400)
+    return render_account(password_form=form, status=422)
 
 
 @bp.get("/account/two-factor")
@@ -410,6 +392,7 @@ def two_factor_setup():
 
 
 def render_two_factor_setup(form, status=200):
+    """The setup page: the pending secret's QR code (once started) and the form that confirms it."""
     secret = current_user.totp_pending_secret
     return render_template(
         "auth/two_factor.html",
@@ -429,7 +412,6 @@ def two_factor_start():
         flash("Two-factor sign-in is already on.", "info")
         return redirect(url_for("auth.account"))
     two_factor.begin_enrolment(current_user)
-    db.session.commit()
     return redirect(url_for("auth.two_factor_setup"))
 
 
@@ -444,9 +426,8 @@ def two_factor_confirm():
         except two_factor.TwoFactorError as exc:
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
-    return render_two_factor_setup(form, 400)
+    return render_two_factor_setup(form, 422)
 
 
 @bp.post("/account/two-factor/disable")
@@ -462,10 +443,9 @@ def two_factor_disable():
             g.login_failed = True
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Two-factor sign-in is off.", "success")
             return redirect(url_for("auth.account"))
-    return render_account(disable_form=form, status=400)
+    return render_account(disable_form=form, status=422)
 
 
 @bp.post("/account/tokens")
@@ -474,21 +454,15 @@ def create_token():
     """Create a personal API token; its raw value is shown once."""
     form = TokenForm(prefix="token")
     if not form.validate_on_submit():
-        return render_account(token_form=form, status=200 if is_htmx() else 400)
-    raw = accounts.create_token(current_user, form.name.data.strip())
-    db.session.commit()
-    return render_account(new_token=raw)
+        return render_account(token_form=form, status=422)
+    return render_account(new_token=user_actions.create_token(current_user, form.name.data))
 
 
 @bp.post("/account/tokens/<uuid:token_id>/revoke")
 @login_required
 def revoke_token(token_id):
     """Revoke one of the signed-in user's tokens."""
-    token = db.get_or_404(ApiToken, token_id)
-    if token.user_id != current_user.id:
-        abort(404)
-    accounts.revoke_token(token)
-    db.session.commit()
+    user_actions.revoke_token(current_user, token_id)
     return render_account()
 
 
@@ -505,7 +479,6 @@ def new_recovery_codes():
             g.login_failed = True
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
-    return render_account(codes_form=form, status=400)
+    return render_account(codes_form=form, status=422)
 
