@@ -11,6 +11,22 @@ from tests.portal_support import book_session
 from tests.support import BOTH_DATABASES, empty_database
 
 BEFORE_AUDIO_CONSENT_AT = "c3f5e1b4a023"
+BEFORE_LINK_ISSUED_AT = "e2b7c4d9a610"
+
+AUDIT_EVENTS = sa.table(
+    "audit_events", sa.column("id", sa.Uuid), sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("action", sa.String), sa.column("subject_type", sa.String), sa.column("subject_id", sa.String),
+    sa.column("data", sa.JSON),
+)
+
+
+def record_events(conn, backend, action, subject_type, subject_id, *times):
+    """Audit events as the app wrote them before a revision: one per time, in the order given."""
+    for at in times:
+        conn.execute(AUDIT_EVENTS.insert().values(
+            id=uuid.uuid4(), created_at=at.replace(tzinfo=None) if backend == "sqlite" else at,
+            action=action, subject_type=subject_type, subject_id=str(subject_id), data={},
+        ))
 
 
 @BOTH_DATABASES
@@ -25,19 +41,10 @@ def test_audio_consent_is_backfilled_from_the_audit_log(backend, tmp_path, reque
             sessions = sa.table(
                 "interview_sessions", *(sa.column(name, type_) for name, type_ in SESSION_COLUMNS.items())
             )
-            events = sa.table(
-                "audit_events", sa.column("id", sa.Uuid), sa.column("created_at", sa.DateTime(timezone=True)),
-                sa.column("action", sa.String), sa.column("subject_type", sa.String), sa.column("subject_id", sa.String),
-                sa.column("data", sa.JSON),
-            )
             with db.engine.begin() as conn:
                 for session_id in (consented, silent):
                     conn.execute(sessions.insert().values(**session_row(session_id)))
-                for at in (later, first):
-                    conn.execute(events.insert().values(
-                        id=uuid.uuid4(), created_at=at.replace(tzinfo=None) if backend == "sqlite" else at,
-                        action="session.audio_consent", subject_type="InterviewSession", subject_id=str(consented), data={},
-                    ))
+                record_events(conn, backend, "session.audio_consent", "InterviewSession", consented, later, first)
             upgrade()
             assert db.session.get(InterviewSession, consented).audio_consent_at == first
             assert db.session.get(InterviewSession, silent).audio_consent_at is None
@@ -65,9 +72,6 @@ def session_row(session_id):
     }
 
 
-BEFORE_LINK_ISSUED_AT = "e2b7c4d9a610"
-
-
 @BOTH_DATABASES
 def test_link_issue_is_backfilled_from_the_audit_log(backend, tmp_path, request):
     """A session whose link the API issued gets the first issue's time; one never issued stays NULL."""
@@ -80,17 +84,8 @@ def test_link_issue_is_backfilled_from_the_audit_log(backend, tmp_path, request)
             issued_interview = db.session.get(InterviewSession, issued).interview_id
             db.session.remove()
             downgrade(revision=BEFORE_LINK_ISSUED_AT)
-            events = sa.table(
-                "audit_events", sa.column("id", sa.Uuid), sa.column("created_at", sa.DateTime(timezone=True)),
-                sa.column("action", sa.String), sa.column("subject_type", sa.String), sa.column("subject_id", sa.String),
-                sa.column("data", sa.JSON),
-            )
             with db.engine.begin() as conn:
-                for at in (later, first):
-                    conn.execute(events.insert().values(
-                        id=uuid.uuid4(), created_at=at.replace(tzinfo=None) if backend == "sqlite" else at,
-                        action="interview.session_issued", subject_type="Interview", subject_id=str(issued_interview), data={},
-                    ))
+                record_events(conn, backend, "interview.session_issued", "Interview", issued_interview, later, first)
             upgrade()
             assert db.session.get(InterviewSession, issued).link_issued_at == first
             assert db.session.get(InterviewSession, silent).link_issued_at is None
