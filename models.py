@@ -648,6 +648,7 @@ class InterviewSession(TimestampMixin, db.Model):
     question_started_at: Mapped[datetime | None]  # when the current question was first shown
     active_client_id: Mapped[str | None] = mapped_column(String(64))  # the tab that holds the interview
     audio_consent_at: Mapped[datetime | None]  # when the candidate agreed to voice answers being recorded
+    link_issued_at: Mapped[datetime | None]  # when the API first handed out the link (create_interview_session)
 
     interview: Mapped[Interview | None] = relationship(back_populates="session")
     questions: Mapped[list["InterviewQuestion"]] = relationship(

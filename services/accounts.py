@@ -11,6 +11,7 @@ from models import ApiToken, LoginSession, PasswordResetToken, Role, User, db
 from services import audit, notifications, passwords, timeutil
 from services.errors import ServiceError
 from services.secret_tokens import hash_token
+from services.transactions import one_transaction
 
 # Only write last_seen_at this often, so a page view is not a write every time.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -162,8 +163,9 @@ def set_password(user, password, keep_session=None, revoke_tokens=False):
         revoke_all_tokens(user)
 
 
+@one_transaction
 def change_password(user, current_password, new_password, current_session):
-    """The signed-in user's own change: the current password is required; this session stays."""
+    """The signed-in user's own change: the current password is required; this session stays (commits)."""
     if not user.check_password(current_password or ""):
         raise WrongPassword("Your current password is not right.")
     if new_password == current_password:
@@ -171,6 +173,7 @@ def change_password(user, current_password, new_password, current_session):
     set_password(user, new_password, keep_session=current_session)
     audit.record("user.password_changed", user, actor=user)
     notifications.queue_account_email(user, "password_changed", "Your password was changed")
+    db.session.commit()
 
 
 def create_token(user, name=""):

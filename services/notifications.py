@@ -15,13 +15,15 @@ from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
 from services import audit, calendar_invite, email_render, labels, outbox, scheduling_links, timeutil
+from services.errors import RefusedAction
 from services.outbox import header_safe
+from services.transactions import one_transaction
 
 # Outbox states of a message that has not gone out yet and still may.
 PENDING_STATUSES = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
 
 
-class NotificationError(Exception):
+class NotificationError(RefusedAction):
     """A message that cannot be queued; the text says why, for people."""
 
 
@@ -195,8 +197,9 @@ def queue_recruiter_copy(interview, recruiter):
     )
 
 
+@one_transaction
 def resend_invitation(interview, actor=None):
-    """Queue the invitation again with the same link (a new row); a still-pending one is superseded."""
+    """Queue the invitation again with the same link (a new row); a still-pending one is superseded. Commits."""
     if not interview.is_active or not interview.session_key:
         raise NotificationError(f"This interview is {interview.status.replace('_', ' ')}; there is no invitation to resend.")
     for pending in db.session.scalars(
@@ -210,6 +213,7 @@ def resend_invitation(interview, actor=None):
         pending.last_error = "Superseded by a resend."
     email = _queue_invitation_row(interview, key_suffix=f":resend-{secrets.token_hex(6)}")
     audit.record("interview.invitation_resent", interview, actor=actor)
+    db.session.commit()
     return email
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from models import AuditEvent, PasswordResetToken, db
 from services import accounts, audit, notifications, timeutil
 from services.errors import ServiceError
+from services.transactions import one_transaction
 
 RESET_TTL = timedelta(minutes=30)
 
@@ -30,6 +31,7 @@ def send_reset_link(user, actor=None):
     )
 
 
+@one_transaction
 def request_reset(email):
     """Someone typed `email` into "Forgot password?": a link goes out if an enabled account has it.
 
@@ -59,6 +61,7 @@ def check_link(raw):
     return _live_token(raw).user
 
 
+@one_transaction
 def reset_with_link(raw, new_password):
     """Set a new password through a reset link, which is used up; all sessions and API tokens end.
 
@@ -75,7 +78,6 @@ def reset_with_link(raw, new_password):
         .values(used_at=now)
     )
     if consumed.rowcount != 1:
-        db.session.rollback()
         raise ResetLinkInvalid("This reset link has expired or was already used.")
     accounts.set_password(user, new_password, revoke_tokens=True)
     audit.record("user.password_reset", user, actor=user)

@@ -8,12 +8,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from database import LoneSelect
 from models import InterviewSession, InterviewStatus, SessionStatus, db
-from services import audit, candidates
-from services.transactions import lock_session
+from services import audit, candidates, timeutil
+from services.transactions import lock_session, one_transaction
 
 COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED = "countdown", "interview", "expired", "completed", "cancelled"
 PORTAL_STATES = (COUNTDOWN, INTERVIEW, EXPIRED, COMPLETED, CANCELLED)
@@ -144,3 +144,22 @@ def mark_expired(session):
         interview.status = InterviewStatus.EXPIRED.value
         candidates.restore_status(interview.candidate)
         audit.record("interview.expired", interview)
+
+
+@one_transaction
+def issue_link(interview, actor=None):
+    """Hand out the booked interview's session link; True the first time (commits).
+
+    One conditional UPDATE decides, so of two requests issuing it at once exactly one is first.
+    """
+    session = interview.session
+    first = db.session.execute(
+        update(InterviewSession)
+        .where(InterviewSession.id == session.id, InterviewSession.link_issued_at.is_(None))
+        .values(link_issued_at=timeutil.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if first:
+        audit.record("interview.session_issued", interview, actor=actor, session=session.id)
+    db.session.commit()
+    return first

@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, update
 from models import OrgSettings, RecoveryCode, User, db
 from services import accounts, audit, timeutil
 from services.errors import ServiceError
+from services.transactions import one_transaction
 
 ISSUER = "Interview scheduler"
 RECOVERY_CODE_COUNT = 10
@@ -19,9 +20,11 @@ class TwoFactorError(ServiceError):
     """A code or password was not accepted; the message says what to do."""
 
 
+@one_transaction
 def begin_enrolment(user):
-    """A new secret, pending until confirmed with a code; the caller commits."""
+    """A new secret to scan, pending until confirmed with a code (replacing any unconfirmed one); commits."""
     user.totp_pending_secret = pyotp.random_base32()
+    db.session.commit()
     return user.totp_pending_secret
 
 
@@ -55,10 +58,11 @@ def _claim_step(user, step):
     return claimed.rowcount == 1
 
 
+@one_transaction
 def confirm_enrolment(user, code):
     """Turn two-factor sign-in on once a code from the pending secret checks out.
 
-    Returns the recovery codes (shown once; only their hashes are kept). The caller commits.
+    Returns the recovery codes (shown once; only their hashes are kept). Commits.
     """
     if user.totp_pending_secret is None:
         raise TwoFactorError("Start again: the setup expired.")
@@ -78,7 +82,9 @@ def confirm_enrolment(user, code):
     if turned_on.rowcount != 1:
         raise TwoFactorError("Two-factor sign-in was already set up, perhaps in another tab: check the Account page.")
     audit.record("user.two_factor_enabled", user, actor=user)
-    return new_recovery_codes(user)
+    codes = new_recovery_codes(user)
+    db.session.commit()
+    return codes
 
 
 def new_recovery_codes(user):
@@ -127,19 +133,24 @@ def turn_off(user, actor):
     audit.record("user.two_factor_disabled", user, actor=actor)
 
 
+@one_transaction
 def replace_recovery_codes(user, password):
-    """Ten new recovery codes for the user (the old ones stop working); their password is required."""
+    """Ten new recovery codes for the user (the old ones stop working); their password is required. Commits."""
     if not user.check_password(password or ""):
         raise TwoFactorError("Your password is not right.")
     audit.record("user.recovery_codes_replaced", user, actor=user)
-    return new_recovery_codes(user)
+    codes = new_recovery_codes(user)
+    db.session.commit()
+    return codes
 
 
+@one_transaction
 def turn_off_with_password(user, password):
-    """The user turns their own two-factor sign-in off; their password is required."""
+    """The user turns their own two-factor sign-in off; their password is required. Commits."""
     if not user.check_password(password or ""):
         raise TwoFactorError("Your password is not right.")
     turn_off(user, actor=user)
+    db.session.commit()
 
 
 def org_settings():

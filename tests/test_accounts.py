@@ -9,7 +9,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from config import load_config
 from models import ApiToken, AuditEvent, LoginSession, OutboxEmail, PasswordResetToken, RecoveryCode, Role, User, db
-from services import accounts, password_reset, passwords, two_factor
+from services import accounts, password_reset, passwords, two_factor, users
+from services.errors import RefusedAction, ServiceError
 from tests.conftest import ADMIN_EMAIL, PASSWORD, RECRUITER_EMAIL
 from tests.support import BOTH_DATABASES
 
@@ -346,3 +347,33 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend, ad
     ]
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) == 1
+
+
+def test_a_wrong_sign_in_code_starts_no_session_and_spends_nothing(app, clock, recruiter):
+    _secret, codes = enrol(recruiter, clock)
+    with pytest.raises(two_factor.TwoFactorError) as refused:
+        users.sign_in(recruiter, "pytest", code="12345")  # never a TOTP code (6 digits) nor a recovery code
+    assert refused.value.status == 401 and live_sessions(recruiter) == 0
+    assert users.sign_in(recruiter, "pytest", code=codes[0]) and live_sessions(recruiter) == 1
+    db.session.rollback()  # the use case committed: nothing is left to undo
+    assert two_factor.unused_recovery_codes(recruiter) == 9
+
+
+def test_a_disabled_account_gets_no_reset_link_and_nothing_is_written(app, admin, recruiter):
+    recruiter.is_enabled = False
+    db.session.commit()
+    with pytest.raises(RefusedAction, match="Enable the account first"):
+        users.send_reset_link(recruiter, actor=admin)
+    assert db.session.scalar(select(func.count()).select_from(PasswordResetToken)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+
+
+def test_only_ones_own_token_can_be_revoked(app, admin, recruiter):
+    raw = accounts.create_token(recruiter, "theirs")
+    db.session.commit()
+    theirs = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == recruiter.id))
+    with pytest.raises(ServiceError) as refused:
+        users.revoke_token(admin, theirs)
+    assert refused.value.status == 404 and accounts.user_for_token(raw) == recruiter
+    users.revoke_token(recruiter, theirs)
+    assert accounts.user_for_token(raw) is None

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from models import LoginSession, OutboxEmail, User, db
+from models import ApiToken, LoginSession, OutboxEmail, User, db
 from services import accounts
 from tests.conftest import ADMIN_EMAIL, PASSWORD, RECRUITER_EMAIL
 
@@ -45,6 +45,13 @@ def test_disabled_account_cannot_sign_in(client, auth, admin):
     response = auth.login()
     assert response.status_code == 401
     assert b"Invalid email or password." in response.data
+
+
+def test_an_incomplete_sign_in_form_answers_422_with_the_reason(client, admin):
+    response = client.post("/login", data={"email": ADMIN_EMAIL, "password": ""})
+    assert response.status_code == 422
+    assert b"This field is required." in response.data
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
 def test_login_without_csrf_token_is_refused(client, admin):
@@ -173,7 +180,7 @@ def test_admin_adds_a_recruiter_who_can_sign_in(admin_client, auth):
 )
 def test_adding_a_user_with_bad_input_shows_the_reason(admin_client, data, message):
     response = admin_client.post("/users/", data={"role": "recruiter", **data})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.data
     assert db.session.scalar(select(func.count(User.id))) == 1
 
@@ -196,6 +203,23 @@ def test_admin_cannot_disable_themselves(admin_client, admin):
     assert db.session.get(User, admin.id).is_enabled
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_unnamed_token_is_refused_inline_as_page_or_fragment(admin_client, admin, htmx):
+    response = admin_client.post("/account/tokens", data={"token-name": " "}, headers={"HX-Request": "true"} if htmx else {})
+    assert response.status_code == 422 and "HX-Request" in response.headers["Vary"]
+    assert b'id="api-tokens"' in response.data and (b"<html" in response.data) is not htmx
+    assert b"This field is required." in response.data
+    assert not db.session.scalars(select(ApiToken).where(ApiToken.user_id == admin.id)).all()
+
+
+def test_another_users_token_cannot_be_revoked(admin_client, recruiter):
+    raw = accounts.create_token(recruiter, "theirs")
+    db.session.commit()
+    token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == recruiter.id))
+    assert admin_client.post(f"/account/tokens/{token_id}/revoke").status_code == 404
+    assert accounts.user_for_token(raw) is not None
+
+
 def test_api_token_created_on_the_account_page_works_once_shown(admin_client, app):
     page = admin_client.post("/account/tokens", data={"token-name": "script"}, headers={"HX-Request": "true"})
     assert page.status_code == 200
@@ -209,7 +233,7 @@ def test_preferences_set_the_viewers_time_zone(admin_client, admin):
     response = admin_client.post("/account/", data={"prefs-timezone": "America/New_York", "prefs-notify_on_booking": "y"})
     assert response.status_code == 302
     assert db.session.get(User, admin.id).timezone == "America/New_York"
-    assert admin_client.post("/account/", data={"prefs-timezone": "Mars/Base"}).status_code == 400
+    assert admin_client.post("/account/", data={"prefs-timezone": "Mars/Base"}).status_code == 422
 
 
 def redis_reachable():
@@ -334,7 +358,7 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, admin_clien
     response = admin_client.post(
         "/account/password", data={"password-current_password": current, "password-new_password": new, "password-confirm": confirm}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).check_password(PASSWORD)
     assert elsewhere.get("/interviews/dashboard").status_code == 200
@@ -343,7 +367,7 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, admin_clien
 def test_wrong_current_passwords_are_throttled(admin_client, admin):
     data = {"password-current_password": "wrong password", "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD}
     for _ in range(10):
-        assert admin_client.post("/account/password", data=data).status_code == 400
+        assert admin_client.post("/account/password", data=data).status_code == 422
     right = {**data, "password-current_password": PASSWORD}
     assert admin_client.post("/account/password", data=right).status_code == 429
     assert db.session.get(User, admin.id).check_password(PASSWORD)
@@ -389,7 +413,7 @@ def test_the_reset_link_sets_a_new_password_once_and_signs_out_everywhere(app, c
     page = client.get(url)
     assert page.status_code == 200 and f"For {RECRUITER_EMAIL}." in page.get_data(as_text=True)
     weak = client.post(url, data={"new_password": "password123", "confirm": "password123"})
-    assert weak.status_code == 400 and "Too common — add another word or two." in weak.get_data(as_text=True)
+    assert weak.status_code == 422 and "Too common — add another word or two." in weak.get_data(as_text=True)
     done = client.post(url, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"] == "/login"
     assert elsewhere.get("/interviews/dashboard").status_code == 302
@@ -425,7 +449,7 @@ def enrol_over_http(client, clock):
 def test_a_wrong_enrolment_code_leaves_two_factor_off(clock, admin_client, admin):
     admin_client.post("/account/two-factor/start")
     response = admin_client.post("/account/two-factor/confirm", data={"code": "12345"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "That code is not right. Enter the 6 digits your app shows now." in response.get_data(as_text=True)
     assert not db.session.get(User, admin.id).has_two_factor
 
@@ -481,7 +505,7 @@ def test_the_code_step_without_a_password_step_goes_back_to_sign_in(client):
 def test_turning_two_factor_off_needs_the_password(clock, admin_client, admin):
     enrol_over_http(admin_client, clock)
     wrong = admin_client.post("/account/two-factor/disable", data={"off-password": "wrong password"})
-    assert wrong.status_code == 400 and "Your password is not right." in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Your password is not right." in wrong.get_data(as_text=True)
     assert admin_client.post("/account/two-factor/disable", data={"off-password": PASSWORD}).status_code == 302
     assert not db.session.get(User, admin.id).has_two_factor
 
@@ -490,7 +514,7 @@ def test_new_recovery_codes_replace_the_old_ones(clock, client, auth, admin):
     auth.login()
     _secret, old_codes = enrol_over_http(client, clock)
     wrong = client.post("/account/two-factor/recovery-codes", data={"codes-password": "wrong password"})
-    assert wrong.status_code == 400 and "Your password is not right." in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Your password is not right." in wrong.get_data(as_text=True)
     made = client.post("/account/two-factor/recovery-codes", data={"codes-password": PASSWORD})
     new_codes = re.findall(r"<li><code>([^<]+)</code></li>", made.get_data(as_text=True))
     assert made.status_code == 200 and len(new_codes) == 10 and not set(new_codes) & set(old_codes)

@@ -42,6 +42,16 @@ def current(session):
     return interviewer.current_question(session)
 
 
+def test_a_link_is_issued_for_the_first_time_once(app, admin, clock):
+    """The API's first create_interview_session is told apart by the session's link_issued_at."""
+    session = book_session()
+    assert portal.issue_link(session.interview, actor=admin) is True
+    assert portal.issue_link(session.interview, actor=admin) is False
+    assert db.session.get(InterviewSession, session.id).link_issued_at == timeutil.now()
+    issued = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "interview.session_issued")).all()
+    assert [event.actor_id for event in issued] == [admin.id]
+
+
 # --- window ------------------------------------------------------------------------------------
 
 

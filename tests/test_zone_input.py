@@ -37,7 +37,7 @@ def test_account_zone_is_a_typed_field_with_suggestions(admin_client, admin):
 def test_account_refuses_an_unknown_zone_inline(admin_client, admin, typed, message):
     response = admin_client.post("/account/", data={"prefs-timezone": typed})
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and f'<p class="error" id="prefs-timezone-error">{message}</p>' in html
+    assert response.status_code == 422 and f'<p class="error" id="prefs-timezone-error">{message}</p>' in html
     assert 'aria-invalid="true"' in html
 
 

@@ -25,10 +25,8 @@ def resend_invitation(interview_id):
     error = None
     try:
         notifications.resend_invitation(interview, actor=current_user)
-        db.session.commit()
     except notifications.NotificationError as exc:
-        db.session.rollback()
-        error = str(exc)
+        error = exc.message
     if not is_htmx():
         flash(error or "The invitation is queued again.", "error" if error else "success")
         return _back_to_page()
