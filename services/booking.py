@@ -29,9 +29,8 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, candidates, notifications, outbox, timeutil, waitlist
+from services import audit, candidates, labels, notifications, outbox, timeutil, waitlist
 from services.errors import RefusedAction
-from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
 from services.transactions import one_transaction as _one_transaction
 from services.transactions import take_interview
@@ -574,7 +573,7 @@ def quick_interview(language, name, email, start_at, *, actor=None):
             job_title=title,
             company_name=company,
             job_description=(
-                f"A short AI/ML interview in {LANGUAGE_NAMES[language]}: machine learning fundamentals, data handling, "
+                f"A short AI/ML interview in {labels.LANGUAGES[language]}: machine learning fundamentals, data handling, "
                 "model evaluation, APIs and testing. Created from the command line."
             ),
             coding_language=language,

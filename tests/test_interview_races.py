@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Candidate, Interview, InterviewSession, InterviewSlot, OutboxEmail, db
-from services import booking, interviewer, portal
+from services import booking, portal
 from services.errors import RefusedAction
+from services.interviewer import session_flow
 from tests.booking_support import make_candidate, make_job, make_slot
 from tests.support import BOTH_DATABASES
 
@@ -82,7 +83,7 @@ def cancel_slot_a(ids):
 
 def start(ids):
     session = _session(ids)
-    return lambda: interviewer.start_interview(session, T0 + timedelta(minutes=1), "tab-aaaaaaaa")
+    return lambda: session_flow.start_interview(session, T0 + timedelta(minutes=1), "tab-aaaaaaaa")
 
 
 def expire(ids):

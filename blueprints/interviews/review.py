@@ -10,8 +10,9 @@ from wtforms.validators import Length
 from blueprints.interviews import bp
 from blueprints.web import is_htmx, render_page_or_fragment
 from models import Decision, Interview, db
-from services import interviewer
 from services import review as reviews
+from services.interviewer import audio as recordings
+from services.interviewer import session_flow
 
 DECISION_CHOICES = [
     SelectChoice(Decision.PENDING.value, "Not decided yet"),
@@ -33,7 +34,7 @@ def _context(interview, form, saved=False):
         "questions": reviews.transcript(interview),
         "form": form,
         "saved": saved,
-        "prism_language": interviewer.PRISM_LANGUAGES.get(interview.session.coding_language if interview.session else "", "none"),
+        "prism_language": session_flow.PRISM_LANGUAGES.get(interview.session.coding_language if interview.session else "", "none"),
     }
 
 
@@ -64,7 +65,7 @@ def answer_audio(interview_id, answer_id):
     answer = reviews.answer_of(interview, answer_id)
     if answer is None or not answer.audio_stored_name:
         abort(404)
-    path = Path(interviewer.audio_folder()) / answer.audio_stored_name
+    path = Path(recordings.audio_folder()) / answer.audio_stored_name
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=answer.audio_content_type, conditional=True, max_age=0)
