@@ -29,9 +29,10 @@ from models import (
     SlotStatus,
     db,
 )
-from services import audit, candidates, labels, notifications, outbox, timeutil, waitlist
+from services import audit, candidates, labels, notifications, timeutil, waitlist
 from services.errors import RefusedAction
 from services.jobs import build_job_description
+from services.outbox import transport
 from services.transactions import one_transaction as _one_transaction
 from services.transactions import take_interview
 
@@ -523,7 +524,7 @@ def email_was_sent(email):
     """The API's `email_sent`: delivered, or queued for a configured SMTP server (not unconfigured or failed)."""
     if email is None:
         return False
-    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and outbox.is_configured())
+    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and transport.is_configured())
 
 
 def seat_discrepancies():

@@ -2,7 +2,7 @@
 
 Each function adds OutboxEmail rows to the current session and never commits or sends: the
 caller's commit makes the e-mail and the change it reports durable together; a sender
-(services/outbox.py) delivers due rows later. Bodies (plain text and HTML, from
+(services/outbox/) delivers due rows later. Bodies (plain text and HTML, from
 templates/email/) and the .ics are rendered now, so a message says what was true when it
 was caused, whenever it is delivered; with SMTP configured the whole message is serialised
 now too, so every delivery attempt sends the same bytes.
@@ -14,8 +14,9 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
-from services import audit, calendar_invite, email_render, labels, outbox, scheduling_links, timeutil
-from services.outbox import header_safe
+from services import audit, calendar_invite, email_render, labels, scheduling_links, timeutil
+from services.outbox import transport
+from services.outbox.transport import header_safe
 
 # Outbox states of a message that has not gone out yet and still may.
 PENDING_STATUSES = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
@@ -95,7 +96,7 @@ def _enqueue(kind, key, to, subject, template, context, *, due=None, ics=None, *
     # whose sender is not settled yet) is serialised, and kept, when it is first sent. Either way
     # every attempt sends the same bytes, and a booking pays for one message, not three.
     if configured and due is None:
-        outbox.store_rendered(email)
+        transport.store_rendered(email)
     db.session.add(email)
     return email
 
@@ -115,7 +116,7 @@ def _invite(interview, context, method=calendar_invite.REQUEST):
     summary = f"Interview: {context['job_title']} at {context['company_name']}"
     description = render_template("email/invite_description.txt", **context)
     return calendar_invite.build_invite(
-        interview, method=method, summary=summary, description=description, link=context["link"], organizer=outbox.default_sender()
+        interview, method=method, summary=summary, description=description, link=context["link"], organizer=transport.default_sender()
     )
 
 
