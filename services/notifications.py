@@ -292,3 +292,56 @@ def queue_self_service_notice(invitation, what, interview_id, start_at, old_star
         "self_service_notice", invitation, subject, "self_service_notice", context,
         to=(recruiter.email, recruiter.display_name), interview_id=interview_id,
     )
+
+
+def invitation_email(interview):
+    """The latest invitation (or reschedule notice) for the interview, for showing its state."""
+    return db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.interview_id == interview.id, OutboxEmail.kind.in_(("invitation", "reschedule")))
+        .order_by(OutboxEmail.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def invitation_emails(interview_ids):
+    """interview id → its latest invitation/reschedule e-mail, for many interviews in one query."""
+    if not interview_ids:
+        return {}
+    latest = {}
+    for email in db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.interview_id.in_(list(interview_ids)), OutboxEmail.kind.in_(("invitation", "reschedule")))
+        .order_by(OutboxEmail.created_at)
+    ):
+        latest[email.interview_id] = email
+    return latest
+
+
+EMAIL_STATE_TEXT = {
+    EmailStatus.QUEUED.value: "Invitation queued; it goes out in a moment.",
+    EmailStatus.SENDING.value: "Invitation being sent.",
+    EmailStatus.SENT.value: "Invitation sent.",
+    EmailStatus.RETRYING.value: "Invitation delivery is retrying.",
+    EmailStatus.FAILED.value: "Invitation failed to send; copy the link and send it yourself.",
+    EmailStatus.UNCONFIGURED.value: "SMTP not configured; the invitation waits in the outbox.",
+    EmailStatus.CANCELLED.value: "Invitation withdrawn.",
+}
+
+
+def email_state_text(email):
+    """A sentence about an invitation's delivery state."""
+    if email is None:
+        return "No invitation e-mail."
+    return EMAIL_STATE_TEXT.get(email.status, email.status)
+
+
+# Waiting for a configured SMTP server: not delivered yet, but it will be without anyone acting.
+QUEUED_FOR_SMTP = (EmailStatus.QUEUED.value, EmailStatus.SENDING.value, EmailStatus.RETRYING.value)
+
+
+def email_was_sent(email):
+    """The API's `email_sent`: delivered, or queued for a configured SMTP server (not unconfigured or failed)."""
+    if email is None:
+        return False
+    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and transport.is_configured())

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Interview, InterviewSlot, OutboxEmail, SchedulingInvitation, SchedulingToken, WaitlistEntry, db
 from services import booking, jobs, portal, scheduling, scheduling_links, slots, timeutil
 from services.errors import InputError, RefusedAction, ServiceError
-from tests.booking_support import make_candidate, make_job, make_slot
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 NOW = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # the pinned clock
@@ -364,7 +364,7 @@ def test_two_submits_from_one_invitation_make_one_booking(scene, app, backend):
     db.session.remove()
     results = race(app, _booking_from(scene["token"], ids[0]), _booking_from(scene["token"], ids[1]))
     assert sorted(results) == ["AlreadyBooked", "ok"] or sorted(results) == ["AlreadyScheduled", "ok"], results
-    assert count(Interview) == 1 and booking.seat_discrepancies() == []
+    assert count(Interview) == 1 and seat_discrepancies() == []
     assert sum(db.session.get(InterviewSlot, slot_id).current_bookings for slot_id in ids) == 1
 
 
@@ -385,7 +385,7 @@ def test_revoke_racing_a_booking_one_wins_cleanly(scene, app, backend):
         assert results == ["DeadLink", "ok"], results
         assert invitation.status == "revoked" and count(Interview) == 0
         assert db.session.get(InterviewSlot, slot_id).current_bookings == 0
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 @BOTH_DATABASES
@@ -397,7 +397,7 @@ def test_the_last_seat_taken_by_another_candidate_says_just_taken(scene, app, ba
     results = race(app, _booking_from(scene["token"], slot_id), _booking_from(token_of(other_link), slot_id))
     assert sorted(results) == ["TimeTaken", "ok"], results
     assert count(Interview) == 1 and db.session.get(InterviewSlot, slot_id).current_bookings == 1
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 @BOTH_DATABASES
@@ -423,4 +423,4 @@ def test_a_self_reschedule_racing_a_recruiters_cancel_one_wins(scene, app, backe
         assert results in (["ChangedMeanwhile", "ok"], ["NothingBooked", "ok"]), results
         assert interview.status == "cancelled"
         assert db.session.get(SchedulingInvitation, ids["invitation"]).reschedules_used == 0  # rolled back with it
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []

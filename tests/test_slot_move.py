@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Candidate, Interview, InterviewSlot, OutboxEmail, db
 from services import booking, slots
-from tests.booking_support import make_candidate, make_job, make_slot
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST; the clock is a day earlier
@@ -147,7 +147,7 @@ def test_confirmed_move_takes_the_interviews_along_with_their_links(app, clock, 
     assert len(reminders) == 8
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(("slot.moved", "interview.rescheduled")))).all()
     assert sorted(actions) == ["interview.rescheduled", "interview.rescheduled", "slot.moved"]
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 def test_cancelled_started_or_begun_slots_do_not_move(app, clock):
@@ -250,7 +250,7 @@ def test_a_booking_racing_the_move_is_never_left_at_the_old_time(app, clock, bac
     moved_with_slot = [i for i in interviews if i.sequence == 1]
     assert len(moved_with_slot) == moved_count >= 1  # at least the early bird moved
     assert sorted(e.interview_id for e in emails("reschedule")) == sorted(i.id for i in moved_with_slot)
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 # --- the slot edit page -----------------------------------------------------------------------

@@ -99,9 +99,9 @@ def _booking_page(slot, candidate):
 
 def _booked(interview, slot, candidate):
     """The confirmation: the link with a copy button and the invitation's e-mail state."""
-    email = booking.invitation_email(interview)
+    email = notifications.invitation_email(interview)
     if not is_htmx():
-        flash(f"Booked. {booking.email_state_text(email)}", "success")
+        flash(f"Booked. {notifications.email_state_text(email)}", "success")
         return redirect(url_for("interviews.detail", interview_id=interview.id))
     response = make_response(
         render_template(
@@ -109,7 +109,7 @@ def _booked(interview, slot, candidate):
             interview=interview,
             link=notifications.interview_link(interview.session_key),
             email=email,
-            email_text=booking.email_state_text(email),
+            email_text=notifications.email_state_text(email),
             **_booking_page(slot, candidate),
         )
     )
@@ -129,8 +129,8 @@ def detail(interview_id):
         "interviews/detail.html",
         interview=interview,
         emails=notifications.interview_emails(interview),
-        invitation=booking.invitation_email(interview),
-        email_state_text=booking.email_state_text,
+        invitation=notifications.invitation_email(interview),
+        email_state_text=notifications.email_state_text,
         link=notifications.interview_link(interview.session_key) if interview.session_key else None,
         cancel_form=CancelForm(),
     )

@@ -12,7 +12,7 @@ from blueprints.slots.forms import PatternForm, SlotEditForm, SlotForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import InterviewSlot, Job, db
-from services import booking, calendar_grid, slots, timeutil
+from services import booking, calendar_grid, notifications, slots, timeutil
 
 
 def _calendar_args(calendar_view, **changes):
@@ -163,7 +163,7 @@ def _detail_context(slot):
         "slot": slot,
         "interviews": interviews,
         "state": slots.slot_state(slot),
-        "emails": booking.invitation_emails([i.id for i in interviews]),
+        "emails": notifications.invitation_emails([i.id for i in interviews]),
         "to_cancel": slots.cancelled_with_slot(interviews),
         "form": EmptyForm(),
     }
