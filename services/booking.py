@@ -29,6 +29,7 @@ from models import (
 from services import audit, candidates, notifications, timeutil, waitlist
 from services.errors import RefusedAction
 from services.jobs import build_job_description
+from services.slots.crud import state_of
 from services.transactions import one_transaction as _one_transaction
 from services.transactions import take_interview
 
@@ -137,9 +138,10 @@ def _refusal(slot, candidate, now):
     db.session.refresh(slot)
     if _held_by(candidate, slot) is not None:
         return AlreadyBooked(f"{candidate.full_name} is already booked into this slot.")
-    if slot.status == SlotStatus.CANCELLED.value:
+    state = state_of(slot, now)
+    if state == "cancelled":
         return SlotCancelled()
-    if slot.start_at <= now:
+    if state == "past":
         return SlotInPast()
     return SlotFull()
 

@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, OutboxEmail, SchedulingInvitation, SchedulingToken, WaitlistEntry, db
-from services import booking, jobs, portal, scheduling, scheduling_links, slots, timeutil
+from services import booking, jobs, portal, scheduling, scheduling_links, timeutil
 from services.errors import InputError, RefusedAction, ServiceError
+from services.slots import crud as slot_crud
+from services.slots import parsing as slot_parsing
 from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
@@ -260,8 +262,8 @@ def test_the_first_waitlisted_candidate_to_book_wins_and_the_others_links_stay_v
         scheduling.book(other_invitation, str(scene["slot"].id))
     assert scheduling.open_link(token_of(other_link)).mode == "pick"
     scheduling.join_waitlist(other_invitation)
-    spec = slots.slot_spec(job_id=str(scene["job"].id), interview_date="2030-01-17", start_time="10:00", end_time="10:30")
-    slots.create_slot(spec)
+    spec = slot_parsing.slot_spec(job_id=str(scene["job"].id), interview_date="2030-01-17", start_time="10:00", end_time="10:30")
+    slot_crud.create_slot(spec)
     assert [email.to_email for email in emails("waitlist_opening")] == ["omar@example.com"]
 
 

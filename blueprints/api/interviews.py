@@ -54,7 +54,7 @@ def slot_json(slot, tz=None):
         "current_bookings": slot.current_bookings,
         "seats_left": slot.seats_left,
         "status": slot.status,
-        "state": slots.slot_state(slot),
+        "state": slots.state_of(slot),
     }
 
 

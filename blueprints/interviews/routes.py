@@ -9,8 +9,9 @@ from blueprints.slots.forms import BookingForm, CancelForm, RescheduleForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import Candidate, Interview, InterviewSlot, db
-from services import booking, notifications, slots, timeutil
+from services import booking, notifications, timeutil
 from services import dashboard as dashboard_data
+from services.slots import crud as slot_crud
 from services.validation import parse_uuid
 
 
@@ -24,7 +25,7 @@ def dashboard():
         "interviews/dashboard.html",
         "interviews/_dashboard_sections.html",
         data=data,
-        jobs=slots.open_jobs(),
+        jobs=slot_crud.open_jobs(),
         interview_link=notifications.interview_link,
     )
 
@@ -36,11 +37,11 @@ def _slot_label(slot):
 def _booking_choices(form, slot, candidate):
     """Candidates of the slot's job not yet in it, or open slots of the candidate's job."""
     if slot is not None:
-        people = slots.unbooked_candidates(slot)
+        people = slot_crud.unbooked_candidates(slot)
         form.candidate_id.choices = [SelectChoice("", "Choose a candidate")] + [SelectChoice(str(c.id), f"{c.full_name} <{c.email}>") for c in people]
         form.slot_id.choices = [SelectChoice(str(slot.id), _slot_label(slot))]
     if candidate is not None:
-        open_slots = slots.bookable_slots(candidate.job_id)
+        open_slots = slot_crud.bookable_slots(candidate.job_id)
         form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [SelectChoice(str(s.id), _slot_label(s)) for s in open_slots]
         form.candidate_id.choices = [SelectChoice(str(candidate.id), f"{candidate.full_name} <{candidate.email}>")]
 
@@ -142,7 +143,7 @@ def reschedule(interview_id):
     interview = _interview_or_404(interview_id)
     form = RescheduleForm()
     form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [
-        SelectChoice(str(s.id), _slot_label(s)) for s in slots.bookable_slots(interview.job_id) if s.id != interview.slot_id
+        SelectChoice(str(s.id), _slot_label(s)) for s in slot_crud.bookable_slots(interview.job_id) if s.id != interview.slot_id
     ]
     error, status = None, 200
     if form.validate_on_submit():

@@ -12,7 +12,11 @@ from blueprints.slots.forms import PatternForm, SlotEditForm, SlotForm
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import InterviewSlot, Job, db
-from services import booking, calendar_grid, notifications, slots, timeutil
+from services import booking, calendar_grid, notifications, timeutil
+from services.slots import calendars as slot_calendars
+from services.slots import crud as slot_crud
+from services.slots import parsing as slot_parsing
+from services.slots import patterns as slot_patterns
 
 
 def _calendar_args(calendar_view, **changes):
@@ -38,7 +42,7 @@ def calendar():
         anchor = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         anchor = None
-    view = slots.calendar_view(
+    view = slot_calendars.calendar_view(
         request.args.get("view", "week"), anchor, timeutil.zone(viewer_zone()), _optional_job(request.args.get("job"))
     )
     colours = calendar_grid.job_colours(view)
@@ -48,13 +52,13 @@ def calendar():
         view=view,
         grid=calendar_grid.week_grid(view, colours) if view.mode == "week" else None,
         colours=colours,
-        jobs=slots.open_jobs(),
+        jobs=slot_crud.open_jobs(),
         calendar_args=lambda **changes: _calendar_args(view, **changes),
     )
 
 
 def _slot_form_context(form):
-    jobs = slots.open_jobs()
+    jobs = slot_crud.open_jobs()
     form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs]
     form.init_zone(viewer_zone())
     return jobs
@@ -72,7 +76,7 @@ def create():
     clashes = []
     if form.validate_on_submit():
         try:
-            spec = slots.slot_spec(
+            spec = slot_parsing.slot_spec(
                 job_id=form.job_id.data,
                 interview_date=form.interview_date.data,
                 start_time=form.start_time.data,
@@ -81,10 +85,10 @@ def create():
                 ai_interview_type=form.ai_interview_type.data,
                 timezone=form.timezone.data,
             )
-            slot = slots.create_slot(spec, actor=current_user, allow_overlap=form.confirm_overlap.data)
-        except slots.SlotInputError as error:
+            slot = slot_crud.create_slot(spec, actor=current_user, allow_overlap=form.confirm_overlap.data)
+        except slot_parsing.SlotInputError as error:
             apply_errors(form, error.fields)
-        except slots.SlotOverlap as error:
+        except slot_crud.SlotOverlap as error:
             clashes = error.clashes
         else:
             flash(f"Slot created for {timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))}.", "success")
@@ -94,7 +98,7 @@ def create():
 
 
 def _pattern_plan(form):
-    return slots.plan_pattern(
+    return slot_patterns.plan_pattern(
         job_id=form.job_id.data,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
@@ -120,10 +124,10 @@ def create_pattern():
     if form.validate_on_submit():
         try:
             plan = _pattern_plan(form)
-            created = slots.create_from_plan(plan, actor=current_user, allow_overlap=form.confirm_overlap.data)
-        except slots.SlotInputError as error:
+            created = slot_patterns.create_from_plan(plan, actor=current_user, allow_overlap=form.confirm_overlap.data)
+        except slot_parsing.SlotInputError as error:
             apply_errors(form, error.fields)
-        except slots.SlotOverlap:
+        except slot_crud.SlotOverlap:
             form.confirm_overlap.errors = ["Some slots overlap existing ones (see the preview); tick to create them anyway."]
         else:
             flash(f"Created {len(created)} slots.", "success")
@@ -141,7 +145,7 @@ def preview_pattern():
     if form.validate_on_submit():
         try:
             plan = _pattern_plan(form)
-        except slots.SlotInputError as error:
+        except slot_parsing.SlotInputError as error:
             errors = error.fields
     return render_template("slots/_pattern_preview.html", plan=plan, errors=errors, form=form)
 
@@ -158,13 +162,13 @@ def detail(slot_id):
 
 
 def _detail_context(slot):
-    interviews = slots.slot_interviews(slot)
+    interviews = slot_crud.slot_interviews(slot)
     return {
         "slot": slot,
         "interviews": interviews,
-        "state": slots.slot_state(slot),
+        "state": slot_crud.state_of(slot),
         "emails": notifications.invitation_emails([i.id for i in interviews]),
-        "to_cancel": slots.cancelled_with_slot(interviews),
+        "to_cancel": slot_crud.cancelled_with_slot(interviews),
         "form": EmptyForm(),
     }
 
@@ -180,22 +184,22 @@ def edit(slot_id):
     context = {"form": form, "slot": slot, "clashes": [], "pending_move": None, "error": None}
     if form.validate_on_submit():
         try:
-            move_to = slots.move_times(
+            move_to = slot_parsing.move_times(
                 slot, interview_date=form.interview_date.data, start_time=form.start_time.data, end_time=form.end_time.data,
                 timezone=form.timezone.data,
             )
-            moved = slots.update_slot(
+            moved = slot_crud.update_slot(
                 slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, move_to=move_to,
                 confirm=form.confirm_move.data == timeutil.isoformat_z(move_to[0]), allow_overlap=form.confirm_overlap.data, actor=current_user,
             )
-        except slots.SlotInputError as error:
+        except slot_parsing.SlotInputError as error:
             apply_errors(form, error.fields)
             context["error"] = None if error.fields else error.message
-        except slots.SlotOverlap as error:
+        except slot_crud.SlotOverlap as error:
             context["clashes"] = error.clashes
-        except slots.MoveNeedsConfirmation as error:
+        except slot_crud.MoveNeedsConfirmation as error:
             context["pending_move"] = {"count": error.interview_count, "start_at": move_to[0], "confirms": timeutil.isoformat_z(move_to[0])}
-        except slots.SlotMoveRefused as error:
+        except slot_crud.SlotMoveRefused as error:
             context["error"] = error.message
         else:
             when = timeutil.format_local(slot.start_at, timeutil.zone(form.timezone.data))
@@ -213,7 +217,7 @@ def confirm_cancel(slot_id):
     slot = _slot_or_404(slot_id)
     return render_template(
         "confirm.html", question="slots/_cancel_question.html", slot=slot,
-        to_cancel=slots.cancelled_with_slot(slots.slot_interviews(slot)), back_url=url_for("slots.detail", slot_id=slot.id),
+        to_cancel=slot_crud.cancelled_with_slot(slot_crud.slot_interviews(slot)), back_url=url_for("slots.detail", slot_id=slot.id),
     )
 
 
