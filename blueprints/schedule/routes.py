@@ -12,6 +12,7 @@ from blueprints.schedule import bp
 from blueprints.web import is_htmx, redirect_after_post, render_page_or_fragment
 from services import booking, calendar_invite, labels, notifications, scheduling, timeutil
 from services.errors import ServiceError
+from services.outbox import transport
 
 # A short list people recognise; the viewer's own zone (chosen, or detected by schedule.js) is added.
 COMMON_ZONES = (
@@ -148,7 +149,7 @@ def calendar_file(token):
     link = notifications.interview_link(interview.session_key)
     ics = calendar_invite.build_invite(
         interview, summary=f"Interview: {interview.job.job_title} at {interview.job.company_name}",
-        description=f"Join the interview: {link}", link=link, organizer=notifications.outbox.default_sender(),
+        description=f"Join the interview: {link}", link=link, organizer=transport.default_sender(),
     )
     response = make_response(ics)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=REQUEST"
