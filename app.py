@@ -100,9 +100,9 @@ def create_app(test_config=None):
 
     register_cli(app)
 
-    from services import outbox
+    from services.outbox import in_process
 
-    outbox.init_app(app)
+    in_process.init_app(app)
     return app
 
 

@@ -4,6 +4,6 @@ sender as soon as it is ready (with or without --preload), not on its first requ
 
 def post_worker_init(worker):
     """Start this worker's outbox sender (when OUTBOX_IN_PROCESS is on)."""
-    from services import outbox
+    from services.outbox import in_process
 
-    outbox.start_sender(worker.wsgi)
+    in_process.start_sender(worker.wsgi)

@@ -26,7 +26,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Candidate, EmailStatus, InterviewSlot, Job, OutboxEmail, db  # noqa: E402
-from services import booking, outbox, timeutil  # noqa: E402
+from services import booking, timeutil  # noqa: E402
+from services.outbox import in_process  # noqa: E402
 
 STALL_SECONDS = 5
 TARGET_RATIO = 1.2
@@ -124,7 +125,7 @@ def main():
     print("PASS" if ok else "FAIL")
     result(f"booking latency, SMTP stalling {STALL_SECONDS} s / no SMTP", round(ratio, 3), f"<= {TARGET_RATIO}", ok)
     # Stop the senders before the server (which cuts the stalled send short), then remove the files.
-    senders = [app.extensions[outbox.SENDER_EXTENSION] for app in (quiet_app, stall_app)]
+    senders = [app.extensions[in_process.SENDER_EXTENSION] for app in (quiet_app, stall_app)]
     for sender in senders:
         sender.stopping.set()
         sender.wake()

@@ -51,7 +51,8 @@ from models import (
     SessionStatus,
     db,
 )
-from services import interviewer, timeutil
+from services import timeutil
+from services.interviewer import llm
 
 MIX_TARGET, HEARTBEAT_TARGET = 0.2, 1.5
 OPEN, WAITING, PRESTARTED = 500, 500, 400  # sessions in their window, waiting for it; of the open, started before the run
@@ -86,7 +87,7 @@ def seed(database_url):
                 scheduled_at=slot.start_at, status=SessionStatus.SCHEDULED.value, keyword_analysis={},
             ))
         for session in sessions[:PRESTARTED]:  # what start_interview writes, but the audit event
-            session.keyword_analysis, plan = interviewer.plan_questions(session)
+            session.keyword_analysis, plan = llm.plan_questions(session)
             session.questions = [InterviewQuestion(position=position, **item) for position, item in enumerate(plan)]
             session.status, session.interview.status = SessionStatus.IN_PROGRESS.value, InterviewStatus.IN_PROGRESS.value
             session.started_at = session.question_started_at = now

@@ -50,7 +50,8 @@ def build_demo(workdir):
     """A seeded demo app on a free port: (app, base URL, ids, the admin's session cookie)."""
     from app import create_app
     from models import InterviewSession, db
-    from services import interviewer, timeutil
+    from services import timeutil
+    from services.interviewer import session_flow
     from tools.demo_pages import PINNED_NOW, seed
     from tools.screenshots import serve
 
@@ -66,7 +67,7 @@ def build_demo(workdir):
     # The question page: the open session, started at the start of its window.
     open_session = db.session.scalar(db.select(InterviewSession).where(InterviewSession.session_key == demo.ids["open_key"]))
     timeutil.set_now(demo.ids["open_at"])
-    interviewer.start_interview(open_session, demo.ids["open_at"], client_id="lighthouse-tab-0001")
+    session_flow.start_interview(open_session, demo.ids["open_at"], client_id="lighthouse-tab-0001")
     db.session.commit()
     timeutil.set_now(PINNED_NOW)
     _server, base_url = serve(app)

@@ -34,7 +34,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from models import Candidate, EmailStatus, Interview, InterviewSlot, Job, OutboxEmail, Role, db
-from services import accounts, booking, timeutil
+from services import accounts, booking, notifications, timeutil
+from tests.booking_support import seat_discrepancies
 
 PASSWORD = "bench password 123"
 
@@ -164,11 +165,11 @@ def consistency(database_url):
     """(seat disagreements, bookings missing their session or invitation)."""
     app = create_app(app_config(database_url))
     with app.app_context():
-        broken = booking.seat_discrepancies()
+        broken = seat_discrepancies()
         scheduled = select(Interview).where(Interview.status == "scheduled")
         incomplete = sum(
             1 for interview in db.session.scalars(scheduled)
-            if interview.session is None or interview.schedule is None or booking.invitation_email(interview) is None
+            if interview.session is None or interview.schedule is None or notifications.invitation_email(interview) is None
         )
         db.engine.dispose()
     return broken, incomplete

@@ -90,7 +90,8 @@ def render_rows(app, count):
     """`count` invitation rows as a booking queues them (rendered and serialised); returns their
     column values, to be inserted afresh each round."""
     from models import Candidate, InterviewSlot, Job, OutboxEmail, db
-    from services import booking, notifications, outbox, timeutil
+    from services import booking, notifications, timeutil
+    from services.outbox import transport
 
     with app.app_context():
         db.create_all()
@@ -110,7 +111,7 @@ def render_rows(app, count):
             email.to_email, email.to_name = f"candidate{n}@example.com", f"Candidate {n}"
             email.status, email.attempts, email.next_attempt_at = "queued", 0, timeutil.now()
             email.interview_id = None
-            outbox.store_rendered(email)
+            transport.store_rendered(email)
             rows.append({key: getattr(email, key) for key in columns})
         db.session.rollback()
     return rows
@@ -142,16 +143,16 @@ def plain_loop(port, rows):
 def run_worker(database_url, smtp_port, name, ready, go, finished):
     """One worker process: the `flask outbox worker` loop (one SMTP connection), until nothing is due."""
     from models import db
-    from services import outbox
+    from services.outbox import queue, transport
 
     app = bench_app(database_url, smtp_port)
     with app.app_context():
         db.session.execute(db.select(1))  # connect before the clock starts, as a running worker is
         db.session.commit()
-        courier = outbox.Courier(app)
+        courier = transport.Courier(app)
         ready.set()
         go.wait()
-        counts = outbox.drain(worker_id=name, courier=courier)
+        counts = queue.drain(worker_id=name, courier=courier)
         finished.put((counts["sent"], time.monotonic()))
         courier.close()
 

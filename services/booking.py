@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import parseaddr
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import (
@@ -18,22 +18,19 @@ from models import (
     OPEN_INTERVIEW_STATUSES,
     Candidate,
     CandidateStatus,
-    EmailStatus,
     Interview,
     InterviewSchedule,
     InterviewSession,
     InterviewSlot,
     InterviewStatus,
-    Job,
-    OutboxEmail,
     SessionStatus,
     SlotStatus,
     db,
 )
-from services import accounts, audit, candidates, notifications, outbox, timeutil, waitlist
+from services import accounts, audit, candidates, notifications, timeutil, waitlist
 from services.errors import InputError, RefusedAction
-from services.interviewer import LANGUAGE_NAMES
 from services.jobs import build_job_description
+from services.slots.crud import state_of
 from services.transactions import one_transaction as _one_transaction
 from services.transactions import take_interview
 from services.validation import parse_uuid
@@ -143,9 +140,10 @@ def _refusal(slot, candidate, now):
     db.session.refresh(slot)
     if _held_by(candidate, slot) is not None:
         return AlreadyBooked(f"{candidate.full_name} is already booked into this slot.")
-    if slot.status == SlotStatus.CANCELLED.value:
+    state = state_of(slot, now)
+    if state == "cancelled":
         return SlotCancelled()
-    if slot.start_at <= now:
+    if state == "past":
         return SlotInPast()
     return SlotFull()
 
@@ -509,75 +507,6 @@ def cancel_slot(slot, *, actor=None, reason=""):
     return interviews
 
 
-def invitation_email(interview):
-    """The latest invitation (or reschedule notice) for the interview, for showing its state."""
-    return db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.interview_id == interview.id, OutboxEmail.kind.in_(("invitation", "reschedule")))
-        .order_by(OutboxEmail.created_at.desc())
-        .limit(1)
-    ).first()
-
-
-def invitation_emails(interview_ids):
-    """interview id → its latest invitation/reschedule e-mail, for many interviews in one query."""
-    if not interview_ids:
-        return {}
-    latest = {}
-    for email in db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.interview_id.in_(list(interview_ids)), OutboxEmail.kind.in_(("invitation", "reschedule")))
-        .order_by(OutboxEmail.created_at)
-    ):
-        latest[email.interview_id] = email
-    return latest
-
-
-EMAIL_STATE_TEXT = {
-    EmailStatus.QUEUED.value: "Invitation queued; it goes out in a moment.",
-    EmailStatus.SENDING.value: "Invitation being sent.",
-    EmailStatus.SENT.value: "Invitation sent.",
-    EmailStatus.RETRYING.value: "Invitation delivery is retrying.",
-    EmailStatus.FAILED.value: "Invitation failed to send; copy the link and send it yourself.",
-    EmailStatus.UNCONFIGURED.value: "SMTP not configured; the invitation waits in the outbox.",
-    EmailStatus.CANCELLED.value: "Invitation withdrawn.",
-}
-
-
-def email_state_text(email):
-    """A sentence about an invitation's delivery state."""
-    if email is None:
-        return "No invitation e-mail."
-    return EMAIL_STATE_TEXT.get(email.status, email.status)
-
-
-# Waiting for a configured SMTP server: not delivered yet, but it will be without anyone acting.
-QUEUED_FOR_SMTP = (EmailStatus.QUEUED.value, EmailStatus.SENDING.value, EmailStatus.RETRYING.value)
-
-
-def email_was_sent(email):
-    """The API's `email_sent`: delivered, or queued for a configured SMTP server (not unconfigured or failed)."""
-    if email is None:
-        return False
-    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and outbox.is_configured())
-
-
-def seat_discrepancies():
-    """Slots whose seat count disagrees with the interviews holding a seat (should always be empty)."""
-    active = (
-        select(Interview.slot_id, func.count(Interview.id).label("n"))
-        .where(Interview.status.in_(SEAT_HOLDING_STATUSES), Interview.slot_id.is_not(None))
-        .group_by(Interview.slot_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(InterviewSlot.id, InterviewSlot.current_bookings, func.coalesce(active.c.n, 0))
-        .outerjoin(active, and_(active.c.slot_id == InterviewSlot.id))
-        .where(InterviewSlot.current_bookings != func.coalesce(active.c.n, 0))
-    ).all()
-    return [(slot_id, seats, count) for slot_id, seats, count in rows]
-
-
 def _supersede_earlier_link(candidate, slot, actor):
     """A new quick link for the same person replaces their earlier one (cancelled, they are told),
     as one candidate holds one open interview per job; the same time twice stays a refusal."""
@@ -588,40 +517,6 @@ def _supersede_earlier_link(candidate, slot, actor):
     _check_overlap(candidate, slot)
     _take(earlier)
     _cancel(earlier, actor, "replaced by a new link from flask create-link", timeutil.now())
-
-
-@_one_transaction
-def quick_interview(language, name, email, start_at, *, actor=None):
-    """The CLI's one-shot booking: a quick job for `language`, the candidate, a 1-seat slot at `start_at`.
-
-    It goes through book_interview (allowing a start in the past), so the CLI can never drift
-    from the web flow; on refusal nothing it created is kept.
-    """
-    # The seed's script made short AI/ML interviews: one such job per coding language.
-    title, company = "AI/ML Engineer", "Quick Interviews"
-    job = db.session.scalar(
-        select(Job)
-        .where(Job.job_title == title, Job.company_name == company, Job.coding_language == language, Job.archived_at.is_(None))
-        .limit(1)
-    )
-    if job is None:
-        job = Job(
-            job_title=title,
-            company_name=company,
-            job_description=(
-                f"A short AI/ML interview in {LANGUAGE_NAMES[language]}: machine learning fundamentals, data handling, "
-                "model evaluation, APIs and testing. Created from the command line."
-            ),
-            coding_language=language,
-        )
-        db.session.add(job)
-        db.session.flush()
-    candidate = db.session.scalar(select(Candidate).where(Candidate.job_id == job.id, Candidate.email == email))
-    if candidate is None:
-        candidate = Candidate(job=job, email=email, full_name=name)
-        db.session.add(candidate)
-    candidate.full_name = name
-    return book_ad_hoc(candidate, start_at, actor=actor, notes="Created with flask create-link", allow_past=True, supersede=True)
 
 
 @_one_transaction

@@ -1,4 +1,4 @@
-"""The week calendar as a time grid: where each slot of `slots.calendar_view` sits, in Python.
+"""The week calendar as a time grid: where each slot of `services.slots.calendars.calendar_view` sits, in Python.
 
 Rows are quarter hours from the first hour shown; columns inside a day are twelfths, so up to
 twelve overlapping slots sit side by side. The template turns these numbers into the bounded
@@ -130,7 +130,7 @@ def _block(slot, lane, lane_count, day, first_hour, colour):
 
 
 def week_grid(view, colours):
-    """Lay out a week `slots.calendar_view` as a time grid (hours down, days across), jobs coloured by `colours`."""
+    """Lay out a week `services.slots.calendars.calendar_view` as a time grid (hours down, days across), jobs coloured by `colours`."""
     first_hour, last_hour = _hour_range(view)
     days, legend = [], {}
     for day in view.weeks[0]:

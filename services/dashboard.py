@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Interview, InterviewStatus, db
-from services import booking, paging, timeutil
+from services import notifications, paging, timeutil
 
 SECTION_LIMIT = 50
 COUNT_CAP = 1_000  # counts above it read "1,000+"
@@ -69,5 +69,5 @@ def interviews_dashboard(tz, job_id=None, status=None):
     today_rows = section(*by_time["today"])
     upcoming = section(*by_time["upcoming"])
     past = section(*by_time["past"], newest_first=True)
-    emails = booking.invitation_emails([i.id for i in (*today_rows, *upcoming, *past)])
+    emails = notifications.invitation_emails([i.id for i in (*today_rows, *upcoming, *past)])
     return Dashboard(counts, by_status, today_rows, upcoming, past, emails, str(job_uuid) if job_uuid else None, status)

@@ -55,7 +55,7 @@ def humanise(code):
 @functools.cache
 def _skill_labels():
     """Skill names → the question bank's labels (e.g. "machine_learning" → "Machine learning")."""
-    from services.interviewer import load_bank  # here, not at the top: the interviewer imports this module
+    from services.interviewer.question_bank import load_bank  # here, not at the top: the question bank imports this module
 
     labels = {}
     for bank in load_bank().values():

@@ -2,7 +2,7 @@
 
 Each function adds OutboxEmail rows to the current session and never commits or sends: the
 caller's commit makes the e-mail and the change it reports durable together; a sender
-(services/outbox.py) delivers due rows later. Bodies (plain text and HTML, from
+(services/outbox/) delivers due rows later. Bodies (plain text and HTML, from
 templates/email/) and the .ics are rendered now, so a message says what was true when it
 was caused, whenever it is delivered; with SMTP configured the whole message is serialised
 now too, so every delivery attempt sends the same bytes.
@@ -14,9 +14,10 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from models import EmailStatus, InterviewType, OutboxEmail, User, db
-from services import audit, calendar_invite, email_render, labels, outbox, scheduling_links, timeutil
+from services import audit, calendar_invite, email_render, labels, scheduling_links, timeutil
 from services.errors import RefusedAction
-from services.outbox import header_safe
+from services.outbox import transport
+from services.outbox.transport import header_safe
 from services.transactions import one_transaction
 
 # Outbox states of a message that has not gone out yet and still may.
@@ -97,7 +98,7 @@ def _enqueue(kind, key, to, subject, template, context, *, due=None, ics=None, *
     # whose sender is not settled yet) is serialised, and kept, when it is first sent. Either way
     # every attempt sends the same bytes, and a booking pays for one message, not three.
     if configured and due is None:
-        outbox.store_rendered(email)
+        transport.store_rendered(email)
     db.session.add(email)
     return email
 
@@ -117,7 +118,7 @@ def _invite(interview, context, method=calendar_invite.REQUEST):
     summary = f"Interview: {context['job_title']} at {context['company_name']}"
     description = render_template("email/invite_description.txt", **context)
     return calendar_invite.build_invite(
-        interview, method=method, summary=summary, description=description, link=context["link"], organizer=outbox.default_sender()
+        interview, method=method, summary=summary, description=description, link=context["link"], organizer=transport.default_sender()
     )
 
 
@@ -295,3 +296,56 @@ def queue_self_service_notice(invitation, what, interview_id, start_at, old_star
         "self_service_notice", invitation, subject, "self_service_notice", context,
         to=(recruiter.email, recruiter.display_name), interview_id=interview_id,
     )
+
+
+def invitation_email(interview):
+    """The latest invitation (or reschedule notice) for the interview, for showing its state."""
+    return db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.interview_id == interview.id, OutboxEmail.kind.in_(("invitation", "reschedule")))
+        .order_by(OutboxEmail.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def invitation_emails(interview_ids):
+    """interview id → its latest invitation/reschedule e-mail, for many interviews in one query."""
+    if not interview_ids:
+        return {}
+    latest = {}
+    for email in db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.interview_id.in_(list(interview_ids)), OutboxEmail.kind.in_(("invitation", "reschedule")))
+        .order_by(OutboxEmail.created_at)
+    ):
+        latest[email.interview_id] = email
+    return latest
+
+
+EMAIL_STATE_TEXT = {
+    EmailStatus.QUEUED.value: "Invitation queued; it goes out in a moment.",
+    EmailStatus.SENDING.value: "Invitation being sent.",
+    EmailStatus.SENT.value: "Invitation sent.",
+    EmailStatus.RETRYING.value: "Invitation delivery is retrying.",
+    EmailStatus.FAILED.value: "Invitation failed to send; copy the link and send it yourself.",
+    EmailStatus.UNCONFIGURED.value: "SMTP not configured; the invitation waits in the outbox.",
+    EmailStatus.CANCELLED.value: "Invitation withdrawn.",
+}
+
+
+def email_state_text(email):
+    """A sentence about an invitation's delivery state."""
+    if email is None:
+        return "No invitation e-mail."
+    return EMAIL_STATE_TEXT.get(email.status, email.status)
+
+
+# Waiting for a configured SMTP server: not delivered yet, but it will be without anyone acting.
+QUEUED_FOR_SMTP = (EmailStatus.QUEUED.value, EmailStatus.SENDING.value, EmailStatus.RETRYING.value)
+
+
+def email_was_sent(email):
+    """The API's `email_sent`: delivered, or queued for a configured SMTP server (not unconfigured or failed)."""
+    if email is None:
+        return False
+    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and transport.is_configured())

@@ -17,8 +17,8 @@ from flask import current_app
 
 from models import Resume, db
 from services import audit, resume_text, storage
-from services.resume_text import MAX_TEXT_CHARS
 from services.errors import InputError
+from services.resume_text import MAX_TEXT_CHARS
 
 log = logging.getLogger(__name__)
 

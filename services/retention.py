@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models import InterviewAnswer, db
-from services import interviewer
+from services.interviewer import audio as recordings
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -36,7 +36,7 @@ def purge_recordings(now, retention_days):
         raise ValueError("retention_days must be positive")
     result = PurgeResult()
     cutoff = now - timedelta(days=retention_days)
-    folder = interviewer.audio_folder()
+    folder = recordings.audio_folder()
     while True:
         answers = db.session.scalars(
             select(InterviewAnswer)

@@ -27,6 +27,7 @@ from models import (
 )
 from services import audit, booking, job_rules, notifications, portal, scheduling_links, timeutil, waitlist
 from services.errors import RefusedAction, ServiceError
+from services.slots.crud import state_of
 from services.transactions import one_transaction, take_open_job
 from services.validation import parse_uuid
 
@@ -328,7 +329,7 @@ def _slot_for(invitation, slot_id, now):
     slot = db.session.get(InterviewSlot, uuid_value) if uuid_value else None
     if slot is None or slot.job_id != invitation.job_id:
         raise TimeNotOffered(fields={"slot_id": TimeNotOffered.message})
-    if slot.status == "cancelled" or slot.start_at <= now or slot.current_bookings >= slot.max_candidates:
+    if state_of(slot, now) != "available":
         raise TimeTaken(fields={"slot_id": TimeTaken.message})
     if not job_rules.within_window(slot, invitation.job, now):
         raise TimeNotOffered(fields={"slot_id": TimeNotOffered.message})

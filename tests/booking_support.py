@@ -1,7 +1,10 @@
 """Rows for booking tests, made directly with the models (no dependence on the jobs/candidates pages)."""
 from datetime import timedelta
 
-from models import Candidate, InterviewSlot, Job, Resume, db
+from sqlalchemy import and_, func, select
+
+from models import Candidate, Interview, InterviewSlot, Job, Resume, db
+from services import booking
 
 
 def make_job(title="Backend Engineer", language="PYTHON", duration=30):
@@ -29,3 +32,19 @@ def make_slot(job, start_at, minutes=30, capacity=1, kind="technical"):
     db.session.add(slot)
     db.session.commit()
     return slot
+
+
+def seat_discrepancies():
+    """Slots whose seat count disagrees with the interviews holding a seat (should always be empty)."""
+    active = (
+        select(Interview.slot_id, func.count(Interview.id).label("n"))
+        .where(Interview.status.in_(booking.SEAT_HOLDING_STATUSES), Interview.slot_id.is_not(None))
+        .group_by(Interview.slot_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(InterviewSlot.id, InterviewSlot.current_bookings, func.coalesce(active.c.n, 0))
+        .outerjoin(active, and_(active.c.slot_id == InterviewSlot.id))
+        .where(InterviewSlot.current_bookings != func.coalesce(active.c.n, 0))
+    ).all()
+    return [(slot_id, seats, count) for slot_id, seats, count in rows]

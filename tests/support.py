@@ -7,7 +7,6 @@ from flask import current_app
 from sqlalchemy import create_engine, event, text
 
 from models import db
-
 from tests.conftest import AXE_JS, PASSWORD
 
 # Run a test on SQLite and on PostgreSQL (PostgreSQL needs TEST_DATABASE_URL).

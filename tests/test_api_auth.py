@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from services import accounts
 from models import ApiToken, db
+from services import accounts
 
 
 def test_api_without_token_is_401_json(client):

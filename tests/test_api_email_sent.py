@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services import outbox
+from services.outbox import queue
 from tests.booking_support import make_candidate, make_job, make_slot
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)
@@ -43,7 +43,7 @@ def test_queued_for_a_configured_server_then_delivered(smtp, app, clock, client,
     booked, session, interview_id, job = book(client, api_headers)
     assert (booked["email_status"], booked["email_sent"]) == ("queued", True)
     assert session["email_sent"] is True
-    assert outbox.deliver_due()["sent"] == 1
+    assert queue.deliver_due()["sent"] == 1
     again = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers)
     assert again.status_code == 200 and again.json["email_sent"] is True
     clock.advance(timedelta(minutes=1))  # the reschedule notice is the newer message
@@ -55,7 +55,7 @@ def test_queued_for_a_configured_server_then_delivered(smtp, app, clock, client,
 def test_refused_delivery(smtp, app, clock, client, api_headers, reply, status, sent):
     smtp.replies = [reply]
     _booked, _session, interview_id, _job = book(client, api_headers)
-    outbox.deliver_due()
+    queue.deliver_due()
     shown = client.get(f"/api/interviews/{interview_id}/", headers=api_headers)
     assert (shown.json["email_status"], shown.json["email_sent"]) == (status, sent)  # a retry is still queued for the server
     session = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers)

@@ -16,7 +16,7 @@ from models import (
     db,
 )
 from services import booking
-from tests.booking_support import make_candidate, make_job, make_slot
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # the day after the pinned clock
@@ -285,7 +285,7 @@ def test_seat_counts_always_match_active_bookings(app, clock, backend):
                     booking.cancel_slot(target)
         except booking.BookingError:
             outcomes["refused"] += 1
-        assert booking.seat_discrepancies() == []
+        assert seat_discrepancies() == []
     assert outcomes["booked"] > 10 and outcomes["refused"] > 10
     for slot in db.session.scalars(select(InterviewSlot)):
         assert 0 <= slot.current_bookings <= slot.max_candidates

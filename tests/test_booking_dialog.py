@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Interview, db
-from services import booking, slots
+from services import booking
+from services.slots import crud as slot_crud
 from services.errors import InputError
 from tests.booking_support import make_candidate, make_job, make_slot
 from tests.support import BOTH_DATABASES
@@ -25,10 +26,10 @@ def test_suggestions_match_name_or_email_of_the_slots_job_and_leave_out_who_is_b
     make_candidate(other_job, "Asha Other", "asha.other@example.com")
     booking.book_interview(booked, slot)
 
-    assert slots.candidate_suggestions(slot, "ash") == [asha]
-    assert [c.full_name for c in slots.candidate_suggestions(slot, "BEN@exa")] == ["Ben Mills"]
-    assert [c.full_name for c in slots.candidate_suggestions(slot, "rao asha")] == ["Asha Rao"]
-    assert slots.candidate_suggestions(slot, "a") == [] and slots.candidate_suggestions(slot, "  ") == []
+    assert slot_crud.candidate_suggestions(slot, "ash") == [asha]
+    assert [c.full_name for c in slot_crud.candidate_suggestions(slot, "BEN@exa")] == ["Ben Mills"]
+    assert [c.full_name for c in slot_crud.candidate_suggestions(slot, "rao asha")] == ["Asha Rao"]
+    assert slot_crud.candidate_suggestions(slot, "a") == [] and slot_crud.candidate_suggestions(slot, "  ") == []
 
 
 def test_suggestions_stop_at_ten(app, clock):
@@ -36,7 +37,7 @@ def test_suggestions_stop_at_ten(app, clock):
     slot = make_slot(job, T0)
     for n in range(12):
         make_candidate(job, f"Priya {n}", f"priya{n}@example.com")
-    assert len(slots.candidate_suggestions(slot, "priya")) == slots.SUGGESTION_LIMIT == 10
+    assert len(slot_crud.candidate_suggestions(slot, "priya")) == slot_crud.SUGGESTION_LIMIT == 10
 
 
 @BOTH_DATABASES

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from models import Candidate, Interview, InterviewSlot, db
 from services import booking
-from tests.booking_support import make_candidate, make_job, make_slot
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 THREADS, CAPACITY = 30, 3
@@ -47,4 +47,4 @@ def test_thirty_threads_three_seats(app, clock, backend):
     assert db.session.scalar(select(func.count(Interview.id))) == CAPACITY
     held = db.session.scalar(select(func.count(Interview.id)).where(Interview.candidate_id == same_candidate_id))
     assert held <= 1
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []

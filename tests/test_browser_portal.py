@@ -5,7 +5,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from models import InterviewSession, db
-from services import interviewer
+from services.interviewer import audio as recordings
 from tests.conftest import RECRUITER_EMAIL
 from tests.portal_support import book_session
 from tests.support import assert_accessible, browser_login
@@ -185,7 +185,7 @@ def test_voice_answer_recorded_in_the_browser_and_played_in_the_review(clock, ap
     db.session.expire_all()
     answer = db.session.get(InterviewSession, session.id).questions[0].answer
     assert answer.audio_content_type == "audio/webm" and answer.text == ""
-    recording = (interviewer.audio_folder() / answer.audio_stored_name).read_bytes()
+    recording = (recordings.audio_folder() / answer.audio_stored_name).read_bytes()
     assert recording.startswith(b"\x1aE\xdf\xa3") and len(recording) > 2000
 
     # The recruiter's review plays it: the browser decodes the stored file.

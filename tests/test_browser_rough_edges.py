@@ -6,7 +6,8 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from models import InterviewSession, db
-from services import interviewer, timeutil
+from services import timeutil
+from services.interviewer import session_flow
 from tests.conftest import PASSWORD, RECRUITER_EMAIL
 from tests.portal_support import book_session
 from tests.support import browser_login
@@ -46,7 +47,7 @@ def start_first_question(clock, live_server, page):
 def seconds_left(session):
     """What the server gives the shown question at the frozen clock."""
     db.session.expire_all()
-    return interviewer.question_view(db.session.get(InterviewSession, session.id), timeutil.now())["seconds_left"]
+    return session_flow.question_view(db.session.get(InterviewSession, session.id), timeutil.now())["seconds_left"]
 
 
 def test_question_timer_warns_at_60_and_10_seconds(clock, app, live_server, browser_page):

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services import booking, calendar_grid, slots, timeutil
+from services import booking, calendar_grid, timeutil
+from services.slots import calendars as slot_calendars
 from tests.booking_support import make_candidate, make_job, make_slot
 from tests.support import counted_statements
 
@@ -21,7 +22,7 @@ def at(day, clock_time):
 
 
 def week_of(day=WEDNESDAY, tz=IST):
-    view = slots.calendar_view("week", day, tz)
+    view = slot_calendars.calendar_view("week", day, tz)
     return view, calendar_grid.week_grid(view, calendar_grid.job_colours(view))
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Candidate, Interview, InterviewSession, InterviewSlot, Job, OutboxEmail, db
-from services import outbox
+from services.outbox import queue
 from tests.support import BOTH_DATABASES
 
 
@@ -109,7 +109,7 @@ def test_sends_its_own_invitation_when_smtp_is_configured(smtp, backend, app, cl
     assert f"http://testserver.local/?session_key={key}" in message.get_body(("plain",)).get_content()
     row = invitation_row()
     assert (row.status, row.attempts, row.claimed_by) == ("sent", 1, None)
-    assert outbox.deliver_due()["sent"] == 0  # a running server's sender finds nothing left to send
+    assert queue.deliver_due()["sent"] == 0  # a running server's sender finds nothing left to send
 
 
 def test_no_send_leaves_it_for_the_servers_sender(smtp, app, clock, runner):
@@ -117,7 +117,7 @@ def test_no_send_leaves_it_for_the_servers_sender(smtp, app, clock, runner):
     assert result.exit_code == 0, result.output
     assert lines(result)[-1] == "E-mail: queued (--no-send; the server's sender delivers it)"
     assert smtp.messages == [] and invitation_row().status == "queued"
-    assert outbox.deliver_due()["sent"] == 1
+    assert queue.deliver_due()["sent"] == 1
 
 
 def test_refused_by_smtp_says_queued_with_the_reason(smtp, app, clock, runner):
@@ -139,13 +139,13 @@ def test_a_stalling_server_is_waited_for_a_few_seconds_only(smtp, app, clock, ru
 @BOTH_DATABASES
 def test_a_row_another_sender_holds_is_not_sent_twice(smtp, backend, app, clock, runner, monkeypatch):
     held = []
-    real_claim = outbox.claim_due
+    real_claim = queue.claim_due
 
-    def server_sender_claims_first(limit=outbox.BATCH_SIZE, worker_id=None, email_ids=None):
+    def server_sender_claims_first(limit=queue.BATCH_SIZE, worker_id=None, email_ids=None):
         held.extend(real_claim(worker_id="server-sender"))  # the running server's sender got there first
         return real_claim(limit, worker_id, email_ids)
 
-    monkeypatch.setattr(outbox, "claim_due", server_sender_claims_first)
+    monkeypatch.setattr(queue, "claim_due", server_sender_claims_first)
     result = runner.invoke(args=JANE)
     assert result.exit_code == 0, result.output
     assert len(held) == 1 and smtp.messages == []

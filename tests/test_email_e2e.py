@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from models import Interview, db
-from services import outbox
+from services.outbox import queue
 from tests.booking_support import make_candidate, make_job, make_slot
 
 FIRST_START = datetime(2030, 1, 17, 4, 30, tzinfo=UTC)  # Thursday 17 January 2030, 10:00 AM IST
@@ -21,7 +21,7 @@ def calendar_of(message):
 def deliver(smtp, count):
     """Run the sender once and return the messages it delivered."""
     before = len(smtp.messages)
-    assert outbox.deliver_due()["sent"] == count
+    assert queue.deliver_due()["sent"] == count
     return smtp.messages[before:]
 
 
@@ -91,6 +91,6 @@ def test_book_reschedule_cancel_messages(smtp, clock, app, recruiter, recruiter_
 
     # No reminder of the cancelled interview ever goes out.
     clock.set(SECOND_START - timedelta(minutes=30))
-    assert outbox.deliver_due()["sent"] == 0
+    assert queue.deliver_due()["sent"] == 0
     assert len(smtp.messages) == 4
     assert len({m["Message-ID"] for m in smtp.messages}) == 4

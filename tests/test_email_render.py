@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from models import InterviewStatus, db
-from services import notifications, outbox, password_reset
+from services import notifications, password_reset
+from services.outbox import queue, transport
 from tests.email_support import EmailHTML
 from tests.test_notifications import START, make_interview
 
@@ -15,7 +16,7 @@ APP = "http://testserver.local"
 
 def delivered(smtp, count):
     before = len(smtp.messages)
-    assert outbox.deliver_due()["sent"] == count
+    assert queue.deliver_due()["sent"] == count
     return smtp.messages[before:]
 
 
@@ -105,7 +106,7 @@ def test_account_messages(smtp, clock, app, recruiter):
 
 
 def test_mail_test_message_has_both_parts(smtp, app):
-    outbox.send_test_message("ops@example.com")
+    transport.send_test_message("ops@example.com")
     (message,) = smtp.messages
     text, html = check_twins(message)
     assert "outgoing e-mail works" in text and "outgoing e-mail works" in html

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Candidate, Interview, InterviewSession, InterviewSlot, OutboxEmail, db
-from services import booking, interviewer, portal
+from services import booking, portal
 from services.errors import RefusedAction
-from tests.booking_support import make_candidate, make_job, make_slot
+from services.interviewer import session_flow
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # slot A; the pinned clock is a day earlier
@@ -82,7 +83,7 @@ def cancel_slot_a(ids):
 
 def start(ids):
     session = _session(ids)
-    return lambda: interviewer.start_interview(session, T0 + timedelta(minutes=1), "tab-aaaaaaaa")
+    return lambda: session_flow.start_interview(session, T0 + timedelta(minutes=1), "tab-aaaaaaaa")
 
 
 def expire(ids):
@@ -137,7 +138,7 @@ def y_emails(ids, before=frozenset()):
 def assert_invariants(ids):
     """Seats match bookings, nothing active in a cancelled slot, sessions follow their interviews."""
     db.session.expire_all()
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
     assert db.session.scalar(
         select(func.count(Interview.id))
         .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
@@ -308,5 +309,5 @@ def test_a_racing_second_booking_of_one_candidate_is_one_interview(app, clock, b
         assert len(interviews) == 1 and interviews[0].status == "scheduled"
         refusal = next(r for r in results if r != OK)
         assert refusal[2].startswith("Zed Z already has an interview for this job on "), results
-        assert booking.seat_discrepancies() == []
+        assert seat_discrepancies() == []
         db.session.remove()

@@ -4,11 +4,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from sqlalchemy import create_engine, text
 
 from models import CodingLanguage, InterviewSession
-from services import interviewer, timeutil
+from services import timeutil
+from services.interviewer import audio as recordings
+from services.interviewer import keywords, llm, question_bank, session_flow
 from tests.portal_support import book_session, open_window
 
 JOB = "Job title: Senior Data Engineer\nWe need Python, PostgreSQL and Docker; REST APIs; machine learning a plus."
@@ -30,7 +31,7 @@ def make_session(key="k" * 43, language="PYTHON", kind="technical", job=JOB, res
 
 
 def test_keyword_analysis_finds_skills_language_and_level():
-    analysis = interviewer.analyse_keywords(JOB, RESUME, "PYTHON")
+    analysis = keywords.analyse_keywords(JOB, RESUME, "PYTHON")
     assert analysis["CODING_LANG"] == "PYTHON" and analysis["coding_language"] == "PYTHON"
     assert {"python", "sql", "devops", "apis", "machine_learning"} <= set(analysis["job_skills"])
     assert {"python", "sql", "system_design", "devops"} <= set(analysis["resume_skills"])
@@ -40,18 +41,18 @@ def test_keyword_analysis_finds_skills_language_and_level():
 
 
 def test_c_sharp_and_dotnet_are_recognised():
-    assert "csharp" in interviewer.analyse_keywords("We use C# on .NET 8.", "", "CSHARP")["job_skills"]
+    assert "csharp" in keywords.analyse_keywords("We use C# on .NET 8.", "", "CSHARP")["job_skills"]
 
 
 @pytest.mark.parametrize("language", CodingLanguage.values())
 def test_plan_has_6_to_10_questions_and_a_coding_task_in_the_jobs_language(language):
     session = make_session(language=language)
-    analysis, plan = interviewer.plan_questions(session)
+    analysis, plan = llm.plan_questions(session)
     assert 6 <= len(plan) <= 10
     assert plan[0]["kind"] == "intro" and plan[-1]["kind"] == "closing"
     coding = [q for q in plan if q["kind"] == "coding"]
     assert len(coding) >= 1
-    tasks = {t["id"] for t in interviewer.load_bank()["coding"]["languages"][language]}
+    tasks = {t["id"] for t in question_bank.load_bank()["coding"]["languages"][language]}
     assert all(q["source"] in tasks and q["starter_code"] for q in coding)
     assert any(q["kind"] == "behavioural" for q in plan)
     assert all(q["expected_points"] and q["time_limit_seconds"] > 0 for q in plan)
@@ -60,19 +61,19 @@ def test_plan_has_6_to_10_questions_and_a_coding_task_in_the_jobs_language(langu
 
 
 def test_coding_interviews_have_more_coding_tasks():
-    plan = interviewer.offline_plan(make_session(kind="coding"), interviewer.analyse_keywords(JOB, RESUME, "PYTHON"))
+    plan = question_bank.offline_plan(make_session(kind="coding"), keywords.analyse_keywords(JOB, RESUME, "PYTHON"))
     assert sum(q["kind"] == "coding" for q in plan) >= 3 and len(plan) <= 10
 
 
 def test_plan_is_deterministic_per_session_key():
-    first = interviewer.plan_questions(make_session(key="a" * 43))[1]
-    assert interviewer.plan_questions(make_session(key="a" * 43))[1] == first
-    others = {tuple(q["source"] for q in interviewer.plan_questions(make_session(key=c * 43))[1]) for c in "bcdefgh"}
+    first = llm.plan_questions(make_session(key="a" * 43))[1]
+    assert llm.plan_questions(make_session(key="a" * 43))[1] == first
+    others = {tuple(q["source"] for q in llm.plan_questions(make_session(key=c * 43))[1]) for c in "bcdefgh"}
     assert len(others) > 1  # different candidates do not all get the same interview
 
 
 def test_plan_adapts_questions_to_the_job_and_resume():
-    plan = interviewer.plan_questions(make_session())[1]
+    plan = llm.plan_questions(make_session())[1]
     assert plan[0]["kind"] == "intro" and "the Data Engineer role" in plan[0]["text"]  # every opening names the role
     technical = [q for q in plan if q["kind"] == "technical"]
     assert technical[0]["text"].startswith("Your resume mentions")
@@ -80,7 +81,7 @@ def test_plan_adapts_questions_to_the_job_and_resume():
 
 
 def test_plan_without_resume_or_skills_still_works():
-    analysis, plan = interviewer.plan_questions(make_session(job="", resume=""))
+    analysis, plan = llm.plan_questions(make_session(job="", resume=""))
     assert analysis["job_skills"] == [] and 6 <= len(plan) <= 10
     assert any(q["source"].startswith("py-") for q in plan if q["kind"] == "technical")
 
@@ -95,7 +96,7 @@ def test_plan_without_resume_or_skills_still_works():
 )
 def test_keyword_coverage(answer, matched):
     points = ["global interpreter lock", "one thread runs bytecode", "threads for I/O", "multiprocessing for CPU"]
-    coverage = interviewer.keyword_coverage(points, answer)
+    coverage = keywords.keyword_coverage(points, answer)
     assert len(coverage["matched"]) == matched
     assert len(coverage["matched"]) + len(coverage["missing"]) == 4
     assert coverage["ratio"] == round(matched / 4, 2)
@@ -153,7 +154,7 @@ LLM_QUESTIONS = (
 
 def test_llm_plan_is_used_when_the_provider_answers(fake_llm):
     fake_llm.reply = chat_reply(LLM_QUESTIONS)
-    analysis, plan = interviewer.plan_questions(make_session())
+    analysis, plan = llm.plan_questions(make_session())
     assert analysis["provider"] == "llm"
     assert [q["text"] for q in plan] == [q["text"] for q in LLM_QUESTIONS]
     assert all(q["source"] == "llm" for q in plan)
@@ -178,9 +179,9 @@ def test_llm_plan_is_used_when_the_provider_answers(fake_llm):
 )
 def test_llm_failures_fall_back_to_the_bank(fake_llm, reply):
     fake_llm.reply = reply
-    analysis, plan = interviewer.plan_questions(make_session())
+    analysis, plan = llm.plan_questions(make_session())
     assert analysis["provider"] == "offline"
-    assert plan == interviewer.offline_plan(make_session(), analysis)
+    assert plan == question_bank.offline_plan(make_session(), analysis)
 
 
 def test_a_provider_slower_than_the_timeout_is_not_waited_for(fake_llm):
@@ -191,15 +192,15 @@ def test_a_provider_slower_than_the_timeout_is_not_waited_for(fake_llm):
         return chat_reply(LLM_QUESTIONS)
 
     fake_llm.reply = late_good_reply
-    analysis, plan = interviewer.plan_questions(make_session())
+    analysis, plan = llm.plan_questions(make_session())
     gave_up.set()
     assert analysis["provider"] == "offline"  # had it waited, the good plan would have been used
-    assert plan == interviewer.offline_plan(make_session(), analysis)
+    assert plan == question_bank.offline_plan(make_session(), analysis)
 
 
 def test_unreachable_provider_falls_back(app):
     app.config.update(LLM_API_BASE="http://127.0.0.1:9/v1", LLM_MODEL="m", LLM_TIMEOUT_SECONDS=1)
-    assert interviewer.plan_questions(make_session())[0]["provider"] == "offline"
+    assert llm.plan_questions(make_session())[0]["provider"] == "offline"
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -223,7 +224,7 @@ def test_no_transaction_or_lock_is_held_while_the_provider_thinks(fake_llm, cloc
         return chat_reply(LLM_QUESTIONS)
 
     fake_llm.reply = probe
-    interviewer.start_interview(session, timeutil.now())
+    session_flow.start_interview(session, timeutil.now())
     probe_engine.dispose()
     assert seen == {"idle_in_transaction": 0}
     assert session.status == "in_progress" and session.questions[0].text == LLM_QUESTIONS[0]["text"]
@@ -242,4 +243,4 @@ def test_no_transaction_or_lock_is_held_while_the_provider_thinks(fake_llm, cloc
     (b"\xff", None),
 ])
 def test_recordings_are_recognised_by_their_bytes(data, kind):
-    assert interviewer.sniff_audio(data) == kind
+    assert recordings.sniff_audio(data) == kind

@@ -5,7 +5,7 @@ import pytest
 
 import config
 from app import create_app
-from services import outbox
+from services.outbox import in_process, transport
 
 MAIL_NAMES = list(config.MAIL_ALIASES) + list(config.MAIL_ALIASES.values()) + ["MAIL_TIMEOUT"]
 
@@ -104,25 +104,25 @@ def test_empty_values_count_as_unset(mail_env):
 
 
 def test_describe_mail_config_lines_and_warnings(app):
-    line, warnings = outbox.describe_mail_config(app)
+    line, warnings = transport.describe_mail_config(app)
     assert line.startswith("Mail: no SMTP server configured (set MAIL_SERVER or EMAIL_HOST)")
     assert warnings == []
     app.config.update(
         MAIL_SERVER="smtp.gmail.com", MAIL_PORT=587, MAIL_USE_TLS=True, MAIL_USE_SSL=False, MAIL_USERNAME="hr@example.com",
         MAIL_PASSWORD="secret-pass", MAIL_DEFAULT_SENDER="Hiring <hr@example.com>", MAIL_TIMEOUT=10,
     )
-    line, warnings = outbox.describe_mail_config(app)
+    line, warnings = transport.describe_mail_config(app)
     assert line == "Mail: SMTP smtp.gmail.com:587 (STARTTLS) as hr@example.com, from Hiring <hr@example.com>, timeout 10 s"
     assert "secret-pass" not in line
     assert warnings == []
     app.config.update(MAIL_USE_TLS=False, MAIL_PASSWORD=None, MAIL_DEFAULT_SENDER="nobody")
-    _line, warnings = outbox.describe_mail_config(app)
+    _line, warnings = transport.describe_mail_config(app)
     assert warnings == [
         "Mail: MAIL_USERNAME is set but MAIL_PASSWORD is empty; the server will likely refuse to log in",
         "Mail: MAIL_DEFAULT_SENDER 'nobody' is not an e-mail address",
     ]
     app.config.update(MAIL_PASSWORD="secret-pass", MAIL_DEFAULT_SENDER="hr@example.com")
-    _line, warnings = outbox.describe_mail_config(app)
+    _line, warnings = transport.describe_mail_config(app)
     assert warnings == ["Mail: a password is configured without STARTTLS or SSL; it would travel in clear text"]
 
 
@@ -131,7 +131,7 @@ def test_start_up_logs_the_mail_setup_once(app_config, caplog):
     with caplog.at_level(logging.INFO, logger="services.outbox"):
         create_app(app_config)
         create_app(app_config)
-    lines = [r.getMessage() for r in caplog.records if r.name == "services.outbox"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "services.outbox.in_process"]
     assert lines == ["Mail: SMTP smtp.unique-for-this-test.example:465 (SSL) without login, from hr@example.com, timeout 10 s"]
 
 
@@ -151,7 +151,7 @@ def test_flask_run_logs_the_mail_setup_in_the_serving_process_only(app_config, c
     app_config.update(MAIL_SERVER=f"smtp.{role}-{reload}-{run_main}.example", MAIL_DEFAULT_SENDER="hr@example.com")
     with caplog.at_level(logging.INFO, logger="services.outbox"), click.Context(run_command, info_name="run") as context:
         context.params = {"reload": reload}
-        assert outbox.flask_run_role() == role
+        assert in_process.flask_run_role() == role
         create_app(app_config)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Mail: ")]
     assert len(lines) == (1 if role == "serving" else 0)
@@ -162,6 +162,6 @@ def test_other_commands_have_no_flask_run_role():
 
     from cli import create_link
 
-    assert outbox.flask_run_role() is None
+    assert in_process.flask_run_role() is None
     with click.Context(create_link, info_name="create-link"):
-        assert outbox.flask_run_role() is None
+        assert in_process.flask_run_role() is None

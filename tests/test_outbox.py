@@ -3,13 +3,14 @@ import smtplib
 import socket
 import threading
 from datetime import timedelta
+from email.headerregistry import Address
 
 import pytest
-from email.headerregistry import Address
 from icalendar import Calendar
 
 from models import EmailStatus, InterviewStatus, OutboxEmail, db
-from services import notifications, outbox
+from services import notifications
+from services.outbox import in_process, queue, transport
 from tests.support import BOTH_DATABASES
 from tests.test_notifications import START, make_interview
 
@@ -33,7 +34,7 @@ def queue_invitation(**kwargs):
 
 def claimed_ids(**kwargs):
     """The ids of the rows a claim took."""
-    return [row.id for row in outbox.claim_due(**kwargs)]
+    return [row.id for row in queue.claim_due(**kwargs)]
 
 
 class SMTPConnects:
@@ -66,13 +67,13 @@ def attachment(message, filename="invite.ics"):
 def test_invitation_delivered_with_parts_and_ics(smtp, clock, app):
     interview, email = queue_invitation()
     assert email.status == EmailStatus.QUEUED.value
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     (message,) = smtp.messages
     assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
     assert message["To"].addresses[0] == Address("Asha Rao", addr_spec="asha@example.com")
     assert message["From"].addresses[0] == Address("Interviews", addr_spec="interviews@example.com")
     with app.test_request_context():
-        assert message["Message-ID"] == outbox.message_id(email.idempotency_key)
+        assert message["Message-ID"] == transport.message_id(email.idempotency_key)
     link = f"http://testserver.local/?session_key={interview.session_key}"
     assert link in message.get_body(("plain",)).get_content()
     assert link in message.get_body(("html",)).get_content()
@@ -84,7 +85,7 @@ def test_invitation_delivered_with_parts_and_ics(smtp, clock, app):
     assert smtp.envelopes[0].rcpt_tos == ["asha@example.com"]
     (row,) = rows("invitation")
     assert (row.status, row.attempts, row.sent_at, row.claimed_by, row.last_error) == ("sent", 1, clock.now(), None, None)
-    assert outbox.deliver_due() == NOTHING  # reminders are not due yet; nothing goes twice
+    assert queue.deliver_due() == NOTHING  # reminders are not due yet; nothing goes twice
 
 
 def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock, smtp_connects):
@@ -93,16 +94,16 @@ def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock, sm
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)  # nothing listens there
     _, email = queue_invitation()
     assert smtp_connects.threads == []  # queueing never talks to SMTP
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     assert smtp_connects.threads == ["MainThread"]
     (row,) = rows("invitation")
     assert row.status == "retrying" and row.attempts == 1
     assert "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
     assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
     app.config["MAIL_PORT"] = smtp_server.port  # the server comes up
-    assert outbox.deliver_due() == NOTHING  # not before the back-off
+    assert queue.deliver_due() == NOTHING  # not before the back-off
     clock.advance(timedelta(seconds=30))
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     assert [m["Subject"] for m in smtp_server.messages] == ["Interview Scheduled - Backend Engineer at Acme Corp"]
     assert rows("invitation")[0].status == "sent"
 
@@ -110,9 +111,9 @@ def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock, sm
 def test_unconfigured_rows_are_sent_once_smtp_is_configured(app, smtp_server, clock):
     _, email = queue_invitation()
     assert email.status == EmailStatus.UNCONFIGURED.value
-    assert outbox.deliver_due() == NOTHING
+    assert queue.deliver_due() == NOTHING
     app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER="hr@example.com")
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     assert len(smtp_server.messages) == 1
     assert rows("invitation")[0].status == "sent"
 
@@ -120,18 +121,18 @@ def test_unconfigured_rows_are_sent_once_smtp_is_configured(app, smtp_server, cl
 def test_4xx_then_250_is_retried_with_backoff(smtp, clock, app):
     smtp.replies = ["451 4.3.0 try later", "451 4.3.0 try later"]
     queue_invitation()
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     row = rows("invitation")[0]
     assert (row.status, row.attempts, row.last_error) == ("retrying", 1, "451 4.3.0 try later")
     assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
     clock.advance(timedelta(seconds=29))
-    assert outbox.deliver_due() == NOTHING
+    assert queue.deliver_due() == NOTHING
     clock.advance(timedelta(seconds=1))
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     row = rows("invitation")[0]
     assert row.attempts == 2 and row.next_attempt_at == clock.now() + timedelta(seconds=60)  # doubled
     clock.advance(timedelta(seconds=60))
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     row = rows("invitation")[0]
     assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
     assert len(smtp.messages) == 1
@@ -144,9 +145,9 @@ def test_a_retry_sends_the_bytes_stored_at_queueing(smtp, clock, app):
     assert stored and b"Subject: Interview Scheduled - Backend Engineer at Acme Corp" in stored
     assert (email.envelope_from, email.envelope_to) == ("interviews@example.com", "asha@example.com")
     app.config["MAIL_DEFAULT_SENDER"] = "Someone Else <other@example.com>"  # changed settings do not alter queued mail
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     clock.advance(timedelta(seconds=30))
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     (refused, _), (delivered, _) = [(content, session) for session, content in smtp.attempts]
     assert refused == delivered == stored.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     assert smtp.envelopes[0].mail_from == "interviews@example.com"
@@ -157,15 +158,15 @@ def test_a_reminder_is_serialised_at_its_first_send_and_retried_with_those_bytes
     queue_invitation()
     reminder = rows("reminder")[0]
     assert reminder.mime_message is None  # the booking serialised its invitation only
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     clock.set(START - timedelta(hours=24))
     smtp.replies = ["451 4.3.0 try later"]
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     db.session.expire_all()
     stored = rows("reminder")[0].mime_message
     assert stored and b"Subject: Reminder: interview in 24 hours" in stored
     clock.advance(timedelta(seconds=30))
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     (_, refused), (_, delivered) = [(session, content) for session, content in smtp.attempts[1:]]
     assert refused == delivered == stored.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
@@ -174,12 +175,12 @@ def test_rows_queued_without_smtp_are_rendered_when_sent(smtp_server, clock, app
     _, email = queue_invitation()
     assert (email.status, email.mime_message, email.envelope_from) == ("unconfigured", None, None)
     app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER="HR <hr@example.com>")
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     (message,) = smtp_server.messages
     assert message["From"].addresses[0] == Address("HR", addr_spec="hr@example.com")
     assert smtp_server.envelopes[0].mail_from == "hr@example.com"
     with app.test_request_context():
-        assert message["Message-ID"] == outbox.message_id(email.idempotency_key)
+        assert message["Message-ID"] == transport.message_id(email.idempotency_key)
 
 
 def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app):
@@ -195,7 +196,7 @@ def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert outbox.deliver_due() == {**NOTHING, "sent": 5, "failed": 1}
+        assert queue.deliver_due() == {**NOTHING, "sent": 5, "failed": 1}
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert statements == ["UPDATE", "UPDATE", "UPDATE"]  # claim, mark the sent, mark the failed
@@ -207,12 +208,12 @@ def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app
 def test_a_workers_connection_stays_open_across_batches_and_closes_when_idle(smtp, clock, app):
     for n in range(5):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    courier = outbox.Courier(app)
-    assert outbox.deliver_due(limit=2, courier=courier)["sent"] == 2
-    assert outbox.deliver_due(limit=2, courier=courier)["sent"] == 2
+    courier = transport.Courier(app)
+    assert queue.deliver_due(limit=2, courier=courier)["sent"] == 2
+    assert queue.deliver_due(limit=2, courier=courier)["sent"] == 2
     courier.close_if_idle(seconds=60)
     assert courier.host is not None  # just used: kept
-    assert outbox.deliver_due(limit=2, courier=courier)["sent"] == 1
+    assert queue.deliver_due(limit=2, courier=courier)["sent"] == 1
     assert len({session for session, _ in smtp.attempts}) == 1
     courier.close_if_idle(seconds=0)
     assert courier.host is None
@@ -221,10 +222,10 @@ def test_a_workers_connection_stays_open_across_batches_and_closes_when_idle(smt
 def test_a_connection_the_server_dropped_while_idle_is_reopened(smtp, clock, app):
     for n in range(2):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    courier = outbox.Courier(app)
-    assert outbox.deliver_due(limit=1, courier=courier)["sent"] == 1
+    courier = transport.Courier(app)
+    assert queue.deliver_due(limit=1, courier=courier)["sent"] == 1
     courier.host.sock.shutdown(socket.SHUT_RDWR)  # what a server's idle timeout leaves behind
-    assert outbox.deliver_due(limit=1, courier=courier)["sent"] == 1
+    assert queue.deliver_due(limit=1, courier=courier)["sent"] == 1
     assert len({session for session, _ in smtp.attempts}) == 2
     assert {r.status for r in rows("invitation")} == {"sent"}
     courier.close()
@@ -232,24 +233,24 @@ def test_a_connection_the_server_dropped_while_idle_is_reopened(smtp, clock, app
 
 def test_the_lease_is_derived_from_mail_timeout(app):
     app.config["MAIL_TIMEOUT"] = 30
-    assert outbox.lease_seconds() == 2 * outbox.SMTP_STEPS * 30
+    assert queue.lease_seconds() == 2 * transport.SMTP_STEPS * 30
     app.config["MAIL_TIMEOUT"] = 2
-    assert outbox.lease_seconds() == outbox.MIN_LEASE_SECONDS
+    assert queue.lease_seconds() == queue.MIN_LEASE_SECONDS
 
 
 def test_a_slow_batch_keeps_its_lease_so_no_other_worker_sends_its_rows(smtp, clock, app):
     for n in range(3):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    lease = outbox.lease_seconds()
+    lease = queue.lease_seconds()
     taken_by_other = []
 
-    class SlowCourier(outbox.Courier):
+    class SlowCourier(transport.Courier):
         def send(self, *message):
             clock.advance(timedelta(seconds=lease / 3))  # each message takes a third of the lease
             taken_by_other.extend(claimed_ids(worker_id="other"))  # another worker looks, mid-message
             super().send(*message)
 
-    assert outbox.deliver_due(worker_id="slow", courier=SlowCourier(app)) == {**NOTHING, "sent": 3}
+    assert queue.deliver_due(worker_id="slow", courier=SlowCourier(app)) == {**NOTHING, "sent": 3}
     assert taken_by_other == []
     assert len(smtp.messages) == 3
     assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("sent", None, 1)}
@@ -279,7 +280,7 @@ def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, 
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        assert len(outbox.claim_due()) == outbox.BATCH_SIZE
+        assert len(queue.claim_due()) == queue.BATCH_SIZE
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     statement, parameters = captured[0]
@@ -292,7 +293,7 @@ def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, 
 def test_5xx_is_permanent_failure_and_visible(smtp, clock, recruiter_client, app):
     smtp.replies = ["550 5.1.1 mailbox unavailable"]
     interview, _ = queue_invitation()
-    assert outbox.deliver_due() == {**NOTHING, "failed": 1}
+    assert queue.deliver_due() == {**NOTHING, "failed": 1}
     row = rows("invitation")[0]
     assert (row.status, row.attempts, row.last_error) == ("failed", 1, "550 5.1.1 mailbox unavailable")
     html = recruiter_client.post(f"/interviews/{interview.id}/resend", headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -300,7 +301,7 @@ def test_5xx_is_permanent_failure_and_visible(smtp, clock, recruiter_client, app
     assert "550 5.1.1 mailbox unavailable" in html
     assert [r.status for r in rows("invitation")] == ["failed", "queued"]
     clock.advance(timedelta(hours=2))
-    assert outbox.deliver_due()["sent"] == 1  # the resent invitation; the failed row is not retried
+    assert queue.deliver_due()["sent"] == 1  # the resent invitation; the failed row is not retried
     assert [r.status for r in rows("invitation")] == ["failed", "sent"]
 
 
@@ -308,23 +309,23 @@ def test_gives_up_after_max_attempts(smtp, clock, app):
     app.config["OUTBOX_MAX_ATTEMPTS"] = 2
     smtp.replies = ["421 4.7.0 busy", "421 4.7.0 busy"]
     queue_invitation()
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     clock.advance(timedelta(minutes=1))
-    assert outbox.deliver_due() == {**NOTHING, "failed": 1}
+    assert queue.deliver_due() == {**NOTHING, "failed": 1}
     row = rows("invitation")[0]
     assert (row.status, row.attempts, row.last_error) == ("failed", 2, "421 4.7.0 busy")
 
 
 def test_backoff_doubles_and_is_capped():
-    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert outbox.backoff(20).total_seconds() == 3600
+    assert [queue.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert queue.backoff(20).total_seconds() == 3600
 
 
 def test_stalling_smtp_times_out_and_retries(smtp, clock, app):
     app.config["MAIL_TIMEOUT"] = 1
     smtp.delay = 2
     queue_invitation()
-    assert outbox.deliver_due() == {**NOTHING, "retrying": 1}
+    assert queue.deliver_due() == {**NOTHING, "retrying": 1}
     assert rows("invitation")[0].last_error == "SMTP server timed out"
 
 
@@ -334,23 +335,23 @@ def test_worker_killed_mid_batch_rows_are_reclaimed(smtp, clock, app):
     claimed = claimed_ids(worker_id="worker-that-dies")  # claimed, then the process is killed
     assert len(claimed) == 3
     assert {r.status for r in rows("invitation")} == {"sending"}
-    assert outbox.deliver_due(worker_id="survivor") == NOTHING  # the claim is still leased
-    clock.advance(timedelta(seconds=outbox.lease_seconds() + 1))
-    assert outbox.deliver_due(worker_id="survivor") == {**NOTHING, "sent": 3}
+    assert queue.deliver_due(worker_id="survivor") == NOTHING  # the claim is still leased
+    clock.advance(timedelta(seconds=queue.lease_seconds() + 1))
+    assert queue.deliver_due(worker_id="survivor") == {**NOTHING, "sent": 3}
     assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == ["c0@example.com", "c1@example.com", "c2@example.com"]
     assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("sent", None, 2)}
 
 
 def test_a_killed_workers_batch_is_sent_by_another_within_the_short_lease(smtp, clock, app):
-    total = outbox.BATCH_SIZE + 5
+    total = queue.BATCH_SIZE + 5
     for n in range(total):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
     claimed = claimed_ids(worker_id="killed")  # `kill -9` right after the claim
-    assert len(claimed) == outbox.BATCH_SIZE  # a batch: the rest stays free for others at once
-    assert outbox.drain(worker_id="survivor")["sent"] == 5
-    assert outbox.lease_seconds() == 60  # MAIL_TIMEOUT 5 s: 2 x 6 SMTP steps
+    assert len(claimed) == queue.BATCH_SIZE  # a batch: the rest stays free for others at once
+    assert queue.drain(worker_id="survivor")["sent"] == 5
+    assert queue.lease_seconds() == 60  # MAIL_TIMEOUT 5 s: 2 x 6 SMTP steps
     clock.advance(timedelta(seconds=61))
-    assert outbox.drain(worker_id="survivor")["sent"] == len(claimed)
+    assert queue.drain(worker_id="survivor")["sent"] == len(claimed)
     delivered = sorted(m["To"].addresses[0].addr_spec for m in smtp.messages)
     assert delivered == sorted(f"c{n}@example.com" for n in range(total))  # none lost, none twice
     assert {(r.status, r.claimed_by) for r in rows("invitation")} == {("sent", None)}
@@ -360,11 +361,11 @@ def test_a_live_worker_renews_the_lease_of_its_batch(smtp, clock, app):
     for n in range(3):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
     claimed = claimed_ids(worker_id="busy")
-    lease = outbox.lease_seconds()
+    lease = queue.lease_seconds()
     clock.advance(timedelta(seconds=lease - 10))
-    assert outbox._renew_claims(claimed, "busy") == set(claimed)  # as when its lease runs short mid-batch
+    assert queue._renew_claims(claimed, "busy") == set(claimed)  # as when its lease runs short mid-batch
     clock.advance(timedelta(seconds=lease - 10))  # past the first claim's lease, not the renewal's
-    assert outbox.claim_due(worker_id="other") == []
+    assert queue.claim_due(worker_id="other") == []
     clock.advance(timedelta(seconds=11))
     assert sorted(claimed_ids(worker_id="other")) == sorted(claimed)
 
@@ -372,11 +373,11 @@ def test_a_live_worker_renews_the_lease_of_its_batch(smtp, clock, app):
 def test_a_slow_worker_does_not_send_rows_another_worker_took_over(smtp, clock, app):
     queue_invitation()
     (email_id,) = claimed_ids(worker_id="slow")
-    clock.advance(timedelta(seconds=outbox.lease_seconds() + 1))
+    clock.advance(timedelta(seconds=queue.lease_seconds() + 1))
     (taken,) = claimed_ids(worker_id="fast")
     assert taken == email_id
-    assert outbox._renew_claims([email_id], "slow") == set()  # the slow worker skips it
-    assert outbox._renew_claims([email_id], "fast") == {email_id}
+    assert queue._renew_claims([email_id], "slow") == set()  # the slow worker skips it
+    assert queue._renew_claims([email_id], "fast") == {email_id}
 
 
 def test_stop_mid_batch_releases_unsent_rows(smtp, clock, app):
@@ -384,9 +385,9 @@ def test_stop_mid_batch_releases_unsent_rows(smtp, clock, app):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
     stop = threading.Event()
     stop.set()
-    assert outbox.deliver_due(stop=stop) == NOTHING
+    assert queue.deliver_due(stop=stop) == NOTHING
     assert {(r.status, r.claimed_by, r.attempts) for r in rows("invitation")} == {("queued", None, 0)}
-    assert outbox.deliver_due() == {**NOTHING, "sent": 3}
+    assert queue.deliver_due() == {**NOTHING, "sent": 3}
 
 
 @BOTH_DATABASES
@@ -403,7 +404,7 @@ def test_two_workers_at_once_send_each_message_exactly_once(smtp, backend, app):
             with app.app_context():
                 totals = NOTHING.copy()
                 for _ in range(30):
-                    counts = outbox.deliver_due(limit=4, worker_id=name)
+                    counts = queue.deliver_due(limit=4, worker_id=name)
                     if not any(counts.values()):
                         break
                     totals = {k: totals[k] + counts[k] for k in totals}
@@ -423,7 +424,7 @@ def test_two_workers_at_once_send_each_message_exactly_once(smtp, backend, app):
     ids = [m["Message-ID"] for m in smtp.messages]
     assert len(ids) == 24 and len(set(ids)) == 24
     with app.test_request_context():
-        assert set(ids) == {outbox.message_id(key) for key in expected}
+        assert set(ids) == {transport.message_id(key) for key in expected}
     assert {r.status for r in rows("invitation")} == {"sent"}
 
 
@@ -445,7 +446,7 @@ def test_postgres_claim_skips_rows_locked_by_another_worker(smtp, backend, app):
 def test_unicode_names_in_addresses(smtp, clock, app):
     app.config["MAIL_DEFAULT_SENDER"] = ("Équipe Recrutement", "hr@example.com")
     queue_invitation(name="José Müller 山田太郎", email="jose@example.com")
-    assert outbox.deliver_due()["sent"] == 1
+    assert queue.deliver_due()["sent"] == 1
     (message,) = smtp.messages
     assert message["To"].addresses[0] == Address("José Müller 山田太郎", addr_spec="jose@example.com")
     assert message["From"].addresses[0] == Address("Équipe Recrutement", addr_spec="hr@example.com")
@@ -466,7 +467,7 @@ def test_unicode_names_in_addresses(smtp, clock, app):
 def test_a_display_name_never_becomes_another_recipient(smtp, clock, app, name, address):
     app.config["MAIL_DEFAULT_SENDER"] = ("Hiring, Acme <hr@evil.example>", "hr@example.com")
     queue_invitation(name=name, email=address)
-    assert outbox.deliver_due()["sent"] == 1
+    assert queue.deliver_due()["sent"] == 1
     (message,) = smtp.messages
     assert message["To"].addresses == (Address(name, addr_spec=address),)
     assert message["From"].addresses == (Address("Hiring, Acme <hr@evil.example>", addr_spec="hr@example.com"),)
@@ -483,7 +484,7 @@ def test_header_injection_is_neutralised(smtp, clock, app):
         )
     )
     db.session.commit()
-    assert outbox.deliver_due()["sent"] == 1
+    assert queue.deliver_due()["sent"] == 1
     (message,) = smtp.messages
     assert message["Bcc"] is None and message["X-Evil"] is None
     assert message["Subject"] == "Hello Bcc: victim@example.com X-Evil: 1"
@@ -494,9 +495,9 @@ def test_header_injection_is_neutralised(smtp, clock, app):
 def test_due_reminder_is_sent(smtp, clock, app):
     booked_at = clock.now()
     queue_invitation()
-    outbox.deliver_due()
+    queue.deliver_due()
     clock.set(START - timedelta(hours=24))
-    assert outbox.deliver_due() == {**NOTHING, "sent": 1}
+    assert queue.deliver_due() == {**NOTHING, "sent": 1}
     assert smtp.messages[-1]["Subject"] == "Reminder: interview in 24 hours - Backend Engineer at Acme Corp"
     assert smtp.messages[-1]["Date"].datetime == START - timedelta(hours=24)  # dated when due, not when booked
     assert smtp.messages[0]["Date"].datetime == booked_at  # the invitation went out at once
@@ -505,11 +506,11 @@ def test_due_reminder_is_sent(smtp, clock, app):
 
 def test_reminder_of_an_interview_no_longer_active_is_not_sent(smtp, clock, app):
     interview, _ = queue_invitation()
-    outbox.deliver_due()
+    queue.deliver_due()
     interview.status = InterviewStatus.CANCELLED.value  # cancelled without withdrawing its reminders
     db.session.commit()
     clock.set(START - timedelta(minutes=30))
-    assert outbox.deliver_due() == {**NOTHING, "cancelled": 2}
+    assert queue.deliver_due() == {**NOTHING, "cancelled": 2}
     assert len(smtp.messages) == 1
     assert {(r.status, r.last_error) for r in rows("reminder")} == {("cancelled", "Interview no longer scheduled.")}
 
@@ -519,7 +520,7 @@ def test_reminder_of_an_interview_no_longer_active_is_not_sent(smtp, clock, app)
 
 def test_in_process_sender_is_off_in_tests(app, client):
     client.get("/login")
-    assert outbox.SENDER_EXTENSION not in app.extensions
+    assert in_process.SENDER_EXTENSION not in app.extensions
     assert not any(t.name == "outbox-sender" for t in threading.enumerate() if t.is_alive())
 
 
@@ -535,16 +536,16 @@ def in_process_app(app_config, smtp):
     with app.app_context():
         db.create_all()
     yield app
-    app.extensions[outbox.SENDER_EXTENSION].stop()
+    app.extensions[in_process.SENDER_EXTENSION].stop()
     with app.app_context():
         db.engine.dispose()
 
 
 def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, smtp, recruiter, smtp_connects):
     app = in_process_app
-    sender = app.extensions[outbox.SENDER_EXTENSION]
-    outbox.init_app(app)  # a second init does not add a second sender
-    assert app.extensions[outbox.SENDER_EXTENSION] is sender
+    sender = app.extensions[in_process.SENDER_EXTENSION]
+    in_process.init_app(app)  # a second init does not add a second sender
+    assert app.extensions[in_process.SENDER_EXTENSION] is sender
     assert sender.thread is None  # not a server process: nothing runs until a request comes
     with app.app_context():
         interview = make_interview()
@@ -559,7 +560,7 @@ def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, sm
     assert response.status_code == 200
     assert smtp.messages == []  # the response came back while delivery was still held up
     smtp_connects.go.set()
-    (message,) = smtp.wait_for(1, timeout=outbox.POLL_SECONDS)  # woken by the commit, not the poll
+    (message,) = smtp.wait_for(1, timeout=in_process.POLL_SECONDS)  # woken by the commit, not the poll
     assert smtp_connects.threads == ["outbox-sender"]  # sent by the sender thread, not the request
     assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
     assert sender.thread is thread

@@ -20,7 +20,10 @@ from models import (
     SessionStatus,
     db,
 )
-from services import booking, interviewer, portal, storage, timeutil
+from services import booking, portal, storage, timeutil
+from services.interviewer import audio as recordings
+from services.interviewer import errors as interview_errors
+from services.interviewer import session_flow
 from tests.conftest import CSRFClient, free_port
 from tests.portal_support import book_session, driver_trace, hx, open_window, stage_view
 from tests.support import BOTH_DATABASES
@@ -39,7 +42,7 @@ def answer(client, session, question, text="An answer.", client_id=CLIENT_A, **f
 
 def current(session):
     db.session.refresh(session)
-    return interviewer.current_question(session)
+    return session_flow.current_question(session)
 
 
 def test_a_link_is_issued_for_the_first_time_once(app, admin, clock):
@@ -115,7 +118,7 @@ def test_a_page_view_loads_the_session_only_when_showing_it_changes_something(ap
 
     started = book_session(minutes_ahead=1, name="Meera Das")
     open_window(started)
-    interviewer.start_interview(started, timeutil.now())
+    session_flow.start_interview(started, timeutil.now())
     assert isinstance(portal.session_for_view(started.session_key, timeutil.now()), InterviewSession)  # time limits to enforce
     assert portal.session_for_view("x" * 43, timeutil.now()) is None
     assert portal.session_for_view("<bad key>", timeutil.now()) is None
@@ -326,7 +329,7 @@ def test_json_answers_are_checked_like_the_portal_s(client, clock):
     assert too_long.status_code == 413 and too_long.json["code"] == "too_large"
     assert current(session).position == 0 and current(session).answer is None
 
-    clock.advance(timedelta(seconds=first["time_limit"] + interviewer.SUBMIT_GRACE_SECONDS + 1))
+    clock.advance(timedelta(seconds=first["time_limit"] + session_flow.SUBMIT_GRACE_SECONDS + 1))
     late = ai_answer(client, session, first["question_id"], text="Late.", client_id=CLIENT_A)
     assert late.status_code == 409 and late.json["code"] == "time_up"
     assert current(session).position == 1
@@ -348,7 +351,7 @@ def test_a_voice_answer_through_the_api_needs_consent_given_at_start(client, clo
     assert post_voice(first["question_id"]).json["saved"] is True
     db.session.refresh(session)
     stored = session.questions[0].answer
-    assert (interviewer.audio_folder() / stored.audio_stored_name).read_bytes() == voice
+    assert (recordings.audio_folder() / stored.audio_stored_name).read_bytes() == voice
 
 
 def test_a_voice_answer_on_a_full_disk_leaves_no_partial_file_and_can_be_sent_again(client, clock, monkeypatch):
@@ -358,7 +361,7 @@ def test_a_voice_answer_on_a_full_disk_leaves_no_partial_file_and_can_be_sent_ag
     written = []
 
     def short_write(fd):  # the disk fills up after part of the recording was written
-        written.extend(p for p in interviewer.audio_folder().iterdir())
+        written.extend(p for p in recordings.audio_folder().iterdir())
         raise OSError(errno.ENOSPC, "No space left on device")
 
     def post_voice():
@@ -369,10 +372,10 @@ def test_a_voice_answer_on_a_full_disk_leaves_no_partial_file_and_can_be_sent_ag
     refused = post_voice()
     assert refused.status_code == 507 and refused.json["code"] == "storage"
     assert refused.json["error"] == "Your recording could not be saved: Storage is full; try again later. Your answer was not submitted."
-    assert written and list(interviewer.audio_folder().iterdir()) == []  # the partial file was there, and is gone
+    assert written and list(recordings.audio_folder().iterdir()) == []  # the partial file was there, and is gone
     assert current(session).position == 0 and current(session).answer is None
     monkeypatch.undo()
-    assert post_voice().json["saved"] is True and len(list(interviewer.audio_folder().iterdir())) == 1
+    assert post_voice().json["saved"] is True and len(list(recordings.audio_folder().iterdir())) == 1
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -420,7 +423,7 @@ def test_answer_after_the_time_limit_is_refused_and_the_question_closes(client, 
     open_window(session)
     start(client, session)
     question = current(session)
-    clock.advance(timedelta(seconds=question.time_limit_seconds + interviewer.SUBMIT_GRACE_SECONDS + 1))
+    clock.advance(timedelta(seconds=question.time_limit_seconds + session_flow.SUBMIT_GRACE_SECONDS + 1))
     response = answer(client, session, question, text="too late")
     assert "Time ran out" in response.text
     db.session.refresh(question)
@@ -458,8 +461,8 @@ def test_answer_after_completion(client, clock):
     assert stage_view(response.text)[0] == "completed"
     assert "already answered" in response.text or "already finished" in response.text
     assert session.questions[-1].answer.text == "done"
-    with pytest.raises(interviewer.AlreadyFinished):
-        interviewer.start_interview(session, clock.now())
+    with pytest.raises(interview_errors.AlreadyFinished):
+        session_flow.start_interview(session, clock.now())
 
 
 def test_answer_for_another_session(client, clock):
@@ -536,7 +539,7 @@ def test_a_start_plans_under_the_lock_in_ten_statements(client, clock, backend, 
     assert session.interview.status == InterviewStatus.IN_PROGRESS.value
 
 
-@pytest.mark.parametrize("field, size", [("text", interviewer.ANSWER_MAX_CHARS + 1), ("code", interviewer.CODE_MAX_CHARS + 1)])
+@pytest.mark.parametrize("field, size", [("text", session_flow.ANSWER_MAX_CHARS + 1), ("code", session_flow.CODE_MAX_CHARS + 1)])
 def test_oversize_text_is_refused(client, clock, field, size):
     session = book_session()
     open_window(session)
@@ -567,11 +570,11 @@ def test_audio_answer_needs_consent_and_respects_the_cap(app, client, clock):
     for data in (b"<html><script>alert(1)</script>", b"OggS\x00\x02 voice"):
         response = answer(client, session, question, audio=(io.BytesIO(data), "a.webm", "audio/webm"))
         assert "not the audio it claims to be" in response.text and question.answer is None
-    folder = interviewer.audio_folder()
+    folder = recordings.audio_folder()
     assert not folder.exists() or not any(folder.iterdir())  # nothing refused was written
     answer(client, session, question, text="", audio=(io.BytesIO(b"\x1aE\xdf\xa3 voice"), "a.webm", "audio/webm"))
     db.session.refresh(question)
-    stored = interviewer.audio_folder() / question.answer.audio_stored_name
+    stored = recordings.audio_folder() / question.answer.audio_stored_name
     assert stored.read_bytes() == b"\x1aE\xdf\xa3 voice" and question.answer.audio_content_type == "audio/webm"
 
 
@@ -638,7 +641,7 @@ def test_heartbeat_moves_on_when_the_question_timed_out(client, clock, backend):
     open_window(session)
     start(client, session)
     question = current(session)
-    clock.advance(timedelta(seconds=question.time_limit_seconds + interviewer.SUBMIT_GRACE_SECONDS - 1))
+    clock.advance(timedelta(seconds=question.time_limit_seconds + session_flow.SUBMIT_GRACE_SECONDS - 1))
     assert heartbeat(client, session.session_key, question.id).status_code == 204  # the last second of the grace
     assert db.session.scalar(db.select(db.func.count(InterviewAnswer.id))) == 0
     clock.advance(timedelta(seconds=1))
@@ -744,8 +747,8 @@ def test_simultaneous_starts_open_one_interview(app, clock, backend):
 def test_simultaneous_answers_to_one_question_store_one(app, clock, backend):
     session = book_session()
     open_window(session)
-    start = interviewer.start_interview(session, clock.now())
-    key, question_id, session_id = start.session_key, str(interviewer.current_question(start).id), start.id
+    start = session_flow.start_interview(session, clock.now())
+    key, question_id, session_id = start.session_key, str(session_flow.current_question(start).id), start.id
     db.session.remove()
     body = {"session_key": key, "question_id": question_id, "text": "The same words"}
     answers = _at_once(app, 20, lambda client: client.post("/ai/answer", json=body))

@@ -3,7 +3,8 @@ import os
 from datetime import timedelta
 
 from models import InterviewAnswer, db
-from services import interviewer, retention, timeutil
+from services import retention, timeutil
+from services.interviewer import audio as recordings
 from tests.conftest import RECRUITER_EMAIL
 from tests.portal_support import book_session, take_interview
 
@@ -17,7 +18,7 @@ def recorded_answer(client, clock, name, recruiter):
 
 
 def stored_file(answer_name):
-    return interviewer.audio_folder() / answer_name
+    return recordings.audio_folder() / answer_name
 
 
 def test_recordings_past_the_retention_period_are_deleted_and_the_answers_kept(app, client, clock, recruiter):
@@ -42,7 +43,7 @@ def test_recordings_past_the_retention_period_are_deleted_and_the_answers_kept(a
 
 def test_stray_files_are_removed_once_no_save_can_still_be_writing_them(app, client, clock, recruiter):
     kept = recorded_answer(client, clock, "Kept Candidate", recruiter)
-    folder = interviewer.audio_folder()
+    folder = recordings.audio_folder()
     stale, fresh = folder / "stale.webm", folder / "fresh.webm"
     for path in (stale, fresh):
         path.write_bytes(b"\x1aE\xdf\xa3")

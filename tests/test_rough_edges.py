@@ -77,8 +77,8 @@ def test_throttled_portal_lookups_are_the_candidates_page_with_retry_after(app_c
 
 
 def test_standalone_booking_page_closes_back_to_the_candidate_and_shows_the_result(clock, recruiter_client):
-    from tests.booking_support import make_candidate, make_job, make_slot
     from services import timeutil
+    from tests.booking_support import make_candidate, make_job, make_slot
 
     job = make_job()
     candidate = make_candidate(job)
@@ -101,8 +101,8 @@ def test_standalone_booking_page_closes_back_to_the_candidate_and_shows_the_resu
 
 
 def test_booking_dialog_from_a_slot_keeps_its_close_and_done_buttons(clock, recruiter_client):
-    from tests.booking_support import make_candidate, make_job, make_slot
     from services import timeutil
+    from tests.booking_support import make_candidate, make_job, make_slot
 
     job = make_job()
     candidate = make_candidate(job)

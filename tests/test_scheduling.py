@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, OutboxEmail, SchedulingInvitation, SchedulingToken, WaitlistEntry, db
-from services import booking, jobs, portal, scheduling, scheduling_links, slots, timeutil
+from services import booking, jobs, portal, scheduling, scheduling_links, timeutil
 from services.errors import InputError, RefusedAction, ServiceError
-from tests.booking_support import make_candidate, make_job, make_slot
+from services.slots import crud as slot_crud
+from services.slots import parsing as slot_parsing
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 NOW = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # the pinned clock
@@ -260,8 +262,8 @@ def test_the_first_waitlisted_candidate_to_book_wins_and_the_others_links_stay_v
         scheduling.book(other_invitation, str(scene["slot"].id))
     assert scheduling.open_link(token_of(other_link)).mode == "pick"
     scheduling.join_waitlist(other_invitation)
-    spec = slots.slot_spec(job_id=str(scene["job"].id), interview_date="2030-01-17", start_time="10:00", end_time="10:30")
-    slots.create_slot(spec)
+    spec = slot_parsing.slot_spec(job_id=str(scene["job"].id), interview_date="2030-01-17", start_time="10:00", end_time="10:30")
+    slot_crud.create_slot(spec)
     assert [email.to_email for email in emails("waitlist_opening")] == ["omar@example.com"]
 
 
@@ -364,7 +366,7 @@ def test_two_submits_from_one_invitation_make_one_booking(scene, app, backend):
     db.session.remove()
     results = race(app, _booking_from(scene["token"], ids[0]), _booking_from(scene["token"], ids[1]))
     assert sorted(results) == ["AlreadyBooked", "ok"] or sorted(results) == ["AlreadyScheduled", "ok"], results
-    assert count(Interview) == 1 and booking.seat_discrepancies() == []
+    assert count(Interview) == 1 and seat_discrepancies() == []
     assert sum(db.session.get(InterviewSlot, slot_id).current_bookings for slot_id in ids) == 1
 
 
@@ -385,7 +387,7 @@ def test_revoke_racing_a_booking_one_wins_cleanly(scene, app, backend):
         assert results == ["DeadLink", "ok"], results
         assert invitation.status == "revoked" and count(Interview) == 0
         assert db.session.get(InterviewSlot, slot_id).current_bookings == 0
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 @BOTH_DATABASES
@@ -397,7 +399,7 @@ def test_the_last_seat_taken_by_another_candidate_says_just_taken(scene, app, ba
     results = race(app, _booking_from(scene["token"], slot_id), _booking_from(token_of(other_link), slot_id))
     assert sorted(results) == ["TimeTaken", "ok"], results
     assert count(Interview) == 1 and db.session.get(InterviewSlot, slot_id).current_bookings == 1
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 @BOTH_DATABASES
@@ -423,4 +425,4 @@ def test_a_self_reschedule_racing_a_recruiters_cancel_one_wins(scene, app, backe
         assert results in (["ChangedMeanwhile", "ok"], ["NothingBooked", "ok"]), results
         assert interview.status == "cancelled"
         assert db.session.get(SchedulingInvitation, ids["invitation"]).reschedules_used == 0  # rolled back with it
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []

@@ -1,4 +1,4 @@
-"""Moving a slot (services/slots.py update_slot with move_to): validation, confirmation, the
+"""Moving a slot (services/slots/crud.py update_slot with move_to): validation, confirmation, the
 interviews that move with it, their e-mails, and a booking racing the move."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -9,8 +9,10 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from models import AuditEvent, Candidate, Interview, InterviewSlot, OutboxEmail, db
-from services import booking, slots
-from tests.booking_support import make_candidate, make_job, make_slot
+from services import booking
+from services.slots import crud as slot_crud
+from services.slots import parsing as slot_parsing
+from tests.booking_support import make_candidate, make_job, make_slot, seat_discrepancies
 from tests.support import BOTH_DATABASES
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST; the clock is a day earlier
@@ -19,7 +21,7 @@ NEW = datetime(2030, 1, 21, 9, 0, tzinfo=UTC)  # Mon 21 Jan 2030, 14:30 IST
 
 def move(slot, start_at, end_at=None, **options):
     """Move `slot` keeping its capacity and type."""
-    return slots.update_slot(
+    return slot_crud.update_slot(
         slot, max_candidates=slot.max_candidates, ai_interview_type=slot.ai_interview_type,
         move_to=(start_at, end_at or start_at + timedelta(minutes=30)), **options,
     )
@@ -42,7 +44,7 @@ def booked_slot(job, names=("Asha Rao", "Ravi Kumar")):
 @BOTH_DATABASES
 def test_an_empty_slot_moves_at_once(app, clock, backend):
     slot = make_slot(make_job(), T0)
-    start_at, end_at = slots.move_times(slot, interview_date="2030-01-21", end_time="15:15")
+    start_at, end_at = slot_parsing.move_times(slot, interview_date="2030-01-21", end_time="15:15")
     assert (start_at, end_at) == (NEW, NEW + timedelta(minutes=45))
     assert move(slot, start_at, end_at) == []
     db.session.refresh(slot)
@@ -54,12 +56,12 @@ def test_an_empty_slot_moves_at_once(app, clock, backend):
 
 def test_move_times_keep_what_is_not_given_in_the_zone(app, clock):
     slot = make_slot(make_job(), T0)
-    with pytest.raises(slots.SlotInputError) as refused:
-        slots.move_times(slot, start_time="16:00")
+    with pytest.raises(slot_parsing.SlotInputError) as refused:
+        slot_parsing.move_times(slot, start_time="16:00")
     assert refused.value.fields == {"end_time": "The end must be after the start."}
-    assert slots.move_times(slot, start_time="16:00", end_time="16:45") == (T0 + timedelta(minutes=90), T0 + timedelta(minutes=135))
+    assert slot_parsing.move_times(slot, start_time="16:00", end_time="16:45") == (T0 + timedelta(minutes=90), T0 + timedelta(minutes=135))
     # 14:30 IST is 04:00 in New York; only the date changes, the New York clock times stay.
-    assert slots.move_times(slot, interview_date="2030-07-01", timezone="America/New_York") == (
+    assert slot_parsing.move_times(slot, interview_date="2030-07-01", timezone="America/New_York") == (
         datetime(2030, 7, 1, 8, 0, tzinfo=UTC), datetime(2030, 7, 1, 8, 30, tzinfo=UTC),
     )
 
@@ -81,22 +83,22 @@ def test_move_times_keep_what_is_not_given_in_the_zone(app, clock):
 )
 def test_bad_move_times_name_the_field(app, clock, changes, field, message):
     slot = make_slot(make_job(), T0)
-    with pytest.raises(slots.SlotInputError) as refused:
-        slots.move_times(slot, **changes)
+    with pytest.raises(slot_parsing.SlotInputError) as refused:
+        slot_parsing.move_times(slot, **changes)
     assert refused.value.fields[field] == message
 
 
 def test_new_slots_follow_the_same_duration_rule(app, clock):
     job = make_job()
-    with pytest.raises(slots.SlotInputError) as refused:
-        slots.slot_spec(job_id=job.id, interview_date="2030-01-16", start_time="09:00", end_time="18:00")
+    with pytest.raises(slot_parsing.SlotInputError) as refused:
+        slot_parsing.slot_spec(job_id=job.id, interview_date="2030-01-16", start_time="09:00", end_time="18:00")
     assert refused.value.fields == {"end_time": "A slot lasts from 5 minutes to 8 hours."}
 
 
 @BOTH_DATABASES
 def test_a_booked_slot_moves_only_when_confirmed(app, clock, backend):
     slot, interviews = booked_slot(make_job())
-    with pytest.raises(slots.MoveNeedsConfirmation) as refused:
+    with pytest.raises(slot_crud.MoveNeedsConfirmation) as refused:
         move(slot, NEW)
     assert refused.value.interview_count == 2 and refused.value.status == 409
     assert refused.value.message == (
@@ -108,7 +110,7 @@ def test_a_booked_slot_moves_only_when_confirmed(app, clock, backend):
     assert {i.started_at for i in db.session.scalars(select(Interview))} == {T0}
     assert emails("reschedule") == []
     one, _ = booked_slot(make_job("Designer"), names=("Meera Das",))
-    with pytest.raises(slots.MoveNeedsConfirmation) as refused:
+    with pytest.raises(slot_crud.MoveNeedsConfirmation) as refused:
         move(one, NEW)
     assert refused.value.message == (
         "1 interview is booked into this slot: moving the slot moves it too, and its candidate will be e-mailed the new time. "
@@ -147,22 +149,22 @@ def test_confirmed_move_takes_the_interviews_along_with_their_links(app, clock, 
     assert len(reminders) == 8
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(("slot.moved", "interview.rescheduled")))).all()
     assert sorted(actions) == ["interview.rescheduled", "interview.rescheduled", "slot.moved"]
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 def test_cancelled_started_or_begun_slots_do_not_move(app, clock):
     job = make_job()
     cancelled = make_slot(job, T0)
     booking.cancel_slot(cancelled)
-    with pytest.raises(slots.SlotInputError, match="This slot is cancelled; it can't be edited."):
+    with pytest.raises(slot_parsing.SlotInputError, match="This slot is cancelled; it can't be edited."):
         move(cancelled, NEW)
     started = make_slot(job, clock.now() - timedelta(minutes=5))
-    with pytest.raises(slots.SlotMoveRefused, match="This slot has already started; it can't be moved."):
+    with pytest.raises(slot_crud.SlotMoveRefused, match="This slot has already started; it can't be moved."):
         move(started, NEW)
     begun, (interview,) = booked_slot(job, names=("Asha Rao",))
     interview.status = "in_progress"
     db.session.commit()
-    with pytest.raises(slots.SlotMoveRefused, match="An interview in this slot has already begun"):
+    with pytest.raises(slot_crud.SlotMoveRefused, match="An interview in this slot has already begun"):
         move(begun, NEW, confirm=True)
     db.session.expire_all()
     assert db.session.get(InterviewSlot, started.id).start_at == clock.now() - timedelta(minutes=5)
@@ -175,7 +177,7 @@ def test_a_cancel_between_reading_and_moving_is_seen_under_the_lock(app, clock):
     assert slot.status == "available"  # what the caller read
     with db.engine.begin() as other_request:
         other_request.execute(InterviewSlot.__table__.update().values(status="cancelled"))
-    with pytest.raises(slots.SlotMoveRefused, match="This slot is cancelled; it can't be moved."):
+    with pytest.raises(slot_crud.SlotMoveRefused, match="This slot is cancelled; it can't be moved."):
         move(slot, NEW)
 
 
@@ -183,7 +185,7 @@ def test_overlap_with_the_jobs_other_slots_needs_allow_overlap(app, clock):
     job = make_job()
     slot = make_slot(job, T0)
     make_slot(job, NEW + timedelta(minutes=15))
-    with pytest.raises(slots.SlotOverlap):
+    with pytest.raises(slot_crud.SlotOverlap):
         move(slot, NEW)
     move(slot, NEW, allow_overlap=True)
     assert db.session.get(InterviewSlot, slot.id).start_at == NEW
@@ -192,8 +194,8 @@ def test_overlap_with_the_jobs_other_slots_needs_allow_overlap(app, clock):
 def test_move_and_capacity_change_are_one_transaction(app, clock):
     """A capacity below the bookings refuses the whole edit: the interviews stay where they were."""
     slot, interviews = booked_slot(make_job())
-    with pytest.raises(slots.SlotInputError) as refused:
-        slots.update_slot(slot, max_candidates=1, ai_interview_type="technical", move_to=(NEW, NEW + timedelta(minutes=30)), confirm=True)
+    with pytest.raises(slot_parsing.SlotInputError) as refused:
+        slot_crud.update_slot(slot, max_candidates=1, ai_interview_type="technical", move_to=(NEW, NEW + timedelta(minutes=30)), confirm=True)
     assert refused.value.fields == {"max_candidates": "2 candidates are booked; capacity can't go below 2."}
     db.session.expire_all()
     assert db.session.get(InterviewSlot, slot.id).start_at == T0
@@ -250,7 +252,7 @@ def test_a_booking_racing_the_move_is_never_left_at_the_old_time(app, clock, bac
     moved_with_slot = [i for i in interviews if i.sequence == 1]
     assert len(moved_with_slot) == moved_count >= 1  # at least the early bird moved
     assert sorted(e.interview_id for e in emails("reschedule")) == sorted(i.id for i in moved_with_slot)
-    assert booking.seat_discrepancies() == []
+    assert seat_discrepancies() == []
 
 
 # --- the slot edit page -----------------------------------------------------------------------

@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, db
-from services import booking, slots, timeutil
+from services import booking, timeutil
+from services.slots import calendars as slot_calendars
+from services.slots import patterns as slot_patterns
 from tests.booking_support import make_candidate, make_job, make_slot
 from tests.support import BOTH_DATABASES, counted_statements
 
@@ -96,9 +98,9 @@ def test_calendar_files_slots_under_their_local_day_across_a_dst_change(app, clo
     def labels(view):
         return {day.day: [slot.time_label for slot in view.days[day]] for day in sorted(view.days)}
 
-    week = slots.calendar_view("week", datetime(2030, 3, 10).date(), new_york, job)
+    week = slot_calendars.calendar_view("week", datetime(2030, 3, 10).date(), new_york, job)
     assert labels(week) == {9: ["23:30–00:00"], 10: ["00:15–00:45", "03:30–04:00", "23:45–00:15"]}
-    month = slots.calendar_view("month", datetime(2030, 3, 1).date(), new_york)
+    month = slot_calendars.calendar_view("month", datetime(2030, 3, 1).date(), new_york)
     assert labels(month) == {
         9: ["23:30–00:00"], 10: ["00:15–00:45", "03:30–04:00", "12:00–12:30", "23:45–00:15"], 11: ["00:00–00:30"],
     }
@@ -223,7 +225,7 @@ def test_pattern_bad_input_and_past_days(clock, recruiter_client):
 
 def test_pattern_in_a_dst_zone_skips_the_missing_hour(app, clock):
     job = make_job()
-    plan = slots.plan_pattern(
+    plan = slot_patterns.plan_pattern(
         job_id=job.id, start_date="2030-03-09", end_date="2030-03-11", weekdays=[str(n) for n in range(7)],
         start_times="02:30", length_minutes=30, timezone="America/New_York",
     )

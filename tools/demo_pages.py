@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from models import Candidate, Domain, InterviewSession, InterviewSlot, Job, Resume, User, db
-from services import booking, interviewer, review, scheduling, timeutil
+from services import booking, review, scheduling, timeutil
+from services.interviewer import session_flow
 
 PINNED_NOW = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # 10:00 IST on a Tuesday
 LONG_TITLE = "Principal Machine Learning Platform Engineer, Real-Time Fraud Detection Services"  # 80 characters
@@ -66,12 +67,12 @@ def _slot(job, start_at, kind="technical", capacity=2):
 def _take(session, at):
     """Answer every question of `session` at `at` (the clock pinned there meanwhile)."""
     timeutil.set_now(at)
-    interviewer.start_interview(session, at, client_id=CLIENT_ID)
+    session_flow.start_interview(session, at, client_id=CLIENT_ID)
     for question in list(session.questions):
         at += timedelta(seconds=75)
         timeutil.set_now(at)
         code = "def median(values):\n    ordered = sorted(values)\n    return ordered[len(ordered) // 2]\n" if question.kind == "coding" else ""
-        interviewer.submit_answer(session, question_id=question.id, text=f"My approach to question {question.position + 1}: "
+        session_flow.submit_answer(session, question_id=question.id, text=f"My approach to question {question.position + 1}: "
                                   "start from the data, measure, then pick the simplest model that works.", code=code,
                                   client_id=CLIENT_ID, now=at)
 

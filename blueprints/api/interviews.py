@@ -54,12 +54,12 @@ def slot_json(slot, tz=None):
         "current_bookings": slot.current_bookings,
         "seats_left": slot.seats_left,
         "status": slot.status,
-        "state": slots.slot_state(slot),
+        "state": slots.state_of(slot),
     }
 
 
 def interview_json(interview):
-    email = booking.invitation_email(interview)
+    email = notifications.invitation_email(interview)
     return {
         "id": str(interview.id),
         "candidate_id": str(interview.candidate_id),
@@ -72,7 +72,7 @@ def interview_json(interview):
         "interview_link": notifications.interview_link(interview.session_key) if interview.session_key else None,
         "booking_notes": interview.schedule.booking_notes if interview.schedule else "",
         "email_status": email.status if email else None,
-        "email_sent": booking.email_was_sent(email),
+        "email_sent": notifications.email_was_sent(email),
     }
 
 
@@ -293,7 +293,7 @@ def _issue_session(interview):
     if issued_before is None:
         audit.record("interview.session_issued", interview, actor=g.api_user, session=session.id)
         db.session.commit()
-    email = booking.invitation_email(interview)
+    email = notifications.invitation_email(interview)
     body = {
         "success": True,
         "interview_link": notifications.interview_link(session.session_key),
@@ -303,7 +303,7 @@ def _issue_session(interview):
         "candidate_email": session.candidate_email,
         "scheduled_at": timeutil.isoformat_z(session.scheduled_at),
         "coding_language": session.coding_language,
-        "email_sent": booking.email_was_sent(email),
+        "email_sent": notifications.email_was_sent(email),
     }
     return body, issued_before is None
 

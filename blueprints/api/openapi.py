@@ -509,7 +509,7 @@ PATHS.update(
         },
     }
 )
-# The candidate portal's JSON start (services/interviewer.py); no token: the session key is the credential.
+# The candidate portal's JSON start (services/interviewer/session_flow.py); no token: the session key is the credential.
 AI_START_ERRORS = {
     403: "The countdown is still running: the interview cannot start early",
     404: "Unknown or malformed session key",

@@ -8,8 +8,9 @@ from blueprints.candidates.forms import AdminCandidateForm, CandidateForm, Resum
 from blueprints.forms import apply_errors
 from blueprints.web import INVALID_FORM, form_status, is_htmx, redirect_after_post, render_page_or_fragment
 from models import Candidate, CandidateStatus, SchedulingInvitation, db
-from services import candidates, jobs, resumes, scheduling, scheduling_invitations, slots
+from services import candidates, jobs, resumes, scheduling, scheduling_invitations
 from services.errors import InputError, ServiceError
+from services.slots import crud as slot_crud
 from services.validation import parse_uuid
 
 PER_PAGE = 20
@@ -41,7 +42,7 @@ def index():
         status_filter=status or "",
         jobs=db.session.scalars(jobs.search_jobs(include_archived=True).limit(500)).all(),
         statuses=CandidateStatus.values(),
-        open_jobs=slots.open_jobs(),
+        open_jobs=slot_crud.open_jobs(),
     )
 
 
@@ -51,7 +52,7 @@ def _candidate_or_404(candidate_id):
 
 def _job_choices(form, current_job=None):
     """Open jobs, plus the candidate's own job when it has been archived since."""
-    choices = slots.open_jobs()
+    choices = slot_crud.open_jobs()
     if current_job is not None and current_job not in choices:
         choices.insert(0, current_job)
     form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]

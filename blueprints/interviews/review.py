@@ -8,9 +8,10 @@ from blueprints.interviews import bp
 from blueprints.interviews.forms import ReviewForm
 from blueprints.web import form_status, is_htmx, render_page_or_fragment
 from models import Interview, db
-from services import interviewer
 from services import review as reviews
 from services.errors import ServiceError
+from services.interviewer import audio as recordings
+from services.interviewer import session_flow
 
 
 def _context(interview, form, saved=False):
@@ -20,7 +21,7 @@ def _context(interview, form, saved=False):
         "questions": reviews.transcript(interview),
         "form": form,
         "saved": saved,
-        "prism_language": interviewer.PRISM_LANGUAGES.get(interview.session.coding_language if interview.session else "", "none"),
+        "prism_language": session_flow.PRISM_LANGUAGES.get(interview.session.coding_language if interview.session else "", "none"),
     }
 
 
@@ -50,7 +51,7 @@ def answer_audio(interview_id, answer_id):
     answer = reviews.answer_of(interview, answer_id)
     if answer is None or not answer.audio_stored_name:
         abort(404)
-    path = Path(interviewer.audio_folder()) / answer.audio_stored_name
+    path = Path(recordings.audio_folder()) / answer.audio_stored_name
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=answer.audio_content_type, conditional=True, max_age=0)

@@ -11,9 +11,10 @@ from blueprints.interviews.forms import BookingForm, CancelForm, RescheduleForm
 from blueprints.web import form_status, is_htmx, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import Candidate, Interview, InterviewSlot, db
-from services import booking, notifications, scheduling, slots, timeutil
+from services import booking, notifications, scheduling, timeutil
 from services import dashboard as dashboard_data
 from services.errors import InputError, ServiceError
+from services.slots import crud as slot_crud
 from services.validation import parse_uuid
 
 
@@ -27,7 +28,7 @@ def dashboard():
         "interviews/dashboard.html",
         "interviews/_dashboard_sections.html",
         data=data,
-        jobs=slots.open_jobs(),
+        jobs=slot_crud.open_jobs(),
         interview_link=notifications.interview_link,
     )
 
@@ -86,7 +87,7 @@ def _picker(slot, candidate, standalone):
     }
     if slot is not None:
         return slot_picker.picker_context([], zone_name, picker_url=None, **confirm) | {"chosen_slot": slot}
-    days = scheduling.days_of(slots.bookable_slots(candidate.job_id), timeutil.zone(zone_name))
+    days = scheduling.days_of(slot_crud.bookable_slots(candidate.job_id), timeutil.zone(zone_name))
     query = {"origin": "candidate", "candidate_id": candidate.id} | ({"page": "standalone"} if standalone else {})
     return slot_picker.picker_context(
         days, zone_name, picker_url=url_for("interviews.book"), picker_query=query, picker_select="#slot-picker", **confirm
@@ -101,7 +102,7 @@ def candidate_options():
     if slot is None:
         abort(404, description="Slot not found.")
     typed = request.args.get("candidate", "").strip()
-    return render_template("interviews/_candidate_options.html", matches=slots.candidate_suggestions(slot, typed), typed=typed)
+    return render_template("interviews/_candidate_options.html", matches=slot_crud.candidate_suggestions(slot, typed), typed=typed)
 
 
 def _booking_page(slot, candidate):
@@ -116,9 +117,9 @@ def _booking_page(slot, candidate):
 
 def _booked(interview, slot, candidate):
     """The confirmation: the link with a copy button and the invitation's e-mail state."""
-    email = booking.invitation_email(interview)
+    email = notifications.invitation_email(interview)
     if not is_htmx():
-        flash(f"Booked. {booking.email_state_text(email)}", "success")
+        flash(f"Booked. {notifications.email_state_text(email)}", "success")
         return redirect(url_for("interviews.detail", interview_id=interview.id))
     response = make_response(
         render_template(
@@ -126,7 +127,7 @@ def _booked(interview, slot, candidate):
             interview=interview,
             link=notifications.interview_link(interview.session_key),
             email=email,
-            email_text=booking.email_state_text(email),
+            email_text=notifications.email_state_text(email),
             **_booking_page(slot, candidate),
         )
     )
@@ -146,8 +147,8 @@ def detail(interview_id):
         "interviews/detail.html",
         interview=interview,
         emails=notifications.interview_emails(interview),
-        invitation=booking.invitation_email(interview),
-        email_state_text=booking.email_state_text,
+        invitation=notifications.invitation_email(interview),
+        email_state_text=notifications.email_state_text,
         link=notifications.interview_link(interview.session_key) if interview.session_key else None,
         cancel_form=CancelForm(),
     )
@@ -159,7 +160,7 @@ def reschedule(interview_id):
     interview = _interview_or_404(interview_id)
     form = RescheduleForm()
     form.slot_id.choices = [SelectChoice("", "Choose a slot")] + [
-        SelectChoice(str(s.id), _slot_label(s)) for s in slots.bookable_slots(interview.job_id) if s.id != interview.slot_id
+        SelectChoice(str(s.id), _slot_label(s)) for s in slot_crud.bookable_slots(interview.job_id) if s.id != interview.slot_id
     ]
     error = None
     if form.validate_on_submit():

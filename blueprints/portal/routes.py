@@ -11,8 +11,10 @@ from flask_login import current_user
 from blueprints.portal import bp, key_guard
 from blueprints.web import form_status, is_htmx, render_page_or_fragment
 from extensions import csrf
-from services import interviewer, portal, scheduling, timeutil
+from services import labels, portal, scheduling, timeutil
 from services.errors import ServiceError
+from services.interviewer import errors as interview_errors
+from services.interviewer import session_flow
 from services.validation import parse_uuid
 
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
@@ -65,7 +67,7 @@ def _viewed_session_or_404(key, now):
 def _stage_context(session, now, notice=None, view=None):
     """What the portal's stage shows for `session` (or its summary) at `now` (records an expiry it notices)."""
     state = portal.portal_state(session, now)
-    if interviewer.close_timed_out_question(session, now):
+    if session_flow.close_timed_out_question(session, now):
         state = portal.portal_state(session, now)
     if view is None:
         if state == portal.INTERVIEW:
@@ -81,15 +83,15 @@ def _stage_context(session, now, notice=None, view=None):
         "session": session,
         "session_key": session.session_key,
         "notice": notice,
-        "question": interviewer.question_view(session, now) if view == "question" else None,
+        "question": session_flow.question_view(session, now) if view == "question" else None,
         "seconds_until_open": portal.seconds_until(opens_at, now),
         "early_join_seconds": config["EARLY_JOIN_SECONDS"],
         "grace_minutes": config["GRACE_MINUTES"],
         "resync_seconds": config["PORTAL_RESYNC_SECONDS"],
         "heartbeat_seconds": config["PORTAL_HEARTBEAT_SECONDS"],
-        "prism_language": interviewer.PRISM_LANGUAGES.get(session.coding_language, "none"),
-        "audio_consent": view == "question" and interviewer.audio_consented(session),
-        "language_name": interviewer.LANGUAGE_NAMES.get(session.coding_language, session.coding_language),
+        "prism_language": session_flow.PRISM_LANGUAGES.get(session.coding_language, "none"),
+        "audio_consent": view == "question" and session_flow.audio_consented(session),
+        "language_name": labels.LANGUAGES.get(session.coding_language, session.coding_language),
         "display_zone": config["DISPLAY_TIMEZONE"],
         "audio_max_mb": config["AUDIO_MAX_BYTES"] // (1024 * 1024),
         # A missed interview offers "pick a new time" when its job allows a retake (one query, expired pages only).
@@ -130,14 +132,14 @@ def stage():
     shown_question = request.args.get("question_id")
     if shown_question is None:  # the countdown's resync
         return _render_stage(_stage_context(_viewed_session_or_404(_session_key(), now), now))
-    key, client_id = request.args.get("session_key"), interviewer.valid_client_id(request.args.get("client_id"))
-    if interviewer.heartbeat_changes_nothing(key, shown_question, client_id, now):
+    key, client_id = request.args.get("session_key"), session_flow.valid_client_id(request.args.get("client_id"))
+    if session_flow.heartbeat_changes_nothing(key, shown_question, client_id, now):
         return "", 204
     session = _session_or_404(key)
     if session.active_client_id and client_id != session.active_client_id:
         return _render_stage(_stage_context(session, now, view="taken_over"))
-    interviewer.close_timed_out_question(session, now)
-    current = interviewer.current_question(session)
+    session_flow.close_timed_out_question(session, now)
+    current = session_flow.current_question(session)
     if session.status == "in_progress" and current is not None and str(current.id) == shown_question:
         return "", 204
     return _render_stage(_stage_context(session, now))
@@ -165,8 +167,8 @@ def start():
     notice = None
     try:
         # Recording needs the page's JavaScript, so only an htmx start records consent to it.
-        interviewer.start_interview(
-            session, now, interviewer.valid_client_id(request.form.get("client_id")),
+        session_flow.start_interview(
+            session, now, session_flow.valid_client_id(request.form.get("client_id")),
             audio_consent=is_htmx() and request.form.get("audio_consent") == "yes",
         )
     except ServiceError as refusal:
@@ -185,17 +187,17 @@ def answer():
     question_id = parse_uuid(request.form.get("question_id"))
     notice, view, headers = None, None, {}
     try:
-        interviewer.submit_answer(
+        session_flow.submit_answer(
             session, question_id=question_id, text=request.form.get("text", ""), code=request.form.get("code", ""),
-            audio=request.files.get("audio") or None, client_id=interviewer.valid_client_id(request.form.get("client_id")), now=now,
+            audio=request.files.get("audio") or None, client_id=session_flow.valid_client_id(request.form.get("client_id")), now=now,
         )
         headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
     except ServiceError as refusal:
-        if refusal.code == interviewer.TakenOver.code:
+        if refusal.code == interview_errors.TakenOver.code:
             view = "taken_over"
         else:
             notice = refusal.message
-        if refusal.code == interviewer.TimeUp.code:
+        if refusal.code == interview_errors.TimeUp.code:
             headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
     if not is_htmx():
         return redirect(url_for("portal.index", session_key=session.session_key), 303)
@@ -214,14 +216,14 @@ def ai_start():
     now = timeutil.now()
     fields = _api_fields()
     try:
-        interviewer.start_interview(
-            session, now, interviewer.valid_client_id(fields.get("client_id")), audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
+        session_flow.start_interview(
+            session, now, session_flow.valid_client_id(fields.get("client_id")), audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
         )
-    except interviewer.InterviewError as exc:
+    except interview_errors.InterviewError as exc:
         return _api_refusal(exc, session, now)
-    view = interviewer.question_view(session, now)
+    view = session_flow.question_view(session, now)
     if view is None:
-        return jsonify(error=interviewer.AlreadyFinished.message, code=interviewer.AlreadyFinished.code, state=portal.COMPLETED), 409
+        return jsonify(error=interview_errors.AlreadyFinished.message, code=interview_errors.AlreadyFinished.code, state=portal.COMPLETED), 409
     return jsonify(status=session.status, **view)
 
 
@@ -246,13 +248,13 @@ def ai_answer():
         return jsonify(error="Some fields are missing or invalid.", fields=errors), 400
     now = timeutil.now()
     try:
-        saved = interviewer.submit_answer(
+        saved = session_flow.submit_answer(
             session, question_id=question_id, text=text, code=code, audio=request.files.get("audio") or None,
-            client_id=interviewer.valid_client_id(fields.get("client_id")), now=now,
+            client_id=session_flow.valid_client_id(fields.get("client_id")), now=now,
         )
-    except interviewer.InterviewError as exc:
+    except interview_errors.InterviewError as exc:
         return _api_refusal(exc, session, now)
-    view = interviewer.question_view(session, now)
+    view = session_flow.question_view(session, now)
     if view is None:
         return jsonify(saved=saved, status=session.status)
     return jsonify(saved=saved, status=session.status, **view)

@@ -13,6 +13,7 @@ from blueprints.schedule import bp
 from blueprints.web import INVALID_FORM, form_status, redirect_after_post, render_page_or_fragment
 from services import booking, calendar_invite, labels, notifications, scheduling, timeutil
 from services.errors import ServiceError
+from services.outbox import transport
 
 bp.before_request(key_guard.refuse_guessers)
 bp.after_request(key_guard.count_failed_lookup)
@@ -127,7 +128,7 @@ def calendar_file(token):
     link = notifications.interview_link(interview.session_key)
     ics = calendar_invite.build_invite(
         interview, summary=f"Interview: {interview.job.job_title} at {interview.job.company_name}",
-        description=f"Join the interview: {link}", link=link, organizer=notifications.outbox.default_sender(),
+        description=f"Join the interview: {link}", link=link, organizer=transport.default_sender(),
     )
     response = make_response(ics)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=REQUEST"

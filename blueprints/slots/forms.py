@@ -1,4 +1,4 @@
-"""Forms for slots. Rules live in services/slots.py; these only carry input (with CSRF) and show
+"""Forms for slots. Rules live in services/slots/; these only carry input (with CSRF) and show
 per-field errors, so the API and the pages share one validation."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, widgets

@@ -12,8 +12,12 @@ from blueprints.slots.forms import PatternForm, SlotEditForm, SlotForm
 from blueprints.web import form_status, redirect_after_post, render_page_or_fragment
 from blueprints.zones import viewer_zone
 from models import InterviewSlot, Job, db
-from services import booking, calendar_grid, slots, timeutil
+from services import booking, calendar_grid, notifications, timeutil
 from services.errors import ServiceError
+from services.slots import calendars as slot_calendars
+from services.slots import crud as slot_crud
+from services.slots import parsing as slot_parsing
+from services.slots import patterns as slot_patterns
 
 
 def _calendar_args(calendar_view, **changes):
@@ -39,7 +43,7 @@ def calendar():
         anchor = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         anchor = None
-    view = slots.calendar_view(
+    view = slot_calendars.calendar_view(
         request.args.get("view", "week"), anchor, timeutil.zone(viewer_zone()), _optional_job(request.args.get("job"))
     )
     colours = calendar_grid.job_colours(view)
@@ -49,13 +53,13 @@ def calendar():
         view=view,
         grid=calendar_grid.week_grid(view, colours) if view.mode == "week" else None,
         colours=colours,
-        jobs=slots.open_jobs(),
+        jobs=slot_crud.open_jobs(),
         calendar_args=lambda **changes: _calendar_args(view, **changes),
     )
 
 
 def _slot_form_context(form):
-    jobs = slots.open_jobs()
+    jobs = slot_crud.open_jobs()
     form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs]
     form.init_zone(viewer_zone())
     return jobs
@@ -73,7 +77,7 @@ def create():
     context = {"form": form, "clashes": [], "error": None}
     if form.validate_on_submit():
         try:
-            slot = slots.create_slot(_slot_spec(form), actor=current_user, allow_overlap=form.confirm_overlap.data)
+            slot = slot_crud.create_slot(_slot_spec(form), actor=current_user, allow_overlap=form.confirm_overlap.data)
         except ServiceError as refusal:
             context |= _refusal_context(form, refusal)
         else:
@@ -83,7 +87,7 @@ def create():
 
 
 def _slot_spec(form):
-    return slots.slot_spec(
+    return slot_parsing.slot_spec(
         job_id=form.job_id.data,
         interview_date=form.interview_date.data,
         start_time=form.start_time.data,
@@ -97,15 +101,15 @@ def _slot_spec(form):
 def _refusal_context(form, refusal, move_to=None):
     """How a slot form shows a refusal: messages beside their fields, an overlap's clashes above its
     tick box, a booked slot's move as the confirmation step, anything else as a message."""
-    if isinstance(refusal, slots.MoveNeedsConfirmation):
+    if isinstance(refusal, slot_crud.MoveNeedsConfirmation):
         return {"pending_move": {"count": refusal.interview_count, "start_at": move_to[0], "confirms": timeutil.isoformat_z(move_to[0])}}
     apply_errors(form, refusal.fields)
-    clashes = refusal.clashes if refusal.code == slots.SlotOverlap.code else []
+    clashes = refusal.clashes if refusal.code == slot_crud.SlotOverlap.code else []
     return {"clashes": clashes, "error": None if refusal.fields or clashes else refusal.message}
 
 
 def _pattern_plan(form):
-    return slots.plan_pattern(
+    return slot_patterns.plan_pattern(
         job_id=form.job_id.data,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
@@ -131,9 +135,9 @@ def create_pattern():
     if form.validate_on_submit():
         try:
             plan = _pattern_plan(form)
-            created = slots.create_from_plan(plan, actor=current_user, allow_overlap=form.confirm_overlap.data)
+            created = slot_patterns.create_from_plan(plan, actor=current_user, allow_overlap=form.confirm_overlap.data)
         except ServiceError as refusal:
-            if refusal.code == slots.SlotOverlap.code:  # the preview lists the clashes
+            if refusal.code == slot_crud.SlotOverlap.code:  # the preview lists the clashes
                 form.confirm_overlap.errors = ["Some slots overlap existing ones (see the preview); tick to create them anyway."]
             else:
                 error = apply_refusal(form, refusal)
@@ -152,7 +156,7 @@ def preview_pattern():
     if form.validate_on_submit():
         try:
             plan = _pattern_plan(form)
-        except slots.SlotInputError as error:
+        except slot_parsing.SlotInputError as error:
             errors = error.fields
     return render_template("slots/_pattern_preview.html", plan=plan, errors=errors, form=form), form_status(form.errors, errors)
 
@@ -169,13 +173,13 @@ def detail(slot_id):
 
 
 def _detail_context(slot):
-    interviews = slots.slot_interviews(slot)
+    interviews = slot_crud.slot_interviews(slot)
     return {
         "slot": slot,
         "interviews": interviews,
-        "state": slots.slot_state(slot),
-        "emails": booking.invitation_emails([i.id for i in interviews]),
-        "to_cancel": slots.cancelled_with_slot(interviews),
+        "state": slot_crud.state_of(slot),
+        "emails": notifications.invitation_emails([i.id for i in interviews]),
+        "to_cancel": slot_crud.cancelled_with_slot(interviews),
         "form": EmptyForm(),
     }
 
@@ -191,11 +195,11 @@ def edit(slot_id):
     context, move_to = {"form": form, "slot": slot, "clashes": [], "pending_move": None, "error": None}, None
     if form.validate_on_submit():
         try:
-            move_to = slots.move_times(
+            move_to = slot_parsing.move_times(
                 slot, interview_date=form.interview_date.data, start_time=form.start_time.data, end_time=form.end_time.data,
                 timezone=form.timezone.data,
             )
-            moved = slots.update_slot(
+            moved = slot_crud.update_slot(
                 slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, move_to=move_to,
                 confirm=form.confirm_move.data == timeutil.isoformat_z(move_to[0]), allow_overlap=form.confirm_overlap.data, actor=current_user,
             )
@@ -220,7 +224,7 @@ def confirm_cancel(slot_id):
     slot = _slot_or_404(slot_id)
     return render_template(
         "confirm.html", question="slots/_cancel_question.html", slot=slot,
-        to_cancel=slots.cancelled_with_slot(slots.slot_interviews(slot)), back_url=url_for("slots.detail", slot_id=slot.id),
+        to_cancel=slot_crud.cancelled_with_slot(slot_crud.slot_interviews(slot)), back_url=url_for("slots.detail", slot_id=slot.id),
     )
 
 
