@@ -3,6 +3,8 @@ list and read them, revoke, resend, and invite many at once.
 
 services/scheduling_invitations.py reads the ids and the expiry and words their refusals.
 """
+from pydantic import ConfigDict
+
 from models import InvitationStatus
 from services import scheduling, scheduling_invitations, timeutil
 from services.schemas import COUNT, INSTANT, UUID, Answer, Body
@@ -22,11 +24,11 @@ class SchedulingInvitationInput(Body):
 
 
 class BulkSchedulingInvitationInput(Body):
+    # candidate_ids is required, but the service checks it after the job (an unknown job is a 404 first).
+    model_config = ConfigDict(json_schema_extra={"required": ["job_id", "candidate_ids"]})
+
     job_id: Described(UUID)
-    candidate_ids: Described(
-        {"type": "array", "items": UUID, "minItems": 1, "maxItems": scheduling_invitations.MAX_CANDIDATE_IDS},
-        missing="Select at least one candidate.",
-    )
+    candidate_ids: Described({"type": "array", "items": UUID, "minItems": 1, "maxItems": scheduling_invitations.MAX_CANDIDATE_IDS}) = None
 
 
 class SchedulingInvitationListQuery(CursorPaging):
