@@ -5,10 +5,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from models import ACTIVE_INTERVIEW_STATUSES, Candidate, CandidateStatus, Interview, InterviewStatus, Job, Resume, db
 from services import audit, resumes, schemas
+from services.errors import InputError
 from services.jobs import read_domain
 from services.paging import Keyset, capped_count, keyset_page
 from services.review import CANDIDATE_STATUS_FOR
-from services.errors import InputError
 from services.schemas.candidates import CandidateInput, CandidateUpdate
 from services.validation import like_pattern, parse_uuid
 

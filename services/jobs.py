@@ -2,7 +2,7 @@
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Candidate, CodingLanguage, Domain, Interview, InterviewSlot, Job, db
+from models import Candidate, Domain, Interview, InterviewSlot, Job, db
 from services import audit, schemas, timeutil
 from services.errors import InputError
 from services.schemas.jobs import DOMAIN_MAX, RULE_NAMES, JobInput, JobUpdate

@@ -1,8 +1,9 @@
 """Input checks shared by the jobs, candidates and resumes services (forms and the API alike), and
 the same checks as pydantic field types for the API's schemas (services/schemas/)."""
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from pydantic_core import PydanticCustomError, core_schema
 

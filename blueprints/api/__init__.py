@@ -7,7 +7,7 @@ from blueprints.api import (  # noqa: E402,F401  (registers the views)
     candidates,
     interviews,  # slots and interviews
     jobs,
+    openapi,  # the description of them all, and its page
     routes,
     scheduling_invitations,  # candidates' self-scheduling links
 )
-from blueprints.api import openapi  # noqa: E402,F401  (last: it describes the operations the others declared)

@@ -9,7 +9,8 @@ from blueprints.api import bp
 from blueprints.api.operations import operation
 from blueprints.api.pagination import paginated
 from blueprints.api.responses import get_or_404
-from models import Candidate, Interview as InterviewRow, InterviewSlot, Job
+from models import Candidate, InterviewSlot, Job
+from models import Interview as InterviewRow
 from services import booking, interview_requests, schemas, slots
 from services.schemas.interviews import (
     BookedInterview,
@@ -22,8 +23,8 @@ from services.schemas.interviews import (
     SessionRequest,
     SlotBooking,
 )
-from services.schemas.slots import Slot, SlotCancel, SlotCancelled, SlotInput, SlotListQuery, SlotUpdate, SlotZoneQuery
 from services.schemas.meta import page_of
+from services.schemas.slots import Slot, SlotCancel, SlotCancelled, SlotInput, SlotListQuery, SlotUpdate, SlotZoneQuery
 
 TAG_SLOTS, TAG_INTERVIEWS = "Slots", "Interviews"
 SLOT, INTERVIEW = {"slot_id": (InterviewSlot, "Slot")}, {"interview_id": (InterviewRow, "Interview")}

@@ -8,7 +8,8 @@ under /api/ (or /ai/) is missing here, and schemathesis checks every response ag
 from flask import jsonify, render_template
 from flask_login import login_required
 
-from blueprints.api import bp
+# The modules whose operations it describes, imported first so that SPEC holds them all.
+from blueprints.api import auth, bp, candidates, interviews, jobs, routes, scheduling_invitations  # noqa: F401
 from blueprints.api.operations import OPERATIONS, operation
 from models import CodingLanguage
 from services.schemas import UUID

@@ -10,7 +10,8 @@ from flask import g
 from blueprints.api.operations import operation
 from blueprints.api.pagination import paginated
 from models import SchedulingInvitation as InvitationRow
-from services import schemas, scheduling_invitations
+from services import scheduling_invitations, schemas
+from services.schemas.meta import page_of
 from services.schemas.scheduling_invitations import (
     BulkSchedulingInvitationInput,
     BulkSchedulingInvitationResult,
@@ -18,7 +19,6 @@ from services.schemas.scheduling_invitations import (
     SchedulingInvitationInput,
     SchedulingInvitationListQuery,
 )
-from services.schemas.meta import page_of
 
 TAG = "Scheduling invitations"
 ERRORS = {

@@ -14,7 +14,6 @@ class Error(Answer):
     fields: Described({"type": "object", "additionalProperties": {"type": "string"}}) = None
     code: Described(
         {"type": "string"},
-        "invalid: a field of the body or query is refused; "
         "/ai/ refusals: not_open, completed, taken_over, not_current, time_up, too_large, bad_input; "
         "interview changes: already_scheduled, changed_meanwhile",
     ) = None

@@ -33,14 +33,13 @@ class SlotInput(Body):
     start_time: _read_by_slots(CLOCK, slots.parse_clock, "start_time")
     end_time: _read_by_slots(CLOCK, slots.parse_clock, "end_time")
     max_candidates: Described({**CAPACITY, "default": 1}) = 1
-    ai_interview_type: Described({**SLOT_TYPE, "default": InterviewType.TECHNICAL.value}) = None
+    ai_interview_type: Described({**SLOT_TYPE, "default": InterviewType.TECHNICAL.value}) = InterviewType.TECHNICAL.value
     timezone: Described(ZONE) = None
     allow_overlap: Described({"type": "boolean"}, "Create even when it overlaps another slot of the job") = False
 
 
 class SlotUpdate(Body):
-    """Only the fields sent change (PUT too). The slot's read-only fields (seed 002's frontend sent
-    current_bookings and status; seats move only by booking) are accepted, ignored and named in ignored_fields"""
+    """Only the fields sent change (PUT too). The slot's read-only fields (seed 002's frontend sent current_bookings and status; seats move only by booking) are accepted, ignored and named in ignored_fields"""  # noqa: E501  (the description's one line)
 
     max_candidates: Described(CAPACITY) = None
     ai_interview_type: Described(SLOT_TYPE) = None
