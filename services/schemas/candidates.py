@@ -37,8 +37,15 @@ def parse_phone(value, errors):
     return text or ""
 
 
+def given_job(value, errors):
+    """The job id as sent; whether it is a job that takes candidates is services/candidates.py's to say."""
+    if not value:
+        errors["value"] = "Choose a job."
+    return value
+
+
 EMAIL = Checked(parse_email, {"type": "string", "format": "email", "maxLength": EMAIL_MAX, "description": "Stored lower-case; unique per job"})
-JOB_ID = Checked(lambda value, errors: value or errors.update(value="Choose a job."), UUID)
+JOB_ID = Checked(given_job, UUID)
 PHONE = Checked(parse_phone, {"type": "string", "maxLength": PHONE_MAX})
 
 
@@ -59,7 +66,6 @@ def _candidate_fields(*, new):
             Choice("Status", CandidateStatus.values(), blank=CandidateStatus.NEW.value if new else KEEP_BLANK),
             CandidateStatus.NEW.value if new else None,
         ),
-        # Which jobs take candidates is the service's to say ("No such job.", archived).
         "job_id": (Annotated[str, JOB_ID], ... if new else None),
     }
 
