@@ -5,7 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from models import Candidate, Domain, Interview, InterviewSlot, Job, db
 from services import audit, schemas, timeutil
 from services.errors import InputError
-from services.schemas.jobs import DOMAIN_MAX, RULE_NAMES, JobInput, JobUpdate
+from services.job_rules import RULE_NAMES
+from services.schemas.jobs import DOMAIN_MAX, JobInput, JobUpdate
 from services.validation import clean_text, like_pattern, parse_uuid
 
 DOMAINS_LISTED = 20  # in the message for an unknown domain

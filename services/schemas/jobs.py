@@ -54,7 +54,6 @@ def _job_fields(*, new):
 
 JobInput = create_model("JobInput", __base__=Body, **_job_fields(new=True))
 JobUpdate = create_model("JobUpdate", __base__=Body, __doc__="Only the fields sent change (PUT too)", **_job_fields(new=False))
-RULE_NAMES = tuple(rule.name for rule in RULES)
 
 
 class JobListQuery(Paging):
