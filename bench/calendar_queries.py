@@ -16,8 +16,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from support import result  # noqa: I001  (puts the repo on sys.path)
 from sqlalchemy import event, insert  # noqa: E402
+from support import result  # noqa: I001  (puts the repo on sys.path)
 
 from app import create_app  # noqa: E402
 from models import Candidate, Interview, InterviewSlot, Job, Role, db  # noqa: E402

@@ -10,6 +10,7 @@ transaction. If e-mail ever ran inside the request, the stalling side would take
 Run from the repository root: `.venv/bin/python bench/email_latency.py [--requests N]`.
 """
 import argparse
+import asyncio  # noqa: E402
 import shutil
 import statistics
 import sys
@@ -18,11 +19,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from support import free_port, result  # noqa: I001  (puts the repo on sys.path)
-import asyncio  # noqa: E402
-
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+from support import free_port, result  # noqa: I001  (puts the repo on sys.path)
 
 from app import create_app  # noqa: E402
 from models import Candidate, EmailStatus, InterviewSlot, Job, OutboxEmail, db  # noqa: E402

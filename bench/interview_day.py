@@ -33,9 +33,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from support import ROOT, app_config, gunicorn, result, scratch_postgres  # noqa: I001  (puts the repo on sys.path)
-
 from sqlalchemy import select, update
+from support import ROOT, app_config, gunicorn, result, scratch_postgres  # noqa: I001  (puts the repo on sys.path)
 
 from app import create_app
 from models import (

@@ -27,10 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from support import BENCH_ENV, ROOT, app_config, free_port, gunicorn, result, scratch_postgres  # noqa: I001
-
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
+from support import BENCH_ENV, ROOT, app_config, free_port, gunicorn, result, scratch_postgres  # noqa: I001
 
 from app import create_app
 from models import Candidate, EmailStatus, Interview, InterviewSlot, Job, OutboxEmail, Role, db

@@ -27,10 +27,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from support import BENCH_ENV, ROOT, gunicorn, pg_url, result  # noqa: I001  (puts the repo on sys.path)
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from support import BENCH_ENV, ROOT, gunicorn, pg_url, result  # noqa: I001  (puts the repo on sys.path)
 
 SIZES = {
     "large": {"candidates": 50_000, "slots": 20_000, "interviews": 150_000, "outbox": 450_000, "answers": 480_000},

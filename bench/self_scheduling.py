@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import requests
-from support import app_config, gunicorn, result, scratch_postgres  # noqa: I001  (puts the repo on sys.path)
 from sqlalchemy import event, func, select
+from support import app_config, gunicorn, result, scratch_postgres  # noqa: I001  (puts the repo on sys.path)
 
 from app import create_app
 from models import Candidate, Interview, InterviewSlot, Job, db

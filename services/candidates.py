@@ -4,38 +4,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import ACTIVE_INTERVIEW_STATUSES, Candidate, CandidateStatus, Interview, InterviewStatus, Job, Resume, db
-from services import accounts, audit, resumes
+from services import audit, resumes, schemas
 from services.errors import InputError
 from services.jobs import read_domain
 from services.paging import Keyset, capped_count, keyset_page
 from services.review import CANDIDATE_STATUS_FOR
-from services.validation import clean_text, like_pattern, parse_choice, parse_int, parse_uuid
+from services.schemas.candidates import CandidateInput, CandidateUpdate
+from services.validation import like_pattern, parse_uuid
 
-NAME_MAX = 200
-PHONE_MAX = 40
-PHONE_CHARACTERS = set("0123456789+-() .")
-MAX_EXPERIENCE_YEARS = 70
 DUPLICATE_EMAIL = "A candidate with this e-mail has already applied for this job."
-CANDIDATE_FIELDS = ("full_name", "email", "phone", "work_experience", "domain", "domain_id", "status", "job_id")
-
-
-def _email(value, errors):
-    text = clean_text(value, "email", errors, label="E-mail", required=True, max_length=254)
-    if text is None:
-        return None
-    try:
-        return accounts.normalise_email(text)
-    except accounts.AccountError as exc:
-        errors["email"] = f"“{text[:80]}” is not a valid e-mail address: {exc}"
-        return None
-
-
-def _phone(value, errors):
-    text = clean_text(value, "phone", errors, label="Phone", max_length=PHONE_MAX)
-    if text and (not set(text) <= PHONE_CHARACTERS or sum(ch.isdigit() for ch in text) < 6):
-        errors["phone"] = "Enter a phone number of digits, spaces and + - ( ) (at least 6 digits)."
-        return None
-    return text
 
 
 def _job(value, errors, current=None):
@@ -50,35 +27,17 @@ def _job(value, errors, current=None):
 
 
 def _candidate_values(data, *, partial, current_job=None, actor=None):
-    """Validated column values from `data`; with `partial`, only the keys present (PATCH).
-
-    The domain is picked from the existing ones; only an admin may name a new one.
-    """
-    errors, values = {}, {}
-
-    def given(name):
-        return not partial or name in data
-
-    if given("full_name"):
-        values["full_name"] = clean_text(data.get("full_name"), "full_name", errors, label="Full name", required=True, max_length=NAME_MAX)
-    if given("email"):
-        values["email"] = _email(data.get("email"), errors)
-    if given("phone"):
-        values["phone"] = _phone(data.get("phone"), errors) or ""
-    if given("work_experience"):
-        values["work_experience"] = parse_int(
-            data.get("work_experience"), "work_experience", errors, label="Work experience (years)", low=0, high=MAX_EXPERIENCE_YEARS
-        )
-    if given("status"):
-        status = data.get("status")
-        values["status"] = parse_choice(
-            CandidateStatus.NEW.value if status in (None, "") and not partial else status,
-            "status", errors, label="Status", choices=CandidateStatus.values(),
-        )
-    if given("job_id"):
-        values["job"] = _job(data.get("job_id"), errors, current_job)
-    if not partial or "domain" in data or "domain_id" in data:
-        values["domain"] = read_domain(data, errors, may_create=getattr(actor, "is_admin", False))
+    """Validated values from form or JSON `data` (a dict, or a parsed CandidateInput/CandidateUpdate);
+    with `partial`, only the fields sent. The job must take candidates; the domain is picked from
+    the existing ones, and only an admin may name a new one."""
+    values, errors = schemas.read(CandidateUpdate if partial else CandidateInput, data, partial=partial)
+    sent = schemas.sent(data)
+    for name in ("domain", "domain_id", "job_id"):
+        values.pop(name, None)
+    if not partial or "job_id" in sent:
+        values["job"] = _job(sent.get("job_id"), errors, current_job)
+    if not partial or "domain" in sent or "domain_id" in sent:
+        values["domain"] = read_domain(sent, errors, may_create=getattr(actor, "is_admin", False))
     return values, errors
 
 
@@ -147,7 +106,7 @@ def update_candidate(candidate, data, *, actor=None, partial=False):
     if errors:
         db.session.rollback()
         raise InputError(errors)
-    _save(candidate, "candidate.updated", actor, fields=",".join(sorted(k for k in data if k in CANDIDATE_FIELDS)))
+    _save(candidate, "candidate.updated", actor, fields=",".join(sorted(schemas.sent(data).keys() & CandidateUpdate.model_fields.keys())))
     return candidate
 
 

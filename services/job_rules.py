@@ -6,7 +6,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models import InterviewSlot, SlotStatus, db
-from services.validation import parse_int
 
 
 @dataclass(frozen=True)
@@ -30,22 +29,6 @@ RULES = (
 )
 RULE_NAMES = tuple(rule.name for rule in RULES)
 SLOT_OFFER_LIMIT = 500  # more than two weeks of any real job's slots
-
-
-def read_rules(data, errors, *, partial):
-    """Validated rule values from form or JSON `data` (with `partial`, only the keys present);
-    a blank value takes the column's default on a new job."""
-    values = {}
-    for rule in RULES:
-        if partial and rule.name not in data:
-            continue
-        value = data.get(rule.name)
-        if value in (None, "") and not partial:
-            continue  # the column's default
-        number = parse_int(value, rule.name, errors, label=rule.label, low=rule.low, high=rule.high, required=True)
-        if number is not None:
-            values[rule.name] = number
-    return values
 
 
 def offer_window(job, now):

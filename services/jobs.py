@@ -2,20 +2,14 @@
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Candidate, CodingLanguage, Domain, Interview, InterviewSlot, Job, db
-from services import audit, job_rules, timeutil
+from models import Candidate, Domain, Interview, InterviewSlot, Job, db
+from services import audit, schemas, timeutil
 from services.errors import InputError
-from services.validation import clean_text, like_pattern, parse_choice, parse_int, parse_uuid
+from services.job_rules import RULE_NAMES
+from services.schemas.jobs import DOMAIN_MAX, JobInput, JobUpdate
+from services.validation import clean_text, like_pattern, parse_uuid
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 20_000
-DOMAIN_MAX = 80
 DOMAINS_LISTED = 20  # in the message for an unknown domain
-MAX_DURATION_MINUTES = 480
-JOB_FIELDS = (
-    "job_title", "company_name", "job_description", "coding_language", "domain", "domain_id",
-    "tech_stack_details", "duration_minutes", *job_rules.RULE_NAMES,
-)
 
 
 def build_job_description(job):
@@ -89,44 +83,17 @@ def _unknown_domain(name):
     return f"Unknown domain “{name}”; pick one of {shown} (admins add new ones)."
 
 
-def _job_values(data, *, partial):
-    """Validated column values from `data`; with `partial`, only the keys present (PATCH)."""
-    errors, values = {}, {}
-
-    def given(name):
-        return not partial or name in data
-
-    if given("job_title"):
-        values["job_title"] = clean_text(data.get("job_title"), "job_title", errors, label="Job title", required=True, max_length=TITLE_MAX)
-    if given("company_name"):
-        values["company_name"] = clean_text(data.get("company_name"), "company_name", errors, label="Company name", required=True, max_length=TITLE_MAX)
-    if given("job_description"):
-        values["job_description"] = clean_text(data.get("job_description"), "job_description", errors, label="Job description", max_length=DESCRIPTION_MAX, multiline=True)
-    if given("coding_language"):
-        language = data.get("coding_language")
-        values["coding_language"] = parse_choice(
-            CodingLanguage.PYTHON.value if language in (None, "") and not partial else language,
-            "coding_language", errors, label="Coding language", choices=CodingLanguage.values(), upper=True,
-        )
-    if given("tech_stack_details"):
-        values["tech_stack_details"] = clean_text(data.get("tech_stack_details"), "tech_stack_details", errors, label="Tech stack details", max_length=DESCRIPTION_MAX, multiline=True) or None
-    if given("duration_minutes"):
-        duration = data.get("duration_minutes")
-        values["duration_minutes"] = parse_int(
-            30 if duration in (None, "") and not partial else duration,
-            "duration_minutes", errors, label="Interview duration (minutes)", low=5, high=MAX_DURATION_MINUTES, required=True,
-        )
-    values.update(job_rules.read_rules(data, errors, partial=partial))
-    return values, errors
-
-
 def _apply(job, data, *, partial):
-    values, errors = _job_values(data, partial=partial)
-    domain_given = not partial or "domain" in data or "domain_id" in data
-    domain = read_domain(data, errors, may_create=True) if domain_given else None  # jobs are admins' work
+    """Set the fields of form or JSON `data` (a dict, or a parsed JobInput/JobUpdate); with `partial`, only those sent."""
+    values, errors = schemas.read(JobUpdate if partial else JobInput, data, partial=partial)
+    sent = schemas.sent(data)
+    domain_given = not partial or "domain" in sent or "domain_id" in sent
+    domain = read_domain(sent, errors, may_create=True) if domain_given else None  # jobs are admins' work
     if errors:
         raise InputError(errors)
     for name, value in values.items():
+        if name in ("domain", "domain_id") or (name in RULE_NAMES and value is None):
+            continue  # the domain is read above; a rule left blank keeps the column's default
         setattr(job, name, value)
     if domain_given:
         job.domain = domain
@@ -151,7 +118,7 @@ def update_job(job, data, *, actor=None, partial=False):
     """Change a job; booked sessions keep their own snapshot, so they never change with it."""
     try:
         _apply(job, data, partial=partial)
-        audit.record("job.updated", job, actor=actor, fields=",".join(sorted(k for k in data if k in JOB_FIELDS)))
+        audit.record("job.updated", job, actor=actor, fields=",".join(sorted(schemas.sent(data).keys() & JobUpdate.model_fields.keys())))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings, strategies
+from hypothesis import HealthCheck, given, seed, settings, strategies
 
 from blueprints.api.openapi import SPEC
 from models import Interview, db
@@ -70,6 +70,7 @@ def fuzz_target(app, clock, live_server, api_headers):
 # Schema-valid bodies may still break a rule the schema can't express (a slot in the past, an end
 # before the start); the API answers those with a documented 400/409, so that check is off.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))  # per operation; raise it for a deeper run
+FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20300116"))  # the same cases on every run; change it to explore others
 BUSINESS_RULE_REJECTIONS = [schemathesis.checks.positive_data_acceptance]
 FUZZ_SCHEMA = schemathesis.openapi.from_dict(SPEC)
 OPERATIONS = {result.ok().label: result.ok() for result in FUZZ_SCHEMA.get_all_operations()}
@@ -80,9 +81,10 @@ def test_api_fuzz(label, fuzz_target):
     """No 5xx, every answer matches its description (status, content type, body)."""
     base_url, headers, ids = fuzz_target
 
-    # derandomize: the same cases on every run (seeded from the test), so a failure can be rerun.
+    # A fixed seed (not hash()-derived, which differs between runs), so a failure can be rerun.
+    @seed(FUZZ_SEED)
     @given(case=OPERATIONS[label].as_strategy(), use_real_ids=strategies.booleans())
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def call(case, use_real_ids):
         # About half the cases use ids that exist, so the fuzzer gets past the 404s into the real logic.
         if use_real_ids:
@@ -174,6 +176,15 @@ def ai_answer_request(code, s):
     return "/ai/answer", {"json": bodies[code]()}
 
 
+def declared_fields(method, path):
+    """The fields a JSON body of `method path` may carry: its schema refuses any other."""
+    body = SPEC["paths"][path][method.lower()].get("requestBody", {}).get("content", {}).get("application/json", {})
+    schema = body.get("schema", {})
+    if "$ref" in schema:
+        schema = SPEC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return set(schema.get("properties", {}))
+
+
 def request_for(method, path, code, s):
     """(path, kwargs) for a request to `method path` that should answer `code`."""
     if path == "/ai/start":
@@ -188,7 +199,7 @@ def request_for(method, path, code, s):
         headers = s["recruiter_headers"]
     elif code == 404:
         ids = {name: str(uuid.uuid4()) for name in ids}
-        body = {name: ids[name] for name in ("interview_id", "slot_id", "candidate_id", "job_id")}
+        body = {name: ids[name] for name in ("interview_id", "slot_id", "candidate_id", "job_id") if name in declared_fields(method, path)}
         if path == "/api/interviews/slots/":
             return path + f"?job_id={ids['job_id']}", {"headers": headers}
     elif code == 400:
@@ -209,6 +220,7 @@ def request_for(method, path, code, s):
     elif code == 410:  # the scheduling invitations of an archived job
         jobs.remove_job(s["job"])
         body = {"job_id": ids["job_id"], "candidate_id": ids["candidate_id"], "candidate_ids": [ids["candidate_id"]]}
+        body = {name: value for name, value in body.items() if name in declared_fields(method, path)}
     elif code == 413:
         oversize = io.BytesIO(b"x" * (s["client"].application.config["RESUME_MAX_BYTES"] + 1))
         return path.format(**ids), {"headers": headers, "data": {"file": (oversize, "cv.txt")}}

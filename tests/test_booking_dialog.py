@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from models import Interview, db
 from services import booking
-from services.slots import crud as slot_crud
 from services.errors import InputError
+from services.slots import crud as slot_crud
 from tests.booking_support import make_candidate, make_job, make_slot
 from tests.support import BOTH_DATABASES
 

@@ -2,12 +2,12 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from blueprints.api import (  # noqa: E402,F401  (registers the views)  # noqa: E402,F401  (jobs, candidates, resumes)
+from blueprints.api import (  # noqa: E402,F401  (registers the views)
     auth,
     candidates,
-    interviews,  # noqa: E402,F401  (slots and interviews)
+    interviews,  # slots and interviews
     jobs,
-    openapi,  # noqa: E402,F401  (the description and its docs page)
+    openapi,  # the description of them all, and its page
     routes,
-    scheduling_invitations,  # noqa: E402,F401  (candidates' self-scheduling links)
+    scheduling_invitations,  # candidates' self-scheduling links
 )

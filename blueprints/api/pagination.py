@@ -5,12 +5,12 @@ page. `page` keeps working for the first MAX_OFFSET rows. Counts stop at COUNT_C
 """
 from urllib.parse import urlencode
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 
-from blueprints.api.responses import bad_input, input_error
 from models import db
 from services.errors import InputError
 from services.paging import COUNT_CAP, capped_count, keyset_page
+from services.schemas.meta import page_of
 from services.validation import parse_int
 
 DEFAULT_PAGE_SIZE = 20
@@ -32,8 +32,9 @@ def next_page_url(**position):
     return f"{current_app.config['BACKEND_URL']}{request.path}?{urlencode(list(args.items(multi=True)))}"
 
 
-def paginated_response(query, serialize, *, count_column, keyset=None, count_cap=None):
-    """`{"results", "count", "count_capped", "page", "pages", "next"}` for a select; bad paging arguments are a 400.
+def paginated(query, item, *, count_column, keyset=None, count_cap=None, serialize=None):
+    """The page (`{"results", "count", "count_capped", "page", "pages", "next"}`) of `item`s of a select;
+    bad paging arguments are an InputError (400). Each row is `serialize(row)`, by default `item.of(row)`.
 
     `count_column` is a narrow column of the query's rows to count (up to `count_cap`, default
     COUNT_CAP). With a `keyset`, `next` carries a
@@ -47,24 +48,21 @@ def paginated_response(query, serialize, *, count_column, keyset=None, count_cap
     if cursor and keyset is None:
         errors["cursor"] = "This list has no cursors; use page."
     if errors:
-        return bad_input("Invalid paging arguments.", errors)
+        raise InputError(errors, message="Invalid paging arguments.")
     size = min(size, MAX_PAGE_SIZE)  # like DRF's max_page_size: larger requests get the largest page
     offset = 0 if cursor else (page - 1) * size
     if offset >= MAX_OFFSET:
-        return bad_input("Invalid paging arguments.", {"page": f"Pages reach the first {MAX_OFFSET:,} rows; beyond them follow `next` (a cursor)."})
+        raise InputError({"page": f"Pages reach the first {MAX_OFFSET:,} rows; beyond them follow `next` (a cursor)."}, message="Invalid paging arguments.")
     count = capped_count(query.with_only_columns(count_column), count_cap)
     if keyset is not None:
-        try:
-            result = keyset_page(query, keyset, size, cursor=cursor, offset=offset)
-        except InputError as error:
-            return input_error(error)
+        result = keyset_page(query, keyset, size, cursor=cursor, offset=offset)
         items, next_url = result.items, next_page_url(cursor=result.next_cursor) if result.next_cursor else None
     else:
         items = db.session.scalars(query.offset(offset).limit(size + 1)).unique().all()
         next_url = next_page_url(page=page + 1) if len(items) > size else None
         items = items[:size]
-    return jsonify(
-        results=[serialize(row) for row in items],
+    return page_of(item)(
+        results=[(serialize or item.of)(row) for row in items],
         count=int(count),
         count_capped=count.capped,
         page=None if cursor else page,

@@ -1,7 +1,7 @@
-"""What every API module shares: reading the JSON body, finding rows by public id, error answers."""
+"""What every API module shares: reading the JSON body, finding rows by public id."""
 import uuid
 
-from flask import abort, jsonify, request
+from flask import abort, request
 
 from models import db
 
@@ -19,20 +19,6 @@ def json_body(optional=False):
     if not isinstance(data, dict):
         abort(400, description="Send a JSON object.")
     return data
-
-
-def bad_input(message, fields=None):
-    """`{"error", "fields"}` with 400."""
-    response = jsonify(error=message, fields=fields or {})
-    response.status_code = 400
-    return response
-
-
-def input_error(error):
-    """An InputError as `{"error", "fields"}`: 400, or 413 for a file over the size cap."""
-    response = bad_input(error.message, error.fields)
-    response.status_code = error.status
-    return response
 
 
 def get_or_404(model, raw_id, name):

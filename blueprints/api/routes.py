@@ -1,12 +1,11 @@
 """JSON API views. Each area adds its endpoints in its own module of this package."""
-from flask import jsonify
+from flask import g
 
-from blueprints.api import bp
+from blueprints.api.operations import operation
+from services.schemas.meta import Me
 
 
-@bp.get("/")
+@operation("GET", "/", summary="Who the token belongs to", tag="Meta", response=Me)
 def root():
     """Who the token belongs to, so a script can check its credentials."""
-    from flask import g
-
-    return jsonify(user={"id": str(g.api_user.id), "email": g.api_user.email, "role": g.api_user.role})
+    return Me.of(g.api_user)
