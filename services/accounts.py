@@ -4,7 +4,6 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 
 from models import ApiToken, LoginSession, PasswordResetToken, Role, User, db
@@ -46,6 +45,8 @@ def fold(text):
 
 def normalise_email(raw):
     """A deliverable-looking email address in the one form accounts are stored and looked up by, or AccountError."""
+    from email_validator import EmailNotValidError, validate_email  # slow to load, and most requests check no address
+
     try:
         return fold(validate_email(fold(raw), check_deliverability=False).normalized)
     except EmailNotValidError as exc:

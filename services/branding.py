@@ -26,10 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-import defusedxml.ElementTree
-from defusedxml import DefusedXmlException
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -287,6 +284,8 @@ def _logo_refused(message):
 
 
 def _checked_png(data):
+    from PIL import Image, UnidentifiedImageError  # Pillow loads slowly; only a logo upload needs it
+
     if zipfile.is_zipfile(io.BytesIO(data)):
         raise _logo_refused("This PNG also holds a ZIP archive; export the image again and upload that.")
     if _png_end(data) != len(data):
@@ -321,6 +320,9 @@ def _looks_like_xml(data):
 
 
 def _sanitised_svg(data):
+    import defusedxml.ElementTree
+    from defusedxml import DefusedXmlException
+
     try:
         root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:

@@ -2,11 +2,13 @@
 
 One interview keeps one UID for its whole life; calendar clients apply a later message with a
 higher SEQUENCE (a reschedule) over the earlier one and remove the event on METHOD:CANCEL.
+
+`icalendar` is imported where an invitation is built, not with the app: it is slow to load and
+only e-mails about an interview need it.
 """
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from services import timeutil
 
@@ -25,6 +27,8 @@ def _single_line(value):
 
 
 def _address(email, name):
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{email}")
     if name:
         address.params["cn"] = vText(_single_line(name))
@@ -36,6 +40,8 @@ def build_invite(interview, *, method=REQUEST, summary, description, link, organ
 
     `organizer` is the sender as (name, address).
     """
+    from icalendar import Calendar, Event
+
     sender_name, sender_email = organizer
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -9,7 +9,6 @@ message that reads well without them.
 import functools
 from pathlib import Path
 
-import css_inline
 from flask import render_template
 
 from services import branding
@@ -20,7 +19,9 @@ DEFAULT_SENDER_NAME = "Interview scheduler"
 
 @functools.cache
 def _inliner():
-    # Built once per process: it parses the stylesheet. Nothing remote is ever fetched.
+    # Built once per process, on the first message: it parses the stylesheet. Nothing remote is ever fetched.
+    import css_inline
+
     return css_inline.CSSInliner(extra_css=STYLESHEET.read_text(encoding="utf-8"), keep_at_rules=True, load_remote_stylesheets=False)
 
 

@@ -1,8 +1,9 @@
-"""Password strength: zxcvbn's estimate plus the common-passwords list it ships (all offline)."""
-from functools import cache
+"""Password strength: zxcvbn's estimate plus the common-passwords list it ships (all offline).
 
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+zxcvbn is imported where it is used: loading its word lists would add a tenth of every process's
+start, for the few requests that set a password.
+"""
+from functools import cache
 
 from services.errors import ServiceError
 
@@ -18,6 +19,8 @@ class WeakPassword(ServiceError):
 @cache
 def common_passwords():
     """The 30,000 most common leaked passwords, as zxcvbn ships them (lower case)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -34,6 +37,8 @@ def check_strength(password, user_inputs=()):
     squeezed = "".join(password.lower().split())
     if squeezed in common_passwords():
         raise WeakPassword("Too common — add another word or two.")
+    from zxcvbn import zxcvbn
+
     inputs = [value for value in user_inputs if value]
     inputs += [part for value in inputs for part in value.replace("@", " ").replace(".", " ").split()]
     result = zxcvbn(password, user_inputs=inputs, max_length=MAX_LENGTH)

@@ -2,7 +2,6 @@
 import secrets
 
 import pyotp
-import segno
 from sqlalchemy import delete, or_, update
 
 from models import OrgSettings, RecoveryCode, User, db
@@ -30,6 +29,8 @@ def begin_enrolment(user):
 
 def provisioning_qr_svg(user, secret):
     """The otpauth:// URI of `secret` as an inline SVG QR code (no data: URI, no style attributes)."""
+    import segno  # only enrolment draws a QR code
+
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     return segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title="QR code for your authenticator app")
 

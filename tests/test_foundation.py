@@ -10,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import render_template_string
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import bindparam, create_engine, func, inspect, select, text
 from sqlalchemy.pool import NullPool
 
 import config
 from app import create_app
+from database import LONE_SELECT_CURSOR, LoneSelect
 from models import ApiToken, InterviewSlot, Job, User, db, kept_by_autogenerate
 from services import accounts
 from tests.conftest import PASSWORD, RECRUITER_EMAIL
@@ -290,6 +291,23 @@ def test_lone_selects_use_an_autocommit_pool_disposed_with_the_main_one(app, bac
     assert reads.pool.checkedin() == 1
     db.engine.dispose()
     assert reads.pool.checkedin() == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_lone_selects_reuse_one_binary_cursor_per_pooled_connection(app, backend):
+    reads = app.extensions["autocommit_engine"]
+    lone = LoneSelect(select(Job.job_title, Job.created_at).where(Job.job_title == bindparam("title")))
+    assert lone.first(reads, {"title": "no such job"}) is None
+    connection = reads.raw_connection()
+    cursor = connection.info[LONE_SELECT_CURSOR]
+    connection.close()
+    db.session.add(Job(job_title="Reused", company_name="Acme"))
+    db.session.commit()
+    found = lone.first(reads, {"title": "Reused"})
+    assert found[0] == "Reused" and found[1].tzinfo is not None  # binary results, converted by the columns' types
+    connection = reads.raw_connection()
+    assert connection.info[LONE_SELECT_CURSOR] is cursor and cursor.format == 1  # psycopg's BINARY
+    connection.close()
 
 
 def test_a_database_that_cannot_be_reached_is_a_503_to_retry(app_config, api_headers):
