@@ -39,7 +39,7 @@ def create_admin(email, password):
             user = accounts.create_user(email, password, Role.ADMIN)
         else:
             accounts.set_password(user, password, revoke_tokens=True)
-            user.role, user.is_enabled = Role.ADMIN.value, True
+            user.role, user.is_enabled = Role.ADMIN, True
             audit.record("user.made_admin", user, via="cli")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
@@ -109,7 +109,7 @@ def init_demo():
             "Build and ship machine learning features: data pipelines in Python, model training with "
             "scikit-learn and PyTorch, REST APIs with Flask, SQL for analytics, and MLOps on Docker."
         ),
-        coding_language=CodingLanguage.PYTHON.value,
+        coding_language=CodingLanguage.PYTHON,
         domain=domain,
         duration_minutes=30,
         created_by_id=None,
@@ -126,7 +126,7 @@ def init_demo():
                     job=job,
                     start_at=start_at,
                     end_at=start_at + timedelta(minutes=job.duration_minutes),
-                    ai_interview_type=InterviewType.TECHNICAL.value,
+                    ai_interview_type=InterviewType.TECHNICAL,
                     max_candidates=2,
                 )
             )
@@ -301,8 +301,8 @@ def create_link(language, name, email, when, no_send):
     from services.outbox import queue, transport
 
     language = (language or "").strip().upper()
-    if language not in CodingLanguage.values():
-        raise click.BadParameter(f"{language or '(empty)'} is not one of {', '.join(CodingLanguage.values())}.", param_hint="LANGUAGE")
+    if language not in list(CodingLanguage):
+        raise click.BadParameter(f"{language or '(empty)'} is not one of {', '.join(CodingLanguage)}.", param_hint="LANGUAGE")
     name = (name or "").strip()
     if not name:
         raise click.BadParameter("The name must not be empty.", param_hint="NAME")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -81,32 +82,30 @@ def utcnow():
     return timeutil.now()
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self):
-        return self.value
-
-    @classmethod
-    def values(cls):
-        return [member.value for member in cls]
+def enum_values(enum_cls):
+    """The values of an enum, as the database stores them and forms offer them."""
+    return [member.value for member in enum_cls]
 
 
-def enum_column(enum_cls, default, **kwargs):
-    """A VARCHAR column restricted to an enum's values by a CHECK constraint."""
-    length = max(len(v) for v in enum_cls.values())
-    return mapped_column(String(length), default=default.value, server_default=default.value, **kwargs)
+def enum_column(column, default):
+    """A VARCHAR as long as the enum's longest value (not a native ENUM), checked by `<column>_valid`.
+
+    The CHECK is named after the column, not the enum, because one enum types several columns;
+    NAMING makes it ck_<table>_<column>_valid.
+    """
+    enum_type = Enum(
+        type(default), name=f"{column}_valid", native_enum=False, create_constraint=True, values_callable=enum_values
+    )
+    # A plain str server default: Alembic's autogenerate writes it with repr().
+    return mapped_column(column, enum_type, default=default, server_default=default.value)
 
 
-def enum_check(column, enum_cls):
-    allowed = ", ".join(f"'{v}'" for v in enum_cls.values())
-    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
-
-
-class Role(StrEnum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     RECRUITER = "recruiter"
 
 
-class CodingLanguage(StrEnum):
+class CodingLanguage(enum.StrEnum):
     PYTHON = "PYTHON"
     JAVASCRIPT = "JAVASCRIPT"
     JAVA = "JAVA"
@@ -116,7 +115,7 @@ class CodingLanguage(StrEnum):
     SQL = "SQL"
 
 
-class CandidateStatus(StrEnum):
+class CandidateStatus(enum.StrEnum):
     NEW = "new"
     SCHEDULED = "scheduled"
     INTERVIEWED = "interviewed"
@@ -124,18 +123,18 @@ class CandidateStatus(StrEnum):
     HIRED = "hired"
 
 
-class InterviewType(StrEnum):
+class InterviewType(enum.StrEnum):
     TECHNICAL = "technical"
     CODING = "coding"
 
 
-class SlotStatus(StrEnum):
+class SlotStatus(enum.StrEnum):
     AVAILABLE = "available"
     FULL = "full"
     CANCELLED = "cancelled"
 
 
-class InterviewStatus(StrEnum):
+class InterviewStatus(enum.StrEnum):
     PENDING = "pending"  # created without a slot (seed 002's two-step API flow)
     SCHEDULED = "scheduled"
     IN_PROGRESS = "in_progress"
@@ -145,12 +144,12 @@ class InterviewStatus(StrEnum):
 
 
 # Interviews that hold a seat in their slot.
-ACTIVE_INTERVIEW_STATUSES = (InterviewStatus.SCHEDULED.value, InterviewStatus.IN_PROGRESS.value)
+ACTIVE_INTERVIEW_STATUSES = (InterviewStatus.SCHEDULED, InterviewStatus.IN_PROGRESS)
 # A candidate's open interview for a job: booked and not over, or created and waiting to be booked.
-OPEN_INTERVIEW_STATUSES = (InterviewStatus.PENDING.value, *ACTIVE_INTERVIEW_STATUSES)
+OPEN_INTERVIEW_STATUSES = (InterviewStatus.PENDING, *ACTIVE_INTERVIEW_STATUSES)
 
 
-class SessionStatus(StrEnum):
+class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
@@ -158,7 +157,7 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class EmailStatus(StrEnum):
+class EmailStatus(enum.StrEnum):
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
@@ -168,7 +167,7 @@ class EmailStatus(StrEnum):
     CANCELLED = "cancelled"  # a reminder made moot by a reschedule or cancellation
 
 
-class InvitationStatus(StrEnum):
+class InvitationStatus(enum.StrEnum):
     SENT = "sent"
     OPENED = "opened"
     BOOKED = "booked"
@@ -177,10 +176,10 @@ class InvitationStatus(StrEnum):
 
 
 # Invitations whose link still books: sent and not yet used, expired or revoked.
-UNUSED_INVITATION_STATUSES = (InvitationStatus.SENT.value, InvitationStatus.OPENED.value)
+UNUSED_INVITATION_STATUSES = (InvitationStatus.SENT, InvitationStatus.OPENED)
 
 
-class Decision(StrEnum):
+class Decision(enum.StrEnum):
     PENDING = "pending"
     ADVANCE = "advance"
     REJECT = "reject"
@@ -193,13 +192,12 @@ class TimestampMixin:
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (enum_check("role", Role),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = enum_column(Role, Role.RECRUITER)
+    role: Mapped[Role] = enum_column("role", Role.RECRUITER)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql_text("true"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     notify_on_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
@@ -221,7 +219,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_admin(self):
-        return self.role == Role.ADMIN.value
+        return self.role == Role.ADMIN
 
     @property
     def is_active(self):
@@ -319,7 +317,6 @@ class Domain(db.Model):
 class Job(TimestampMixin, db.Model):
     __tablename__ = "jobs"
     __table_args__ = (
-        enum_check("coding_language", CodingLanguage),
         CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
     )
 
@@ -327,7 +324,7 @@ class Job(TimestampMixin, db.Model):
     job_title: Mapped[str] = mapped_column(String(200))
     company_name: Mapped[str] = mapped_column(String(200))
     job_description: Mapped[str] = mapped_column(Text, default="")
-    coding_language: Mapped[str] = enum_column(CodingLanguage, CodingLanguage.PYTHON)
+    coding_language: Mapped[CodingLanguage] = enum_column("coding_language", CodingLanguage.PYTHON)
     domain_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("domains.id", ondelete="SET NULL"), index=True)
     tech_stack_details: Mapped[str | None] = mapped_column(Text)  # legacy, kept for old imports
     duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
@@ -375,7 +372,6 @@ class Candidate(TimestampMixin, db.Model):
     __tablename__ = "candidates"
     __table_args__ = (
         UniqueConstraint("job_id", "email", name="uq_candidates_job_email"),
-        enum_check("status", CandidateStatus),
         CheckConstraint("work_experience IS NULL OR work_experience >= 0", name="experience_non_negative"),
         # The list's order (newest first) and its keyset pagination.
         Index("ix_candidates_created_at_id", "created_at", "id"),
@@ -387,7 +383,7 @@ class Candidate(TimestampMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     work_experience: Mapped[int | None] = mapped_column(Integer)  # years
     domain_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("domains.id", ondelete="SET NULL"))
-    status: Mapped[str] = enum_column(CandidateStatus, CandidateStatus.NEW)
+    status: Mapped[CandidateStatus] = enum_column("status", CandidateStatus.NEW)
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
     resume_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resumes.id", ondelete="SET NULL"))
     timezone: Mapped[str | None] = mapped_column(String(64))  # the candidate's own zone, when known
@@ -455,8 +451,6 @@ class InterviewSlot(TimestampMixin, db.Model):
         CheckConstraint("max_candidates >= 1", name="capacity_positive"),
         CheckConstraint("current_bookings >= 0", name="bookings_non_negative"),
         CheckConstraint("current_bookings <= max_candidates", name="never_overbooked"),
-        enum_check("status", SlotStatus),
-        enum_check("ai_interview_type", InterviewType),
         Index("ix_interview_slots_job_start", "job_id", "start_at"),
     )
 
@@ -464,10 +458,10 @@ class InterviewSlot(TimestampMixin, db.Model):
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"))
     start_at: Mapped[datetime] = mapped_column(index=True)
     end_at: Mapped[datetime]
-    ai_interview_type: Mapped[str] = enum_column(InterviewType, InterviewType.TECHNICAL)
+    ai_interview_type: Mapped[InterviewType] = enum_column("ai_interview_type", InterviewType.TECHNICAL)
     max_candidates: Mapped[int] = mapped_column(Integer, default=1)
     current_bookings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    status: Mapped[str] = enum_column(SlotStatus, SlotStatus.AVAILABLE)
+    status: Mapped[SlotStatus] = enum_column("status", SlotStatus.AVAILABLE)
     cancelled_at: Mapped[datetime | None]
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -485,8 +479,6 @@ class InterviewSlot(TimestampMixin, db.Model):
 class Interview(TimestampMixin, db.Model):
     __tablename__ = "interviews"
     __table_args__ = (
-        enum_check("status", InterviewStatus),
-        enum_check("decision", Decision),
         # The dashboard's sections and capped counts, with and without its job and state filters.
         Index("ix_interviews_started_at", "started_at"),
         Index("ix_interviews_status_started_at", "status", "started_at"),
@@ -516,13 +508,13 @@ class Interview(TimestampMixin, db.Model):
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
     slot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interview_slots.id", ondelete="RESTRICT"), index=True)
-    status: Mapped[str] = enum_column(InterviewStatus, InterviewStatus.PENDING)
+    status: Mapped[InterviewStatus] = enum_column("status", InterviewStatus.PENDING)
     started_at: Mapped[datetime | None]  # scheduled start (seed name), UTC
     ended_at: Mapped[datetime | None]  # scheduled end, UTC
     session_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # iCalendar SEQUENCE
     cancelled_at: Mapped[datetime | None]
-    decision: Mapped[str] = enum_column(Decision, Decision.PENDING)
+    decision: Mapped[Decision] = enum_column("decision", Decision.PENDING)
     review_notes: Mapped[str] = mapped_column(Text, default="")
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -552,7 +544,6 @@ class SchedulingInvitation(TimestampMixin, db.Model):
 
     __tablename__ = "scheduling_invitations"
     __table_args__ = (
-        enum_check("status", InvitationStatus),
         CheckConstraint("reschedules_used >= 0", name="reschedules_non_negative"),
         Index("ix_scheduling_invitations_candidate_job", "candidate_id", "job_id"),
     )
@@ -560,7 +551,7 @@ class SchedulingInvitation(TimestampMixin, db.Model):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
-    status: Mapped[str] = enum_column(InvitationStatus, InvitationStatus.SENT)
+    status: Mapped[InvitationStatus] = enum_column("status", InvitationStatus.SENT)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     reschedules_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -619,9 +610,6 @@ class InterviewSession(TimestampMixin, db.Model):
 
     __tablename__ = "interview_sessions"
     __table_args__ = (
-        enum_check("status", SessionStatus),
-        enum_check("coding_language", CodingLanguage),
-        enum_check("interview_type", InterviewType),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -636,11 +624,11 @@ class InterviewSession(TimestampMixin, db.Model):
     # do not load them (the interviewer and the review page load them in one query on first use).
     job_description: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="planning")
     resume_text: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="planning")
-    coding_language: Mapped[str] = enum_column(CodingLanguage, CodingLanguage.PYTHON)
-    interview_type: Mapped[str] = enum_column(InterviewType, InterviewType.TECHNICAL)
+    coding_language: Mapped[CodingLanguage] = enum_column("coding_language", CodingLanguage.PYTHON)
+    interview_type: Mapped[InterviewType] = enum_column("interview_type", InterviewType.TECHNICAL)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     scheduled_at: Mapped[datetime]
-    status: Mapped[str] = enum_column(SessionStatus, SessionStatus.SCHEDULED)
+    status: Mapped[SessionStatus] = enum_column("status", SessionStatus.SCHEDULED)
     language_code: Mapped[str] = mapped_column(String(16), default="en-IN", server_default="en-IN")
     keyword_analysis: Mapped[dict] = mapped_column(default=dict, deferred=True, deferred_group="planning")
     started_at: Mapped[datetime | None]
@@ -699,7 +687,6 @@ class OutboxEmail(TimestampMixin, db.Model):
 
     __tablename__ = "outbox_emails"
     __table_args__ = (
-        enum_check("status", EmailStatus),
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
     )
 
@@ -721,7 +708,7 @@ class OutboxEmail(TimestampMixin, db.Model):
     mime_message: Mapped[bytes | None] = mapped_column(LargeBinary)
     envelope_from: Mapped[str | None] = mapped_column(String(320))
     envelope_to: Mapped[str | None] = mapped_column(String(320))
-    status: Mapped[str] = enum_column(EmailStatus, EmailStatus.QUEUED)
+    status: Mapped[EmailStatus] = enum_column("status", EmailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)  # while `sending`: when the claim's lease ends
     claimed_at: Mapped[datetime | None]

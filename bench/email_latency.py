@@ -119,7 +119,7 @@ def main():
     print(f"ratio (stalling / none):              {ratio:.3f}  (target <= {TARGET_RATIO})")
     print(f"invitations, no SMTP:       {outbox_counts(quiet_app)}")
     print(f"invitations, stalling SMTP: {outbox_counts(stall_app)}  (the sender works through them at {STALL_SECONDS} s each)")
-    unconfigured = outbox_counts(quiet_app).get(EmailStatus.UNCONFIGURED.value, 0)
+    unconfigured = outbox_counts(quiet_app).get(EmailStatus.UNCONFIGURED, 0)
     ok = ratio <= TARGET_RATIO and unconfigured == args.requests + 2
     print("PASS" if ok else "FAIL")
     result(f"booking latency, SMTP stalling {STALL_SECONDS} s / no SMTP", round(ratio, 3), f"<= {TARGET_RATIO}", ok)

@@ -75,20 +75,20 @@ def seed(database_url):
         sessions = []
         for n in range(OPEN + WAITING):
             slot = open_slot if n < OPEN else later[(n - OPEN) % len(later)]
-            candidate = Candidate(job=job, full_name=f"Candidate {n}", email=f"candidate{n}@example.com", status=CandidateStatus.SCHEDULED.value)
+            candidate = Candidate(job=job, full_name=f"Candidate {n}", email=f"candidate{n}@example.com", status=CandidateStatus.SCHEDULED)
             key = secrets.token_urlsafe(32)
-            interview = Interview(candidate=candidate, job=job, slot=slot, status=InterviewStatus.SCHEDULED.value,
+            interview = Interview(candidate=candidate, job=job, slot=slot, status=InterviewStatus.SCHEDULED,
                                   started_at=slot.start_at, ended_at=slot.end_at, session_key=key)
             sessions.append(InterviewSession(
                 interview=interview, session_key=key, candidate_name=candidate.full_name, candidate_email=candidate.email,
                 job_title=job.job_title, company_name=job.company_name, job_description=job.job_description, resume_text=RESUME,
-                coding_language=job.coding_language, interview_type=InterviewType.TECHNICAL.value, duration_minutes=30,
-                scheduled_at=slot.start_at, status=SessionStatus.SCHEDULED.value, keyword_analysis={},
+                coding_language=job.coding_language, interview_type=InterviewType.TECHNICAL, duration_minutes=30,
+                scheduled_at=slot.start_at, status=SessionStatus.SCHEDULED, keyword_analysis={},
             ))
         for session in sessions[:PRESTARTED]:  # what start_interview writes, but the audit event
             session.keyword_analysis, plan = llm.plan_questions(session)
             session.questions = [InterviewQuestion(position=position, **item) for position, item in enumerate(plan)]
-            session.status, session.interview.status = SessionStatus.IN_PROGRESS.value, InterviewStatus.IN_PROGRESS.value
+            session.status, session.interview.status = SessionStatus.IN_PROGRESS, InterviewStatus.IN_PROGRESS
             session.started_at = session.question_started_at = now
             session.current_question_index, session.active_client_id = 0, f"tab-{session.session_key[:16]}"
         db.session.add_all([job, open_slot, *later, *sessions])
@@ -112,9 +112,9 @@ def write_state(app, path):
             .order_by(InterviewSession.session_key)
         )
         for key, status, scheduled_at, client_id, question_id in sessions:
-            if status == SessionStatus.IN_PROGRESS.value and question_id is not None:
+            if status == SessionStatus.IN_PROGRESS and question_id is not None:
                 lines.append(f"P {key} {question_id} {client_id}")
-            elif status == SessionStatus.SCHEDULED.value:
+            elif status == SessionStatus.SCHEDULED:
                 lines.append(f"W {key}" if scheduled_at - timedelta(seconds=app.config["EARLY_JOIN_SECONDS"]) > now else f"S {key}")
         db.session.remove()
         db.engine.dispose()

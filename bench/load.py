@@ -240,7 +240,7 @@ def smtp_outage(database_url, seconds=10):
                 waiting = db.session.scalar(
                     select(func.count())
                     .select_from(OutboxEmail)
-                    .where(OutboxEmail.kind == "invitation", OutboxEmail.status != EmailStatus.SENT.value)
+                    .where(OutboxEmail.kind == "invitation", OutboxEmail.status != EmailStatus.SENT)
                 )
             if not waiting:
                 break

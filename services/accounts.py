@@ -210,7 +210,7 @@ def _active_admins_besides(user):
     On PostgreSQL every enabled admin's row (the user's own too) is locked, in id order, so two
     admins demoting each other at once queue up instead of deadlocking or both succeeding.
     """
-    admins = select(User.id).where(User.role == Role.ADMIN.value, User.is_enabled.is_(True)).order_by(User.id)
+    admins = select(User.id).where(User.role == Role.ADMIN, User.is_enabled.is_(True)).order_by(User.id)
     return sum(1 for admin_id in db.session.scalars(admins.with_for_update()) if admin_id != user.id)
 
 
@@ -220,7 +220,7 @@ def _change_account(user, actor, **values):
     Two admins demoting each other at once: the admin rows are locked first (PostgreSQL), and the
     UPDATE itself re-counts the other admins (SQLite serialises writers), so one of them loses.
     """
-    leaves_admin = values.get("role", user.role) == Role.ADMIN.value and values.get("is_enabled", user.is_enabled)
+    leaves_admin = values.get("role", user.role) == Role.ADMIN and values.get("is_enabled", user.is_enabled)
     if user.is_admin and user.is_enabled and not leaves_admin:
         if _active_admins_besides(user) == 0:
             raise AccountError("The organisation needs at least one active admin; make someone else an admin first.")
@@ -228,7 +228,7 @@ def _change_account(user, actor, **values):
         others = (
             select(func.count())
             .select_from(admins)
-            .where(admins.c.role == Role.ADMIN.value, admins.c.is_enabled.is_(True), admins.c.id != user.id)
+            .where(admins.c.role == Role.ADMIN, admins.c.is_enabled.is_(True), admins.c.id != user.id)
             .scalar_subquery()
         )
         changed = db.session.execute(update(User).where(User.id == user.id, others > 0).values(**values))
@@ -256,6 +256,6 @@ def set_enabled(user, enabled, actor=None):
 
 def set_role(user, role, actor=None):
     """Make a user an admin or a recruiter; the caller commits."""
-    if role not in Role.values():
+    if role not in list(Role):
         raise AccountError("Choose Admin or Recruiter.")
     _change_account(user, actor, role=role)

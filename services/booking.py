@@ -37,7 +37,7 @@ from services.validation import parse_uuid
 
 # Booked interviews keep their seat when they are over (the slot's "3/3 booked" stays true);
 # only a cancellation gives it back.
-SEAT_HOLDING_STATUSES = (*ACTIVE_INTERVIEW_STATUSES, InterviewStatus.COMPLETED.value, InterviewStatus.EXPIRED.value)
+SEAT_HOLDING_STATUSES = (*ACTIVE_INTERVIEW_STATUSES, InterviewStatus.COMPLETED, InterviewStatus.EXPIRED)
 
 
 class BookingError(RefusedAction):
@@ -100,7 +100,7 @@ def _claim_seat(slot, now, allow_past=False):
     conditions = [
         InterviewSlot.id == slot.id,
         InterviewSlot.current_bookings < InterviewSlot.max_candidates,
-        InterviewSlot.status != SlotStatus.CANCELLED.value,
+        InterviewSlot.status != SlotStatus.CANCELLED,
     ]
     if not allow_past:
         conditions.append(InterviewSlot.start_at > now)
@@ -110,7 +110,7 @@ def _claim_seat(slot, now, allow_past=False):
         .values(
             current_bookings=InterviewSlot.current_bookings + 1,
             status=case(
-                (InterviewSlot.current_bookings + 1 >= InterviewSlot.max_candidates, SlotStatus.FULL.value),
+                (InterviewSlot.current_bookings + 1 >= InterviewSlot.max_candidates, SlotStatus.FULL),
                 else_=InterviewSlot.status,
             ),
         )
@@ -127,8 +127,8 @@ def _free_seat(slot_id):
         .values(
             current_bookings=InterviewSlot.current_bookings - 1,
             status=case(
-                (InterviewSlot.status == SlotStatus.CANCELLED.value, SlotStatus.CANCELLED.value),
-                else_=SlotStatus.AVAILABLE.value,
+                (InterviewSlot.status == SlotStatus.CANCELLED, SlotStatus.CANCELLED),
+                else_=SlotStatus.AVAILABLE,
             ),
         )
         .execution_options(synchronize_session=False)
@@ -237,10 +237,10 @@ def _races_as_booking_errors(name, candidate_id, job_id):
 
 
 WHAT_HAPPENED = {
-    InterviewStatus.CANCELLED.value: "This interview was cancelled meanwhile",
-    InterviewStatus.IN_PROGRESS.value: "The candidate started this interview meanwhile",
-    InterviewStatus.COMPLETED.value: "This interview was completed meanwhile",
-    InterviewStatus.EXPIRED.value: "This interview expired meanwhile (the candidate never joined)",
+    InterviewStatus.CANCELLED: "This interview was cancelled meanwhile",
+    InterviewStatus.IN_PROGRESS: "The candidate started this interview meanwhile",
+    InterviewStatus.COMPLETED: "This interview was completed meanwhile",
+    InterviewStatus.EXPIRED: "This interview expired meanwhile (the candidate never joined)",
 }
 
 
@@ -249,8 +249,8 @@ def _take(interview):
     seen_status = interview.status
     if take_interview(interview, (seen_status,), sequence=interview.sequence):
         return
-    was_pending = seen_status == InterviewStatus.PENDING.value
-    if interview.status == InterviewStatus.SCHEDULED.value:
+    was_pending = seen_status == InterviewStatus.PENDING
+    if interview.status == InterviewStatus.SCHEDULED:
         happened = "This interview was booked meanwhile" if was_pending else "This interview was rescheduled meanwhile"
         happened += f" (now {timeutil.format_local(interview.started_at)})"
     else:
@@ -276,7 +276,7 @@ def book_interview(candidate, slot, *, actor=None, notes="", interview=None, all
             raise WrongJob("This interview belongs to another candidate.")
         if interview.job_id != slot.job_id:
             raise WrongJob(f"This interview is for another job; the slot is for {slot.job.job_title}.")
-        if interview.status != InterviewStatus.PENDING.value:
+        if interview.status != InterviewStatus.PENDING:
             if interview.slot_id == slot.id and interview.is_active:
                 raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.")
             if interview.is_active:
@@ -343,7 +343,7 @@ def create_pending_interview(candidate, job, *, actor=None):
     """A PENDING interview for `candidate` of `job` (seed 002's two-step flow), unless one is open."""
     name, candidate_id = candidate.full_name, candidate.id
     refuse_second_interview(candidate, job.id)
-    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING.value, created_by_id=getattr(actor, "id", None))
+    interview = Interview(candidate=candidate, job=job, status=InterviewStatus.PENDING, created_by_id=getattr(actor, "id", None))
     db.session.add(interview)
     with _races_as_booking_errors(name, candidate_id, job.id):
         db.session.flush()
@@ -356,7 +356,7 @@ def _pending_or_refusal(candidate, slot):
     """The candidate's pending interview for the job, which a new booking fills instead of adding a
     second; None when there is none; AlreadyBooked/AlreadyScheduled when one is already booked."""
     existing = _open_interview(candidate.id, slot.job_id)
-    if existing is None or existing.status == InterviewStatus.PENDING.value:
+    if existing is None or existing.status == InterviewStatus.PENDING:
         return existing
     if existing.slot_id == slot.id:
         raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.")
@@ -369,7 +369,7 @@ def _write_booking(candidate, slot, actor, notes, interview):
         interview = Interview(candidate=candidate, job=job, created_by_id=getattr(actor, "id", None))
         db.session.add(interview)
     interview.slot_id = slot.id
-    interview.status = InterviewStatus.SCHEDULED.value
+    interview.status = InterviewStatus.SCHEDULED
     interview.started_at, interview.ended_at = slot.start_at, slot.end_at
     interview.session_key = secrets.token_urlsafe(32)
     interview.cancelled_at = None
@@ -392,12 +392,12 @@ def _write_booking(candidate, slot, actor, notes, interview):
             interview_type=slot.ai_interview_type,
             duration_minutes=slot.duration_minutes,
             scheduled_at=slot.start_at,
-            status=SessionStatus.SCHEDULED.value,
+            status=SessionStatus.SCHEDULED,
             language_code="en-IN",
             keyword_analysis={"CODING_LANG": job.coding_language},
         )
     )
-    candidate.status = CandidateStatus.SCHEDULED.value
+    candidate.status = CandidateStatus.SCHEDULED
     return interview
 
 
@@ -408,7 +408,7 @@ def reschedule_interview(interview, new_slot, *, actor=None):
     candidate = interview.candidate
     if new_slot is None:
         raise SlotNotFound()
-    if interview.status != InterviewStatus.SCHEDULED.value:
+    if interview.status != InterviewStatus.SCHEDULED:
         raise InvalidState(f"Only scheduled interviews can be rescheduled; this one is {interview.status.replace('_', ' ')}.")
     if new_slot.id == interview.slot_id:
         raise AlreadyBooked(f"{candidate.full_name} is already booked into this slot.")
@@ -434,7 +434,7 @@ def reschedule_interview(interview, new_slot, *, actor=None):
             interview.session.scheduled_at = new_slot.start_at
             interview.session.interview_type = new_slot.ai_interview_type
             interview.session.duration_minutes = new_slot.duration_minutes
-            interview.session.status = SessionStatus.SCHEDULED.value
+            interview.session.status = SessionStatus.SCHEDULED
         db.session.flush()
     notifications.queue_reschedule(interview, old_start)
     audit.record("interview.rescheduled", interview, actor=actor, old_slot=old_slot_id, slot=new_slot.id)
@@ -450,11 +450,11 @@ def reschedule_interview(interview, new_slot, *, actor=None):
 def _cancel(interview, actor, reason, cancelled_at):
     """Cancel one interview the caller took under lock (frees its seat if it held one)."""
     held_seat = interview.is_active and interview.slot_id is not None
-    interview.status = InterviewStatus.CANCELLED.value
+    interview.status = InterviewStatus.CANCELLED
     interview.cancelled_at = cancelled_at
     interview.sequence += 1
     if interview.session is not None:
-        interview.session.status = SessionStatus.CANCELLED.value
+        interview.session.status = SessionStatus.CANCELLED
     if held_seat:
         _free_seat(interview.slot_id)
         notifications.queue_cancellation(interview)
@@ -465,7 +465,7 @@ def _cancel(interview, actor, reason, cancelled_at):
 @_one_transaction
 def cancel_interview(interview, *, actor=None, reason=""):
     """Cancel a scheduled or pending interview, free its seat and tell the candidate."""
-    if interview.status not in (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value):
+    if interview.status not in (InterviewStatus.SCHEDULED, InterviewStatus.PENDING):
         raise InvalidState(f"This interview is {interview.status.replace('_', ' ')}; it can't be cancelled.")
     _take(interview)
     _cancel(interview, actor, reason, timeutil.now())
@@ -479,7 +479,7 @@ def cancel_interview(interview, *, actor=None, reason=""):
 @_one_transaction
 def cancel_slot(slot, *, actor=None, reason=""):
     """Cancel a slot and every active interview in it (each candidate is told)."""
-    if slot.status == SlotStatus.CANCELLED.value:
+    if slot.status == SlotStatus.CANCELLED:
         raise InvalidState("This slot is already cancelled.")
     now = timeutil.now()
     booked = select(Interview.id).where(Interview.slot_id == slot.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
@@ -489,8 +489,8 @@ def cancel_slot(slot, *, actor=None, reason=""):
         # Mark it cancelled first so no new booking can claim a seat while we cancel the others.
         marked = db.session.execute(
             update(InterviewSlot)
-            .where(InterviewSlot.id == slot.id, InterviewSlot.status != SlotStatus.CANCELLED.value)
-            .values(status=SlotStatus.CANCELLED.value, cancelled_at=now)
+            .where(InterviewSlot.id == slot.id, InterviewSlot.status != SlotStatus.CANCELLED)
+            .values(status=SlotStatus.CANCELLED, cancelled_at=now)
             .execution_options(synchronize_session=False)
         )
         if marked.rowcount != 1:
@@ -511,7 +511,7 @@ def _supersede_earlier_link(candidate, slot, actor):
     """A new quick link for the same person replaces their earlier one (cancelled, they are told),
     as one candidate holds one open interview per job; the same time twice stays a refusal."""
     earlier = _open_interview(candidate.id, slot.job_id)
-    replaceable = (InterviewStatus.PENDING.value, InterviewStatus.SCHEDULED.value)
+    replaceable = (InterviewStatus.PENDING, InterviewStatus.SCHEDULED)
     if earlier is None or earlier.status not in replaceable:
         return
     _check_overlap(candidate, slot)

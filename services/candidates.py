@@ -180,7 +180,7 @@ def restore_status(candidate):
     """A candidate left with no booked interview (cancelled, or a no-show) gets back the status the
     booking replaced: their last review's outcome, else `new`. A later status (interviewed, rejected,
     hired) stays. Runs inside the caller's transaction, after the interview's own change."""
-    if candidate.status != CandidateStatus.SCHEDULED.value:
+    if candidate.status != CandidateStatus.SCHEDULED:
         return
     db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
     if db.session.scalar(
@@ -189,8 +189,8 @@ def restore_status(candidate):
         return
     last_decision = db.session.scalar(
         select(Interview.decision)
-        .where(Interview.candidate_id == candidate.id, Interview.status == InterviewStatus.COMPLETED.value)
+        .where(Interview.candidate_id == candidate.id, Interview.status == InterviewStatus.COMPLETED)
         .order_by(Interview.started_at.desc())
         .limit(1)
     )
-    candidate.status = CANDIDATE_STATUS_FOR.get(last_decision, CandidateStatus.NEW.value)
+    candidate.status = CANDIDATE_STATUS_FOR.get(last_decision, CandidateStatus.NEW)

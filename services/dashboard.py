@@ -35,7 +35,7 @@ def interviews_dashboard(tz, job_id=None, status=None):
         job_uuid = uuid.UUID(job_id) if job_id else None
     except ValueError:
         job_uuid = None
-    status = status if status in InterviewStatus.values() else None
+    status = status if status in list(InterviewStatus) else None
 
     job_filter = [Interview.job_id == job_uuid] if job_uuid is not None else []
     filters = job_filter + ([Interview.status == status] if status is not None else [])
@@ -45,7 +45,7 @@ def interviews_dashboard(tz, job_id=None, status=None):
         "upcoming": [Interview.started_at >= day_end],
         "past": [Interview.started_at < day_start],
     }
-    statuses = InterviewStatus.values()
+    statuses = list(InterviewStatus)
     # Capped counts read at most COUNT_CAP + 1 index entries each; counts by status ignore the
     # status filter, so they still show where the others are.
     values = paging.capped_counts(

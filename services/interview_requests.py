@@ -97,7 +97,7 @@ def issue_session(interview, *, actor):
 
 def check_session_issuable(interview):
     """A booked, live interview's session may be issued; a cancelled or unbooked one's may not."""
-    if interview.status == InterviewStatus.CANCELLED.value:
+    if interview.status == InterviewStatus.CANCELLED:
         raise booking.InvalidState("This interview is cancelled; book a new one.")
     if interview.session is None:
         raise InputError({"interview_id": "Book this interview into a slot first."}, message="The interview has no time yet; book it into a slot first.")

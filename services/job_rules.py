@@ -48,7 +48,7 @@ def offerable_slots(job, now, limit=SLOT_OFFER_LIMIT):
             select(InterviewSlot.id, InterviewSlot.start_at, InterviewSlot.end_at)
             .where(
                 InterviewSlot.job_id == job.id,
-                InterviewSlot.status != SlotStatus.CANCELLED.value,
+                InterviewSlot.status != SlotStatus.CANCELLED,
                 InterviewSlot.current_bookings < InterviewSlot.max_candidates,
                 InterviewSlot.start_at >= earliest,
                 InterviewSlot.start_at <= latest,

@@ -21,7 +21,7 @@ from services.outbox.transport import header_safe
 from services.transactions import one_transaction
 
 # Outbox states of a message that has not gone out yet and still may.
-PENDING_STATUSES = (EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.UNCONFIGURED.value)
+PENDING_STATUSES = (EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.UNCONFIGURED)
 
 
 class NotificationError(RefusedAction):
@@ -57,7 +57,7 @@ def _details(interview, **extra):
     job, session, slot = interview.job, interview.session, interview.slot
     tz = _candidate_zone(interview)
     duration = session.duration_minutes if session else int((interview.ended_at - interview.started_at).total_seconds() // 60)
-    interview_type = session.interview_type if session else (slot.ai_interview_type if slot else InterviewType.TECHNICAL.value)
+    interview_type = session.interview_type if session else (slot.ai_interview_type if slot else InterviewType.TECHNICAL)
     return {
         "candidate_name": interview.candidate.full_name,
         "job_title": job.job_title,
@@ -90,7 +90,7 @@ def _enqueue(kind, key, to, subject, template, context, *, due=None, ics=None, *
         body_text=body_text,
         body_html=body_html,
         ics=ics,
-        status=EmailStatus.QUEUED.value if configured else EmailStatus.UNCONFIGURED.value,
+        status=EmailStatus.QUEUED if configured else EmailStatus.UNCONFIGURED,
         next_attempt_at=due or timeutil.now(),
         **about,
     )
@@ -180,7 +180,7 @@ def cancel_pending_reminders(interview):
             OutboxEmail.interview_id == interview.id, OutboxEmail.kind == "reminder", OutboxEmail.status.in_(PENDING_STATUSES)
         )
     ):
-        email.status = EmailStatus.CANCELLED.value
+        email.status = EmailStatus.CANCELLED
 
 
 def queue_recruiter_copy(interview, recruiter):
@@ -210,7 +210,7 @@ def resend_invitation(interview, actor=None):
             OutboxEmail.status.in_(PENDING_STATUSES),
         )
     ):
-        pending.status = EmailStatus.CANCELLED.value
+        pending.status = EmailStatus.CANCELLED
         pending.last_error = "Superseded by a resend."
     email = _queue_invitation_row(interview, key_suffix=f":resend-{secrets.token_hex(6)}")
     audit.record("interview.invitation_resent", interview, actor=actor)
@@ -323,13 +323,13 @@ def invitation_emails(interview_ids):
 
 
 EMAIL_STATE_TEXT = {
-    EmailStatus.QUEUED.value: "Invitation queued; it goes out in a moment.",
-    EmailStatus.SENDING.value: "Invitation being sent.",
-    EmailStatus.SENT.value: "Invitation sent.",
-    EmailStatus.RETRYING.value: "Invitation delivery is retrying.",
-    EmailStatus.FAILED.value: "Invitation failed to send; copy the link and send it yourself.",
-    EmailStatus.UNCONFIGURED.value: "SMTP not configured; the invitation waits in the outbox.",
-    EmailStatus.CANCELLED.value: "Invitation withdrawn.",
+    EmailStatus.QUEUED: "Invitation queued; it goes out in a moment.",
+    EmailStatus.SENDING: "Invitation being sent.",
+    EmailStatus.SENT: "Invitation sent.",
+    EmailStatus.RETRYING: "Invitation delivery is retrying.",
+    EmailStatus.FAILED: "Invitation failed to send; copy the link and send it yourself.",
+    EmailStatus.UNCONFIGURED: "SMTP not configured; the invitation waits in the outbox.",
+    EmailStatus.CANCELLED: "Invitation withdrawn.",
 }
 
 
@@ -341,11 +341,11 @@ def email_state_text(email):
 
 
 # Waiting for a configured SMTP server: not delivered yet, but it will be without anyone acting.
-QUEUED_FOR_SMTP = (EmailStatus.QUEUED.value, EmailStatus.SENDING.value, EmailStatus.RETRYING.value)
+QUEUED_FOR_SMTP = (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.RETRYING)
 
 
 def email_was_sent(email):
     """The API's `email_sent`: delivered, or queued for a configured SMTP server (not unconfigured or failed)."""
     if email is None:
         return False
-    return email.status == EmailStatus.SENT.value or (email.status in QUEUED_FOR_SMTP and transport.is_configured())
+    return email.status == EmailStatus.SENT or (email.status in QUEUED_FOR_SMTP and transport.is_configured())

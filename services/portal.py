@@ -47,9 +47,9 @@ SUMMARY_BY_KEY = LoneSelect(
 )
 
 _FINAL_STATES = {
-    SessionStatus.COMPLETED.value: COMPLETED,
-    SessionStatus.CANCELLED.value: CANCELLED,
-    SessionStatus.EXPIRED.value: EXPIRED,
+    SessionStatus.COMPLETED: COMPLETED,
+    SessionStatus.CANCELLED: CANCELLED,
+    SessionStatus.EXPIRED: EXPIRED,
 }
 
 
@@ -83,8 +83,8 @@ def well_formed(session_key):
 
 
 def _changes_on_view(session, now):
-    return session.status == SessionStatus.IN_PROGRESS.value or (
-        session.status == SessionStatus.SCHEDULED.value and state_at(session, now) == EXPIRED
+    return session.status == SessionStatus.IN_PROGRESS or (
+        session.status == SessionStatus.SCHEDULED and state_at(session, now) == EXPIRED
     )
 
 
@@ -112,11 +112,11 @@ def portal_state(session, now):
     returned when nothing is to be recorded.
     """
     state = state_at(session, now)
-    if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
+    if state == EXPIRED and session.status == SessionStatus.SCHEDULED:
         lock_session(session)
         # Decided again under the lock: a start or a cancellation may have come first.
         state = state_at(session, now)
-        if state == EXPIRED and session.status == SessionStatus.SCHEDULED.value:
+        if state == EXPIRED and session.status == SessionStatus.SCHEDULED:
             mark_expired(session)
         db.session.commit()
     return state
@@ -126,7 +126,7 @@ def state_at(session, now):
     """The page for `session` (or its summary) at `now`, changing nothing."""
     if session.status in _FINAL_STATES:
         return _FINAL_STATES[session.status]
-    if session.status == SessionStatus.IN_PROGRESS.value:
+    if session.status == SessionStatus.IN_PROGRESS:
         return INTERVIEW
     opens, closes = window(session)
     if now < opens:
@@ -138,10 +138,10 @@ def state_at(session, now):
 
 def mark_expired(session):
     """The candidate never started: session and interview expired (a no-show for the recruiter)."""
-    session.status = SessionStatus.EXPIRED.value
+    session.status = SessionStatus.EXPIRED
     interview = session.interview
-    if interview is not None and interview.status in (InterviewStatus.SCHEDULED.value, InterviewStatus.PENDING.value):
-        interview.status = InterviewStatus.EXPIRED.value
+    if interview is not None and interview.status in (InterviewStatus.SCHEDULED, InterviewStatus.PENDING):
+        interview.status = InterviewStatus.EXPIRED
         candidates.restore_status(interview.candidate)
         audit.record("interview.expired", interview)
 

@@ -10,10 +10,10 @@ NOTES_MAX_CHARS = 10_000
 
 # What a decision makes of the candidate's status.
 CANDIDATE_STATUS_FOR = {
-    Decision.PENDING.value: CandidateStatus.INTERVIEWED.value,
-    Decision.ADVANCE.value: CandidateStatus.INTERVIEWED.value,
-    Decision.REJECT.value: CandidateStatus.REJECTED.value,
-    Decision.HIRE.value: CandidateStatus.HIRED.value,
+    Decision.PENDING: CandidateStatus.INTERVIEWED,
+    Decision.ADVANCE: CandidateStatus.INTERVIEWED,
+    Decision.REJECT: CandidateStatus.REJECTED,
+    Decision.HIRE: CandidateStatus.HIRED,
 }
 
 
@@ -44,7 +44,7 @@ def answer_of(interview, answer_id):
 
 def record_decision(interview, decision, notes, actor):
     """Store the recruiter's decision and notes and move the candidate's status with it; commits."""
-    if decision not in Decision.values():
+    if decision not in list(Decision):
         raise ReviewError("Choose a decision from the list.")
     notes = (notes or "").strip()
     if len(notes) > NOTES_MAX_CHARS:

@@ -86,11 +86,11 @@ def _revoke_older(candidate_id, job_id, now, keep_id):
             SchedulingInvitation.candidate_id == candidate_id,
             SchedulingInvitation.job_id == job_id,
             SchedulingInvitation.id != keep_id,
-            SchedulingInvitation.status.not_in((InvitationStatus.REVOKED.value, InvitationStatus.EXPIRED.value)),
+            SchedulingInvitation.status.not_in((InvitationStatus.REVOKED, InvitationStatus.EXPIRED)),
         )
     ).all()
     for invitation in older:
-        invitation.status, invitation.status_changed_at = InvitationStatus.REVOKED.value, now
+        invitation.status, invitation.status_changed_at = InvitationStatus.REVOKED, now
         audit.record("scheduling.revoked", invitation, reason="replaced by a new invitation")
 
 
@@ -98,7 +98,7 @@ def _new_invitation(candidate, job, actor_id, now, *, retake=False, expires_at=N
     if not take_open_job(job):
         raise RoleClosed()
     invitation = SchedulingInvitation(
-        candidate=candidate, job=job, status=InvitationStatus.SENT.value, status_changed_at=now,
+        candidate=candidate, job=job, status=InvitationStatus.SENT, status_changed_at=now,
         expires_at=expires_at or now + timedelta(days=job.invitation_expiry_days), created_by_id=actor_id, is_retake=retake,
     )
     db.session.add(invitation)
@@ -158,13 +158,13 @@ def revoke(invitation, *, actor=None, seen_status=None):
     """Stop the invitation's links working, from the state the recruiter saw (`seen_status`, by
     default the loaded one): a booking meanwhile wins."""
     seen = seen_status or invitation.status
-    if seen == InvitationStatus.REVOKED.value:
+    if seen == InvitationStatus.REVOKED:
         raise RefusedAction("This invitation is already revoked.")
     now = timeutil.now()
     result = db.session.execute(
         update(SchedulingInvitation)
         .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status == seen)
-        .values(status=InvitationStatus.REVOKED.value, status_changed_at=now)
+        .values(status=InvitationStatus.REVOKED, status_changed_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(invitation)
@@ -195,7 +195,7 @@ class InvitationState:
 def effective_state(invitation, now):
     """(status, when it changed): an unused invitation past its expiry reads as expired."""
     if invitation.is_unused and invitation.expires_at <= now:
-        return InvitationStatus.EXPIRED.value, invitation.expires_at
+        return InvitationStatus.EXPIRED, invitation.expires_at
     return invitation.status, invitation.status_changed_at
 
 
@@ -217,7 +217,7 @@ def _expire_if_due(invitation, now):
         update(SchedulingInvitation)
         .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
                SchedulingInvitation.expires_at <= now)
-        .values(status=InvitationStatus.EXPIRED.value, status_changed_at=SchedulingInvitation.expires_at)
+        .values(status=InvitationStatus.EXPIRED, status_changed_at=SchedulingInvitation.expires_at)
         .execution_options(synchronize_session=False)
     )
     audit.record("scheduling.expired", invitation)
@@ -231,7 +231,7 @@ def find_link(raw):
     if invitation is None:
         raise DeadLink()
     _expire_if_due(invitation, timeutil.now())
-    if invitation.status in (InvitationStatus.REVOKED.value, InvitationStatus.EXPIRED.value):
+    if invitation.status in (InvitationStatus.REVOKED, InvitationStatus.EXPIRED):
         raise DeadLink(status=410)
     return invitation
 
@@ -293,11 +293,11 @@ def open_link(raw):
     """The page a link opens now (records `opened` the first time); DeadLink for a dead one."""
     invitation = find_link(raw)
     now = timeutil.now()
-    if invitation.status == InvitationStatus.SENT.value:
+    if invitation.status == InvitationStatus.SENT:
         opened = db.session.execute(
             update(SchedulingInvitation)
-            .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status == InvitationStatus.SENT.value)
-            .values(status=InvitationStatus.OPENED.value, status_changed_at=now)
+            .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status == InvitationStatus.SENT)
+            .values(status=InvitationStatus.OPENED, status_changed_at=now)
             .execution_options(synchronize_session=False)
         )
         if opened.rowcount == 1:
@@ -314,9 +314,9 @@ def link_page(invitation, now):
         job = invitation.job
         deadline = job_rules.change_deadline(interview, job)
         left = max(job.max_self_reschedules - invitation.reschedules_used, 0)
-        can_change = interview.status == InterviewStatus.SCHEDULED.value and now < deadline
+        can_change = interview.status == InterviewStatus.SCHEDULED and now < deadline
         return LinkPage("manage", invitation, interview, can_change, left, deadline)
-    if invitation.status == InvitationStatus.BOOKED.value:
+    if invitation.status == InvitationStatus.BOOKED:
         return LinkPage("over", invitation, booked_interview(invitation))
     if invitation.job.is_archived:
         return LinkPage("closed", invitation)
@@ -349,14 +349,14 @@ def _claim_for_booking(invitation, now):
         update(SchedulingInvitation)
         .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
                SchedulingInvitation.expires_at > now)
-        .values(status=InvitationStatus.BOOKED.value, status_changed_at=now)
+        .values(status=InvitationStatus.BOOKED, status_changed_at=now)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount == 1:
         return
     db.session.rollback()
     db.session.refresh(invitation)
-    if invitation.status == InvitationStatus.BOOKED.value:
+    if invitation.status == InvitationStatus.BOOKED:
         raise booking.AlreadyBooked("This link has already booked an interview.", code="already_booked")
     raise DeadLink(status=410)
 
@@ -379,7 +379,7 @@ def book(invitation, slot_id):
     # A pending interview tied to the invitation, which book_interview fills (the API's two-step
     # flow): the link is on it from the start, so the invitation e-mail carries the manage link.
     interview = Interview(
-        candidate=candidate, job=job, status=InterviewStatus.PENDING.value,
+        candidate=candidate, job=job, status=InterviewStatus.PENDING,
         created_by_id=invitation.created_by_id, scheduling_invitation_id=invitation.id,
     )
     db.session.add(interview)
@@ -430,7 +430,7 @@ def reschedule(invitation, slot_id):
     counted = db.session.execute(
         update(SchedulingInvitation)
         .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.reschedules_used == seen_used,
-               SchedulingInvitation.status != InvitationStatus.REVOKED.value)
+               SchedulingInvitation.status != InvitationStatus.REVOKED)
         .values(reschedules_used=SchedulingInvitation.reschedules_used + 1)
         .execution_options(synchronize_session=False)
     )

@@ -228,7 +228,7 @@ def invitation_list(*, job_id=None, candidate_id=None, status=None):
     if status:
         now = timeutil.now()
         unused, lapsed = SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES), SchedulingInvitation.expires_at <= now
-        if status == InvitationStatus.EXPIRED.value:
+        if status == InvitationStatus.EXPIRED:
             query = query.where(or_(SchedulingInvitation.status == status, and_(unused, lapsed)))
         elif status in UNUSED_INVITATION_STATUSES:
             query = query.where(SchedulingInvitation.status == status, SchedulingInvitation.expires_at > now)
@@ -240,7 +240,7 @@ def invitation_list(*, job_id=None, candidate_id=None, status=None):
 def revoke_by_id(raw_id, *, actor):
     """Stop an invitation's links working; refused once the candidate has booked from it."""
     invitation = find(SchedulingInvitation, raw_id, "Invitation", "invitation_id")
-    if invitation.status == InvitationStatus.BOOKED.value:
+    if invitation.status == InvitationStatus.BOOKED:
         raise BookedInvitation()
     return scheduling.revoke(invitation, actor=actor)
 

@@ -125,11 +125,11 @@ def test_an_admin_cannot_disable_themselves(app, admin):
 @BOTH_DATABASES
 def test_the_last_active_admin_cannot_be_demoted_or_disabled(app, backend, admin, recruiter):
     with pytest.raises(accounts.AccountError, match="at least one active admin"):
-        accounts.set_role(admin, Role.RECRUITER.value, actor=admin)
+        accounts.set_role(admin, Role.RECRUITER, actor=admin)
     db.session.rollback()
-    accounts.set_role(recruiter, Role.ADMIN.value, actor=admin)
+    accounts.set_role(recruiter, Role.ADMIN, actor=admin)
     db.session.commit()
-    accounts.set_role(admin, Role.RECRUITER.value, actor=admin)  # another admin remains
+    accounts.set_role(admin, Role.RECRUITER, actor=admin)  # another admin remains
     db.session.commit()
     with pytest.raises(accounts.AccountError, match="at least one active admin"):
         accounts.set_enabled(recruiter, False, actor=admin)
@@ -140,14 +140,14 @@ def test_the_last_active_admin_cannot_be_demoted_or_disabled(app, backend, admin
 @BOTH_DATABASES
 def test_a_demotion_decided_on_a_stale_admin_count_is_refused(app, backend, admin, recruiter, monkeypatch):
     """Two admins demoting each other at once: the guard's UPDATE re-counts the other admins itself."""
-    accounts.set_role(recruiter, Role.ADMIN.value, actor=admin)
+    accounts.set_role(recruiter, Role.ADMIN, actor=admin)
     db.session.commit()
-    accounts.set_role(admin, Role.RECRUITER.value, actor=recruiter)
+    accounts.set_role(admin, Role.RECRUITER, actor=recruiter)
     db.session.commit()
     # What the other request saw when it read before that commit: one other admin.
     monkeypatch.setattr(accounts, "_active_admins_besides", lambda user: 1)
     with pytest.raises(accounts.AccountError, match="at least one active admin"):
-        accounts.set_role(recruiter, Role.RECRUITER.value, actor=admin)
+        accounts.set_role(recruiter, Role.RECRUITER, actor=admin)
     db.session.rollback()
     admins = db.session.scalars(select(User.email).where(User.role == "admin", User.is_enabled.is_(True))).all()
     assert admins == [RECRUITER_EMAIL]
@@ -311,7 +311,7 @@ def test_the_org_requirement_sends_only_users_without_two_factor_to_enrol(app, c
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend, admin, recruiter, monkeypatch):
     """Both requests read the admin rows before either writes: the row locks make them queue."""
-    accounts.set_role(recruiter, Role.ADMIN.value, actor=admin)
+    accounts.set_role(recruiter, Role.ADMIN, actor=admin)
     db.session.commit()
     counted = accounts._active_admins_besides
     both_counted = threading.Barrier(2, timeout=1)
@@ -330,7 +330,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend, ad
     def demote(user_id, actor_id):
         with app.app_context():
             try:
-                accounts.set_role(db.session.get(User, user_id), Role.RECRUITER.value, actor=db.session.get(User, actor_id))
+                accounts.set_role(db.session.get(User, user_id), Role.RECRUITER, actor=db.session.get(User, actor_id))
                 db.session.commit()
                 outcomes[user_id] = "demoted"
             except accounts.AccountError as exc:

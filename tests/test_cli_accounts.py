@@ -24,7 +24,7 @@ def test_reset_password_keeps_the_role_and_ends_sessions_and_tokens(app, runner,
     assert result.exit_code == 0, result.output
     assert f"New password set for {RECRUITER_EMAIL}; their sessions and API tokens have ended." in result.output
     user = db.session.get(User, recruiter.id)
-    assert user.role == Role.RECRUITER.value and user.check_password(NEW_PASSWORD)
+    assert user.role == Role.RECRUITER and user.check_password(NEW_PASSWORD)
     assert browser.get("/interviews/dashboard").status_code == 302
     assert accounts.user_for_token(raw) is None
     assert db.session.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.ended_at.is_(None))) == 0

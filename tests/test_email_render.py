@@ -73,7 +73,7 @@ def test_candidate_messages_have_both_parts_and_the_button(smtp, clock, app):
     text, html = check_twins(moved, link)
     assert "Previous time: Thursday 17 January 2030, 10:00 AM IST" in text
     assert 'class="old-time"' in html and "Friday 18 January 2030, 10:00 AM IST" in html
-    interview.status = InterviewStatus.CANCELLED.value
+    interview.status = InterviewStatus.CANCELLED
     notifications.queue_cancellation(interview)
     db.session.commit()
     (cancelled,) = delivered(smtp, 1)

@@ -44,7 +44,7 @@ def test_c_sharp_and_dotnet_are_recognised():
     assert "csharp" in keywords.analyse_keywords("We use C# on .NET 8.", "", "CSHARP")["job_skills"]
 
 
-@pytest.mark.parametrize("language", CodingLanguage.values())
+@pytest.mark.parametrize("language", list(CodingLanguage))
 def test_plan_has_6_to_10_questions_and_a_coding_task_in_the_jobs_language(language):
     session = make_session(language=language)
     analysis, plan = llm.plan_questions(session)

@@ -29,7 +29,7 @@ def make_interview(start=START, name="Asha Rao", email="asha@example.com", timez
     slot = InterviewSlot(job=job, start_at=start, end_at=start + timedelta(minutes=minutes), ai_interview_type="coding", max_candidates=1, current_bookings=1)
     key = secrets.token_urlsafe(32)
     interview = Interview(
-        candidate=candidate, job=job, slot=slot, status=InterviewStatus.SCHEDULED.value, started_at=start,
+        candidate=candidate, job=job, slot=slot, status=InterviewStatus.SCHEDULED, started_at=start,
         ended_at=start + timedelta(minutes=minutes), session_key=key, created_by_id=getattr(created_by, "id", None),
     )
     session = InterviewSession(
@@ -61,7 +61,7 @@ def test_invitation_content_link_and_ics(app, clock):
     link = f"http://testserver.local/?session_key={interview.session_key}"
     assert email.subject == "Interview Scheduled - Backend Engineer at Acme Corp"
     assert email.to_email == "asha@example.com" and email.to_name == "Asha Rao"
-    assert email.status == EmailStatus.UNCONFIGURED.value  # no MAIL_SERVER in tests
+    assert email.status == EmailStatus.UNCONFIGURED  # no MAIL_SERVER in tests
     assert email.idempotency_key == f"invitation:{interview.id}:0"
     for body in (email.body_text, email.body_html):
         assert "Dear Asha Rao" in body
@@ -96,7 +96,7 @@ def test_invitation_shows_candidate_zone_when_known(app, clock):
 def test_status_queued_when_smtp_configured(app, clock):
     app.config["MAIL_SERVER"] = "smtp.example.com"
     email = notifications.queue_invitation(make_interview())
-    assert email.status == EmailStatus.QUEUED.value
+    assert email.status == EmailStatus.QUEUED
     assert email.next_attempt_at == clock.now()
 
 
@@ -155,7 +155,7 @@ def test_cancellation_method_cancel_and_reminders_withdrawn(app, clock):
     interview = make_interview()
     notifications.queue_invitation(interview)
     db.session.commit()
-    interview.status = InterviewStatus.CANCELLED.value
+    interview.status = InterviewStatus.CANCELLED
     interview.sequence += 1
     email = notifications.queue_cancellation(interview)
     db.session.commit()
@@ -214,7 +214,7 @@ def test_resend_invitation_same_link_new_row(app, clock):
 
 def test_resend_refused_for_cancelled_interview(app, clock):
     interview = make_interview()
-    interview.status = InterviewStatus.CANCELLED.value
+    interview.status = InterviewStatus.CANCELLED
     with pytest.raises(notifications.NotificationError, match="This interview is cancelled"):
         notifications.resend_invitation(interview)
 
@@ -262,7 +262,7 @@ def test_resend_route_plain_post_redirects_back(clock, recruiter_client):
 
 def test_resend_route_refuses_cancelled_interview_with_message(clock, recruiter_client):
     interview = make_interview()
-    interview.status = InterviewStatus.CANCELLED.value
+    interview.status = InterviewStatus.CANCELLED
     db.session.commit()
     response = recruiter_client.post(f"/interviews/{interview.id}/resend", headers={"HX-Request": "true"})
     assert response.status_code == 200

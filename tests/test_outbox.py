@@ -66,7 +66,7 @@ def attachment(message, filename="invite.ics"):
 
 def test_invitation_delivered_with_parts_and_ics(smtp, clock, app):
     interview, email = queue_invitation()
-    assert email.status == EmailStatus.QUEUED.value
+    assert email.status == EmailStatus.QUEUED
     assert queue.deliver_due() == {**NOTHING, "sent": 1}
     (message,) = smtp.messages
     assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
@@ -110,7 +110,7 @@ def test_smtp_down_at_booking_then_delivered_when_up(app, smtp_server, clock, sm
 
 def test_unconfigured_rows_are_sent_once_smtp_is_configured(app, smtp_server, clock):
     _, email = queue_invitation()
-    assert email.status == EmailStatus.UNCONFIGURED.value
+    assert email.status == EmailStatus.UNCONFIGURED
     assert queue.deliver_due() == NOTHING
     app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_DEFAULT_SENDER="hr@example.com")
     assert queue.deliver_due() == {**NOTHING, "sent": 1}
@@ -507,7 +507,7 @@ def test_due_reminder_is_sent(smtp, clock, app):
 def test_reminder_of_an_interview_no_longer_active_is_not_sent(smtp, clock, app):
     interview, _ = queue_invitation()
     queue.deliver_due()
-    interview.status = InterviewStatus.CANCELLED.value  # cancelled without withdrawing its reminders
+    interview.status = InterviewStatus.CANCELLED  # cancelled without withdrawing its reminders
     db.session.commit()
     clock.set(START - timedelta(minutes=30))
     assert queue.deliver_due() == {**NOTHING, "cancelled": 2}

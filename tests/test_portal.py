@@ -194,10 +194,10 @@ def test_window_boundaries(app, clock, backend):
     assert portal.portal_state(session, start_at - timedelta(seconds=31)) == portal.COUNTDOWN
     assert portal.portal_state(session, start_at - timedelta(seconds=30)) == portal.INTERVIEW
     assert portal.portal_state(session, start_at + timedelta(minutes=10)) == portal.INTERVIEW
-    assert session.status == SessionStatus.SCHEDULED.value
+    assert session.status == SessionStatus.SCHEDULED
     assert portal.portal_state(session, start_at + timedelta(minutes=10, seconds=1)) == portal.EXPIRED
-    assert session.status == SessionStatus.EXPIRED.value
-    assert session.interview.status == InterviewStatus.EXPIRED.value
+    assert session.status == SessionStatus.EXPIRED
+    assert session.interview.status == InterviewStatus.EXPIRED
 
 
 @BOTH_DATABASES
@@ -399,7 +399,7 @@ def test_answer_flow_to_completion_notifies_recruiter(client, clock, recruiter, 
     db.session.refresh(session)
     assert session.status == "completed" and session.ended_at == clock.now()
     assert session.interview.status == "completed"
-    assert session.interview.candidate.status == CandidateStatus.INTERVIEWED.value
+    assert session.interview.candidate.status == CandidateStatus.INTERVIEWED
     answers = db.session.scalars(db.select(InterviewAnswer).order_by(InterviewAnswer.submitted_at)).all()
     assert [a.text for a in answers] == [f"Answer {n}" for n in range(total)]
     assert all(a.seconds_taken == 30 for a in answers)
@@ -536,7 +536,7 @@ def test_a_start_plans_under_the_lock_in_ten_statements(client, clock, backend, 
     assert [statement.split()[0] for statement in shown if statement.split()[0] not in ("BEGIN", "ROLLBACK")] == [], shown
     session = db.session.get(InterviewSession, session.id)
     assert session.status == "in_progress" and len(session.questions) >= 6 and session.keyword_analysis["provider"] == "offline"
-    assert session.interview.status == InterviewStatus.IN_PROGRESS.value
+    assert session.interview.status == InterviewStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize("field, size", [("text", session_flow.ANSWER_MAX_CHARS + 1), ("code", session_flow.CODE_MAX_CHARS + 1)])

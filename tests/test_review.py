@@ -80,7 +80,7 @@ def test_bad_decision_input_changes_nothing(clock, recruiter_client, recruiter, 
     response = recruiter_client.post(f"/interviews/{interview.id}/review", data=form)
     assert response.status_code == 422 and 'class="error"' in response.text
     db.session.refresh(interview)
-    assert interview.decision == "pending" and interview.candidate.status == CandidateStatus.INTERVIEWED.value
+    assert interview.decision == "pending" and interview.candidate.status == CandidateStatus.INTERVIEWED
     response = recruiter_client.post(f"/interviews/{interview.id}/review", data=form, headers=hx())
     assert response.status_code == 422 and 'class="error"' in response.text
 

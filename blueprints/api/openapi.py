@@ -180,7 +180,7 @@ AI_QUESTION = {
         "seconds_left": {"type": "integer", "description": "By the server's clock; keeps running across reloads"},
         "type": {"enum": ["intro", "technical", "behavioural", "coding", "closing"]},
         "starter_code": {"type": "string"},
-        "coding_language": {"enum": CodingLanguage.values()},
+        "coding_language": {"enum": list(CodingLanguage)},
         "status": {"type": "string"},
     },
 }

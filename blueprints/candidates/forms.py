@@ -5,7 +5,7 @@ from wtforms import SelectChoice, SelectField, StringField
 
 from models import CandidateStatus
 
-STATUS_CHOICES = [SelectChoice(value, value.capitalize()) for value in CandidateStatus.values()]
+STATUS_CHOICES = [SelectChoice(value, value.capitalize()) for value in CandidateStatus]
 RESUME_ACCEPT = ".pdf,.docx,.txt,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain"
 
 

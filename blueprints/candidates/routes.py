@@ -19,7 +19,7 @@ PER_PAGE = 20
 def _list_filters(values):
     """The list's search words, job and status from request values (unknown ones left out)."""
     status = values.get("status")
-    return values.get("q", "").strip(), parse_uuid(values.get("job")), status if status in CandidateStatus.values() else None
+    return values.get("q", "").strip(), parse_uuid(values.get("job")), status if status in list(CandidateStatus) else None
 
 
 @bp.get("/")
@@ -41,7 +41,7 @@ def index():
         job_filter=str(job_id) if job_id else "",
         status_filter=status or "",
         jobs=db.session.scalars(jobs.search_jobs(include_archived=True).limit(500)).all(),
-        statuses=CandidateStatus.values(),
+        statuses=list(CandidateStatus),
         open_jobs=slot_crud.open_jobs(),
     )
 

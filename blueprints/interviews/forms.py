@@ -25,10 +25,10 @@ class CancelForm(FlaskForm):
 
 
 DECISION_CHOICES = [
-    SelectChoice(Decision.PENDING.value, "Not decided yet"),
-    SelectChoice(Decision.ADVANCE.value, "Advance to the next round"),
-    SelectChoice(Decision.REJECT.value, "Reject"),
-    SelectChoice(Decision.HIRE.value, "Hire"),
+    SelectChoice(Decision.PENDING, "Not decided yet"),
+    SelectChoice(Decision.ADVANCE, "Advance to the next round"),
+    SelectChoice(Decision.REJECT, "Reject"),
+    SelectChoice(Decision.HIRE, "Hire"),
 ]
 
 

@@ -5,7 +5,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from models import CodingLanguage, Job
 from services import job_rules, labels
 
-LANGUAGE_CHOICES = [SelectChoice(value, labels.language(value)) for value in CodingLanguage.values()]
+LANGUAGE_CHOICES = [SelectChoice(value, labels.language(value)) for value in CodingLanguage]
 
 
 class JobForm(FlaskForm):

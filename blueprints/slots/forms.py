@@ -7,7 +7,7 @@ from blueprints.web import ZONE_INPUT
 from models import InterviewType
 from services import timeutil
 
-TYPE_CHOICES = [SelectChoice(InterviewType.TECHNICAL.value, "Technical"), SelectChoice(InterviewType.CODING.value, "Coding")]
+TYPE_CHOICES = [SelectChoice(InterviewType.TECHNICAL, "Technical"), SelectChoice(InterviewType.CODING, "Coding")]
 WEEKDAY_CHOICES = [SelectChoice(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
 
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def _llm_prompt(session, analysis):
-    kind = "coding-focused" if session.interview_type == InterviewType.CODING.value else "technical"
+    kind = "coding-focused" if session.interview_type == InterviewType.CODING else "technical"
     return (
         f"Write a {kind} interview plan of 6 to 10 questions as JSON: {{\"questions\": [{{\"kind\": one of "
         f"{list(QUESTION_KINDS)}, \"text\": str, \"expected_points\": [str], \"time_limit_seconds\": int, "

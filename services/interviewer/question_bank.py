@@ -81,7 +81,7 @@ def _technical_questions(analysis, language, count, rng, context):
 def offline_plan(session, analysis):
     """6–10 questions from the bank: intro, technical, behavioural, coding in the job's language, closing."""
     bank, rng, context = load_bank(), _rng(session), _context(session)
-    coding_round = session.interview_type == InterviewType.CODING.value
+    coding_round = session.interview_type == InterviewType.CODING
     technical_count, coding_count = (2, 3) if coding_round else (4, 1)
 
     def pick(name, count=1):

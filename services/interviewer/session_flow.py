@@ -105,7 +105,7 @@ def heartbeat_changes_nothing(session_key, shown_question_id, client_id, now):
         return False
     status, active_client_id, started_at, question_id, time_limit_seconds = row
     return (
-        status == SessionStatus.IN_PROGRESS.value
+        status == SessionStatus.IN_PROGRESS
         and question_id is not None and str(question_id) == shown_question_id
         and (not active_client_id or client_id == active_client_id)
         and _seconds_left(started_at, time_limit_seconds, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) > 0
@@ -144,7 +144,7 @@ def start_interview(session, now, client_id=None, audio_consent=False):
     """
     _refuse_unless_open(session, now)
     planned = None
-    to_plan = session.status == SessionStatus.SCHEDULED.value
+    to_plan = session.status == SessionStatus.SCHEDULED
     if to_plan and llm_configured():
         # Plan before taking the lock: the LLM may take seconds, and no transaction (or pooled
         # connection) should wait on it. A racing tab may plan too; only one plan is stored.
@@ -157,16 +157,16 @@ def start_interview(session, now, client_id=None, audio_consent=False):
     _reload_with_questions(session, joinedload(InterviewSession.interview), *([undefer_group("planning")] if to_plan and not planned else []))
     # Decided again under the lock: a cancellation, reschedule or expiry may have come first.
     _refuse_unless_open(session, now)
-    if session.status == SessionStatus.SCHEDULED.value:
+    if session.status == SessionStatus.SCHEDULED:
         analysis, plan = planned or plan_questions(session)
         session.keyword_analysis = analysis
         for position, item in enumerate(plan):
             session.questions.append(InterviewQuestion(position=position, answer=None, **item))  # known unanswered: no lazy load
-        session.status = SessionStatus.IN_PROGRESS.value
+        session.status = SessionStatus.IN_PROGRESS
         session.started_at = session.question_started_at = now
         session.current_question_index = 0
         if session.interview is not None:
-            session.interview.status = InterviewStatus.IN_PROGRESS.value
+            session.interview.status = InterviewStatus.IN_PROGRESS
             audit.record("interview.started", session.interview)
     if client_id:
         session.active_client_id = client_id  # the later tab takes over
@@ -233,7 +233,7 @@ def _move_on(session, now):
 
 def _question_closes(session, now):
     """True when the interview must move on by itself: all answered, or the current question's time is up."""
-    if session.status != SessionStatus.IN_PROGRESS.value:
+    if session.status != SessionStatus.IN_PROGRESS:
         return False
     question = current_question(session)
     return question is None or (
@@ -277,9 +277,9 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
 
     Returns True when this call stored the answer, False for an idempotent repeat.
     """
-    if session.status != SessionStatus.COMPLETED.value:  # a completed one still takes repeats of its last answer
+    if session.status != SessionStatus.COMPLETED:  # a completed one still takes repeats of its last answer
         _refuse_unless_open(session, now)
-        if session.status != SessionStatus.IN_PROGRESS.value:
+        if session.status != SessionStatus.IN_PROGRESS:
             raise NotOpen("The interview has not started.")
     text, code = (text or "").replace("\r\n", "\n"), (code or "").replace("\r\n", "\n")
     lock_session(session)
@@ -291,8 +291,8 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
             db.session.commit()  # nothing to store; ends the transaction and its lock
             return False
         raise (TimeUp() if question.answer.timed_out else NotCurrent("That question was already answered."))
-    if session.status != SessionStatus.IN_PROGRESS.value:  # completed (or expired) while waiting for the lock
-        raise AlreadyFinished() if session.status == SessionStatus.COMPLETED.value else NotOpen("The interview has ended.")
+    if session.status != SessionStatus.IN_PROGRESS:  # completed (or expired) while waiting for the lock
+        raise AlreadyFinished() if session.status == SessionStatus.COMPLETED else NotOpen("The interview has ended.")
     check_client(session, client_id)
     if question.position != session.current_question_index:
         raise NotCurrent()
@@ -329,14 +329,14 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
 
 def finish_interview(session, now):
     """Session and interview completed, candidate interviewed, recruiter told (caller commits)."""
-    session.status = SessionStatus.COMPLETED.value
+    session.status = SessionStatus.COMPLETED
     session.ended_at = now
     session.question_started_at = None
     interview = session.interview
     if interview is None:
         return
-    interview.status = InterviewStatus.COMPLETED.value
-    if interview.candidate.status == CandidateStatus.SCHEDULED.value:
-        interview.candidate.status = CandidateStatus.INTERVIEWED.value
+    interview.status = InterviewStatus.COMPLETED
+    if interview.candidate.status == CandidateStatus.SCHEDULED:
+        interview.candidate.status = CandidateStatus.INTERVIEWED
     notifications.queue_completion_notice(interview)
     audit.record("interview.completed", interview)

@@ -25,7 +25,7 @@ PROMPT_SEND_SECONDS = 5  # the longest `flask create-link` waits for each SMTP s
 # Rows a sender may claim once their next_attempt_at has passed: for `sending`, the lease ran out
 # (its worker died). UNCONFIGURED rows count too, because nothing is claimed without SMTP.
 CLAIMABLE_STATUSES = (
-    EmailStatus.QUEUED.value, EmailStatus.RETRYING.value, EmailStatus.SENDING.value, EmailStatus.UNCONFIGURED.value,
+    EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.SENDING, EmailStatus.UNCONFIGURED,
 )
 
 
@@ -90,7 +90,7 @@ def _build_claim_statement(dialect, limit, email_ids=None):
         update(outbox_emails)
         .where(outbox_emails.c.id.in_(select(batch.c.id).limit(limit)))
         .values(
-            status=EmailStatus.SENDING.value, claimed_at=now, claimed_by=bindparam("worker"),
+            status=EmailStatus.SENDING, claimed_at=now, claimed_by=bindparam("worker"),
             next_attempt_at=bindparam("lease_end", type_=outbox_emails.c.next_attempt_at.type),
             attempts=outbox_emails.c.attempts + 1,
         )
@@ -104,7 +104,7 @@ def _build_claim_statement(dialect, limit, email_ids=None):
 
 def _held_by(worker_id):
     """Rows still claimed by this worker (not taken over by another after a lost lease)."""
-    return (OutboxEmail.status == EmailStatus.SENDING.value, OutboxEmail.claimed_by == worker_id)
+    return (OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.claimed_by == worker_id)
 
 
 def _renew_claims(email_ids, worker_id):
@@ -128,7 +128,7 @@ def _release(email_ids, worker_id):
         update(OutboxEmail)
         .where(OutboxEmail.id.in_(email_ids), *_held_by(worker_id))
         .values(
-            status=EmailStatus.QUEUED.value, claimed_at=None, claimed_by=None, attempts=OutboxEmail.attempts - 1,
+            status=EmailStatus.QUEUED, claimed_at=None, claimed_by=None, attempts=OutboxEmail.attempts - 1,
             next_attempt_at=timeutil.now(),
         )
         .execution_options(synchronize_session=False)
@@ -160,7 +160,7 @@ class Outcomes:
     def record(self, email_id, status, error=None, retry_at=None):
         """Note one row's outcome (`sent`, `retrying`, `failed` or `cancelled`)."""
         self.counts[status] += 1
-        if status == EmailStatus.SENT.value:
+        if status == EmailStatus.SENT:
             self.sent.append(email_id)
         else:
             self.others.append({"b_id": email_id, "b_status": status, "b_error": error, "b_next": retry_at or timeutil.now()})
@@ -179,12 +179,12 @@ def _mark_statements():
     """The two UPDATEs that end a batch (built once): the sent rows, and by primary key (one
     executemany) the retries, failures and cancellations; only rows this worker still holds."""
     outbox_emails = OutboxEmail.__table__
-    held = (outbox_emails.c.status == EmailStatus.SENDING.value, outbox_emails.c.claimed_by == bindparam("worker"))
+    held = (outbox_emails.c.status == EmailStatus.SENDING, outbox_emails.c.claimed_by == bindparam("worker"))
     released = {"claimed_at": None, "claimed_by": None}
     mark_sent = (
         update(outbox_emails)
         .where(outbox_emails.c.id.in_(bindparam("ids", expanding=True)), *held)
-        .values(status=EmailStatus.SENT.value, sent_at=bindparam("now", type_=outbox_emails.c.sent_at.type), last_error=None, **released)
+        .values(status=EmailStatus.SENT, sent_at=bindparam("now", type_=outbox_emails.c.sent_at.type), last_error=None, **released)
     )
     mark_others = (
         update(outbox_emails)
@@ -211,7 +211,7 @@ def _rendered(claimed, outcomes):
             ready[email.id] = (email.envelope_from, email.envelope_to, email.mime_message)
         except Exception as error:  # noqa: BLE001 - recorded on the row
             log.warning("Outbox %s cannot be rendered: %s", email.idempotency_key, error)
-            outcomes.record(email.id, EmailStatus.FAILED.value, describe_error(error))
+            outcomes.record(email.id, EmailStatus.FAILED, describe_error(error))
     return ready
 
 
@@ -244,7 +244,7 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None, email_ids=None, tim
                 _release([r.id for r in claimed[position:]], worker_id)
                 break
             if row.id in moot:
-                outcomes.record(row.id, EmailStatus.CANCELLED.value, "Interview no longer scheduled.")
+                outcomes.record(row.id, EmailStatus.CANCELLED, "Interview no longer scheduled.")
                 continue
             if row.id not in rendered or row.id in lost:
                 continue  # failed to render (recorded), or another worker took it over
@@ -263,13 +263,13 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None, email_ids=None, tim
                 reason = describe_error(error)
                 if is_permanent(error) or row.attempts >= max_attempts:
                     log.warning("Outbox %s failed for good after %s attempt(s): %s", row.idempotency_key, row.attempts, reason)
-                    outcomes.record(row.id, EmailStatus.FAILED.value, reason)
+                    outcomes.record(row.id, EmailStatus.FAILED, reason)
                 else:
                     retry_at = timeutil.now() + backoff(row.attempts, base_backoff)
                     log.info("Outbox %s attempt %s failed (%s); retrying at %s", row.idempotency_key, row.attempts, reason, retry_at)
-                    outcomes.record(row.id, EmailStatus.RETRYING.value, reason, retry_at)
+                    outcomes.record(row.id, EmailStatus.RETRYING, reason, retry_at)
             else:
-                outcomes.record(row.id, EmailStatus.SENT.value)
+                outcomes.record(row.id, EmailStatus.SENT)
     finally:
         try:
             outcomes.flush()
@@ -293,18 +293,18 @@ def delivery_report(email, queued_reason="waiting for the sender"):
     reason = email.last_error or ""
     if reason[:3].isdigit():
         reason = f"SMTP refused: {reason}"
-    if email.status == EmailStatus.SENT.value:
+    if email.status == EmailStatus.SENT:
         return f"sent to {email.to_email}"
-    if email.status == EmailStatus.RETRYING.value:
+    if email.status == EmailStatus.RETRYING:
         wait = max(0, round((email.next_attempt_at - timeutil.now()).total_seconds()))
         return f"queued ({reason}; retrying in {wait} s)"
-    if email.status == EmailStatus.FAILED.value:
+    if email.status == EmailStatus.FAILED:
         return f"not sent ({reason}); copy the link and send it yourself"
-    if email.status == EmailStatus.UNCONFIGURED.value:
+    if email.status == EmailStatus.UNCONFIGURED:
         return "queued (no SMTP server configured; it goes out once MAIL_SERVER is set)"
-    if email.status == EmailStatus.SENDING.value:
+    if email.status == EmailStatus.SENDING:
         return "queued (another sender is delivering it now)"
-    if email.status == EmailStatus.CANCELLED.value:
+    if email.status == EmailStatus.CANCELLED:
         return "withdrawn"
     return f"queued ({queued_reason})"
 

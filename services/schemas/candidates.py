@@ -63,8 +63,8 @@ def _candidate_fields(*, new):
         ),
         "domain_id": (Described({"type": ["string", "null"], "format": "uuid"}, "Or pick an existing domain by id"), None),
         "status": (
-            Choice("Status", CandidateStatus.values(), blank=CandidateStatus.NEW.value if new else KEEP_BLANK),
-            CandidateStatus.NEW.value if new else None,
+            Choice("Status", list(CandidateStatus), blank=CandidateStatus.NEW if new else KEEP_BLANK),
+            CandidateStatus.NEW if new else None,
         ),
         "job_id": (Annotated[str, JOB_ID], ... if new else None),
     }
@@ -78,7 +78,7 @@ class CandidateListQuery(CursorPaging):
     search: Described(STRING, "Words to match") = None
     q: Described(STRING, "Same as search (older clients)") = None
     job_id: IdFilter("Not a job id.", "Only this job's candidates") = None
-    status: ChoiceFilter(CandidateStatus.values(), "Only candidates with this status") = None
+    status: ChoiceFilter(list(CandidateStatus), "Only candidates with this status") = None
 
     def words(self):
         return self.search or self.q or ""
@@ -117,7 +117,7 @@ class Candidate(Answer):
     phone: Described(STRING) = None
     work_experience: Described({"type": ["integer", "null"]}) = None
     domain: Described(NULLABLE_STRING) = None
-    status: Described({"enum": CandidateStatus.values()})
+    status: Described({"enum": list(CandidateStatus)})
     job_id: Described(UUID)
     job_title: Described(STRING) = None
     resume: Resume | None

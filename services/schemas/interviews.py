@@ -55,7 +55,7 @@ class Interview(Answer):
     candidate_id: Described(UUID)
     job_id: Described(UUID)
     slot_id: Described(NULLABLE_UUID)
-    status: Described({"enum": InterviewStatus.values()})
+    status: Described({"enum": list(InterviewStatus)})
     started_at: Described(INSTANT) = None
     ended_at: Described(INSTANT) = None
     session_key: Described(NULLABLE_STRING)
@@ -97,7 +97,7 @@ class InterviewSessionLink(Answer):
     candidate_name: Described(STRING)
     candidate_email: Described(STRING)
     scheduled_at: Described(INSTANT)
-    coding_language: Described({"enum": CodingLanguage.values()})
+    coding_language: Described({"enum": list(CodingLanguage)})
     email_sent: Described({"type": "boolean"}, EMAIL_SENT_TEXT)
 
     @classmethod

@@ -13,7 +13,7 @@ DESCRIPTION_MAX = 20_000
 DOMAIN_MAX = 80
 MAX_DURATION_MINUTES = 480
 DEFAULT_DURATION_MINUTES = 30
-PYTHON = CodingLanguage.PYTHON.value
+PYTHON = CodingLanguage.PYTHON
 
 
 def _job_fields(*, new):
@@ -29,7 +29,7 @@ def _job_fields(*, new):
         "job_title": (Text("Job title", required=True, max_length=TITLE_MAX), ... if new else None),
         "company_name": (Text("Company name", required=True, max_length=TITLE_MAX), ... if new else None),
         "job_description": (Text("Job description", max_length=DESCRIPTION_MAX, multiline=True), default("")),
-        "coding_language": (Choice("Coding language", CodingLanguage.values(), upper=True, blank=blank(PYTHON)), default(PYTHON)),
+        "coding_language": (Choice("Coding language", list(CodingLanguage), upper=True, blank=blank(PYTHON)), default(PYTHON)),
         "domain": (
             Text("Domain", max_length=DOMAIN_MAX, nullable=True, description="A domain's name: picked when it exists (any case), else created"),
             None,
@@ -73,7 +73,7 @@ class Job(Answer):
     job_title: Described(STRING)
     company_name: Described(STRING)
     job_description: Described(STRING)
-    coding_language: Described({"enum": CodingLanguage.values()})
+    coding_language: Described({"enum": list(CodingLanguage)})
     domain: Described(NULLABLE_STRING) = None
     domain_id: Described(NULLABLE_UUID) = None
     tech_stack_details: Described(NULLABLE_STRING) = None

@@ -34,14 +34,14 @@ class BulkSchedulingInvitationInput(Body):
 class SchedulingInvitationListQuery(CursorPaging):
     job_id: IdFilter("Not an id.", "Only this job's") = None
     candidate_id: IdFilter("Not an id.", "Only this candidate's") = None
-    status: ChoiceFilter(InvitationStatus.values(), "Only those in this state as of now") = None
+    status: ChoiceFilter(list(InvitationStatus), "Only those in this state as of now") = None
 
 
 class SchedulingInvitation(Answer):
     id: Described(UUID)
     candidate_id: Described(UUID)
     job_id: Described(UUID)
-    status: Described({"enum": InvitationStatus.values()}, "As of now: an unused link past its expiry is expired")
+    status: Described({"enum": list(InvitationStatus)}, "As of now: an unused link past its expiry is expired")
     status_changed_at: Described(INSTANT)
     expires_at: Described(INSTANT)
     created_at: Described(INSTANT)

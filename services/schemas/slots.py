@@ -15,7 +15,7 @@ from services.validation import ChoiceFilter, Described, Flag
 
 ZONE = {"type": "string", "description": "IANA zone of the date and times (default Asia/Kolkata)"}
 CAPACITY = {"type": "integer", "minimum": 1, "maximum": slot_parsing.MAX_CAPACITY}
-SLOT_TYPE = {"enum": InterviewType.values()}
+SLOT_TYPE = {"enum": list(InterviewType)}
 STATES = ["available", "full", "cancelled", "past"]
 TIME_FIELDS = ("interview_date", "start_time", "end_time")
 IGNORED_FIELDS = ("id", "job_id", "job_title", "start_at", "end_at", "current_bookings", "seats_left", "status", "state")
@@ -35,7 +35,7 @@ class SlotInput(Body):
     start_time: _read_by_slots(CLOCK, slot_parsing.parse_clock, "start_time")
     end_time: _read_by_slots(CLOCK, slot_parsing.parse_clock, "end_time")
     max_candidates: Described({**CAPACITY, "default": 1}) = 1
-    ai_interview_type: Described({**SLOT_TYPE, "default": InterviewType.TECHNICAL.value}) = InterviewType.TECHNICAL.value
+    ai_interview_type: Described({**SLOT_TYPE, "default": InterviewType.TECHNICAL}) = InterviewType.TECHNICAL
     timezone: Described(ZONE) = None
     allow_overlap: Described({"type": "boolean"}, "Create even when it overlaps another slot of the job") = False
 
@@ -80,7 +80,7 @@ class SlotZoneQuery(Query):
 
 class SlotListQuery(SlotZoneQuery, CursorPaging):
     job_id: Described(UUID, "Only this job's slots") = None
-    status: ChoiceFilter(SlotStatus.values(), "Only slots with this status") = None
+    status: ChoiceFilter(list(SlotStatus), "Only slots with this status") = None
     from_: Described(DATE, "From this day (in the zone)") = Field(None, alias="from")
     to: Described(DATE, "Before this day (in the zone)") = None
 
@@ -103,7 +103,7 @@ class Slot(Answer):
     max_candidates: Described({"type": "integer"})
     current_bookings: Described(COUNT)
     seats_left: Described(COUNT) = None
-    status: Described({"enum": SlotStatus.values()})
+    status: Described({"enum": list(SlotStatus)})
     state: Described({"enum": STATES}) = None
     ignored_fields: Described({"type": "array", "items": {"type": "string"}}, "PUT/PATCH: fields sent that were ignored") = None
     moved_interviews: Described(UUID_LIST, "PUT/PATCH: interviews that moved with the slot") = None

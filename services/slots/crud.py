@@ -61,7 +61,7 @@ def overlapping_slots(job_id, start_at, end_at, exclude_id=None):
     """Live slots of the job whose time overlaps [start_at, end_at)."""
     query = select(InterviewSlot).where(
         InterviewSlot.job_id == job_id,
-        InterviewSlot.status != SlotStatus.CANCELLED.value,
+        InterviewSlot.status != SlotStatus.CANCELLED,
         InterviewSlot.start_at < end_at,
         InterviewSlot.end_at > start_at,
     )
@@ -92,7 +92,7 @@ def new_slot(spec, actor):
         ai_interview_type=spec.ai_interview_type,
         max_candidates=spec.max_candidates,
         current_bookings=0,
-        status=SlotStatus.AVAILABLE.value,
+        status=SlotStatus.AVAILABLE,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(slot)
@@ -109,7 +109,7 @@ def update_slot(slot, *, max_candidates, ai_interview_type, move_to=None, confir
     errors = {}
     capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
-    if slot.status == SlotStatus.CANCELLED.value:
+    if slot.status == SlotStatus.CANCELLED:
         raise SlotInputError({}, "This slot is cancelled; it can't be edited.")
     if errors:
         raise SlotInputError(errors)
@@ -148,13 +148,13 @@ def _move_slot(slot, start_at, end_at, *, confirm, actor):
     now = timeutil.now()
     locked = db.session.execute(
         update(InterviewSlot)
-        .where(InterviewSlot.id == slot.id, InterviewSlot.status != SlotStatus.CANCELLED.value, InterviewSlot.start_at > now)
+        .where(InterviewSlot.id == slot.id, InterviewSlot.status != SlotStatus.CANCELLED, InterviewSlot.start_at > now)
         .values(current_bookings=InterviewSlot.current_bookings)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(slot)
     if locked.rowcount != 1:
-        if slot.status == SlotStatus.CANCELLED.value:
+        if slot.status == SlotStatus.CANCELLED:
             raise SlotMoveRefused("This slot is cancelled; it can't be moved.")
         raise SlotMoveRefused("This slot has already started; it can't be moved.")
     interviews = list(
@@ -165,7 +165,7 @@ def _move_slot(slot, start_at, end_at, *, confirm, actor):
             .order_by(Interview.created_at)
         )
     )
-    if any(interview.status == InterviewStatus.IN_PROGRESS.value for interview in interviews):
+    if any(interview.status == InterviewStatus.IN_PROGRESS for interview in interviews):
         raise SlotMoveRefused("An interview in this slot has already begun; the slot can't be moved.")
     if interviews and not confirm:
         raise MoveNeedsConfirmation(len(interviews))
@@ -194,9 +194,9 @@ def _set_capacity(slot, capacity, kind):
             max_candidates=capacity,
             ai_interview_type=kind,
             status=case(
-                (InterviewSlot.status == SlotStatus.CANCELLED.value, SlotStatus.CANCELLED.value),
-                (InterviewSlot.current_bookings >= capacity, SlotStatus.FULL.value),
-                else_=SlotStatus.AVAILABLE.value,
+                (InterviewSlot.status == SlotStatus.CANCELLED, SlotStatus.CANCELLED),
+                (InterviewSlot.current_bookings >= capacity, SlotStatus.FULL),
+                else_=SlotStatus.AVAILABLE,
             ),
         )
         .execution_options(synchronize_session=False)
@@ -213,7 +213,7 @@ def state_of(slot, now=None):
     """What a person sees of a slot or a calendar row (status, start_at and its counts) at `now`
     (by default the present): cancelled, past, full or available."""
     now = now or timeutil.now()
-    if slot.status == SlotStatus.CANCELLED.value:
+    if slot.status == SlotStatus.CANCELLED:
         return "cancelled"
     if slot.start_at <= now:
         return "past"
@@ -265,7 +265,7 @@ def bookable_slots(job_id, limit=200):
             select(InterviewSlot)
             .where(
                 InterviewSlot.job_id == job_id,
-                InterviewSlot.status != SlotStatus.CANCELLED.value,
+                InterviewSlot.status != SlotStatus.CANCELLED,
                 InterviewSlot.current_bookings < InterviewSlot.max_candidates,
                 InterviewSlot.start_at > timeutil.now(),
             )

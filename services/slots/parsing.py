@@ -110,8 +110,8 @@ def parse_zone(name, errors):
 
 
 def parse_type(value, errors):
-    value = str(value or InterviewType.TECHNICAL.value).strip().lower()
-    if value not in InterviewType.values():
+    value = str(value or InterviewType.TECHNICAL).strip().lower()
+    if value not in list(InterviewType):
         errors["ai_interview_type"] = "Choose technical or coding."
         return None
     return value
