@@ -152,13 +152,29 @@ def database_url(request, backend, tmp_path):
 
 
 def empty_written_tables(engine):
-    """TRUNCATE only the tables that hold rows: one cheap probe instead of truncating every table."""
-    names = [f'"{table.name}"' for table in db.metadata.sorted_tables]
-    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in names)
+    """Empty only the tables that hold rows (one cheap probe finds them) and restart their sequences.
+
+    DELETE, children first, rather than TRUNCATE: a test leaves a few rows, and TRUNCATE gives each
+    table a new file, which costs about 0.7 s per test against 0.03 s for DELETE.
+    """
+    tables = db.metadata.sorted_tables
+    probe = " UNION ALL ".join(f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")" for table in tables)
     with engine.begin() as conn:
-        written = conn.execute(text(probe)).scalars().all()
+        written = set(conn.execute(text(probe)).scalars())
+        for table in reversed(tables):
+            if table.name in written:
+                conn.execute(table.delete())
         if written:
-            conn.execute(text(f"TRUNCATE {', '.join(written)} RESTART IDENTITY CASCADE"))
+            conn.execute(text(OWNED_SEQUENCES_RESTART), {"tables": sorted(written)})
+
+
+# What TRUNCATE … RESTART IDENTITY did: the sequences the emptied tables own start again at 1.
+OWNED_SEQUENCES_RESTART = """
+SELECT setval(sequence.oid, 1, false) FROM pg_class sequence
+JOIN pg_depend owned ON owned.objid = sequence.oid AND owned.deptype IN ('a', 'i')
+JOIN pg_class owner ON owner.oid = owned.refobjid
+WHERE sequence.relkind = 'S' AND owner.relname = ANY(:tables)
+"""
 
 
 @pytest.fixture
