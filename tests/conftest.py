@@ -13,16 +13,17 @@ import shutil
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, namedtuple
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -204,6 +205,33 @@ def app(app_config, backend):
         if backend == "postgresql":
             empty_written_tables(db.engine)
         db.engine.dispose()
+
+
+Executed = namedtuple("Executed", "sql parameters")
+
+
+@pytest.fixture
+def recorded_sql(app):
+    """`with recorded_sql() as statements:` lists what the app's engines execute inside the block
+    (both pools on PostgreSQL), each an Executed(sql, parameters)."""
+
+    @contextmanager
+    def recording():
+        statements = []
+
+        def record(_conn, _cursor, sql, parameters, *_args):
+            statements.append(Executed(sql, parameters))
+
+        engines = {db.engine, current_app.extensions["autocommit_engine"]}
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", record)
+
+    return recording
 
 
 class CSRFClient(FlaskClient):
