@@ -12,7 +12,6 @@ import secrets
 import shutil
 import socket
 import threading
-import time
 from collections import Counter, namedtuple
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -366,7 +365,7 @@ class SMTPRecorder:
         self.delay = 0.0
         self.replies = []  # queued replies like "451 try later", used before "250 OK"
         self.attempts = []  # (SMTP session, bytes) of every message, refused ones too
-        self.received = threading.Event()
+        self.arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts.append((session, envelope.original_content))
@@ -374,19 +373,18 @@ class SMTPRecorder:
             await asyncio.sleep(self.delay)
         if self.replies:
             return self.replies.pop(0)
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        self.received.set()
+        with self.arrived:
+            self.envelopes.append(envelope)
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            self.arrived.notify_all()
         return "250 OK"
 
     def wait_for(self, count, timeout=10):
-        """Block until `count` messages arrived (delivery runs in other threads)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.messages) >= count:
-                return self.messages
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+        """Block until `count` messages arrived (delivery runs in other threads), woken by each arrival."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+        return self.messages
 
 
 def free_port():
