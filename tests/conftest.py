@@ -12,17 +12,17 @@ import secrets
 import shutil
 import socket
 import threading
-import time
-from collections import Counter
+from collections import Counter, namedtuple
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -152,13 +152,29 @@ def database_url(request, backend, tmp_path):
 
 
 def empty_written_tables(engine):
-    """TRUNCATE only the tables that hold rows: one cheap probe instead of truncating every table."""
-    names = [f'"{table.name}"' for table in db.metadata.sorted_tables]
-    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in names)
+    """Empty only the tables that hold rows (one cheap probe finds them) and restart their sequences.
+
+    DELETE, children first, rather than TRUNCATE: a test leaves a few rows, and TRUNCATE gives each
+    table a new file, which costs about 0.7 s per test against 0.03 s for DELETE.
+    """
+    tables = db.metadata.sorted_tables
+    probe = " UNION ALL ".join(f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")" for table in tables)
     with engine.begin() as conn:
-        written = conn.execute(text(probe)).scalars().all()
+        written = set(conn.execute(text(probe)).scalars())
+        for table in reversed(tables):
+            if table.name in written:
+                conn.execute(table.delete())
         if written:
-            conn.execute(text(f"TRUNCATE {', '.join(written)} RESTART IDENTITY CASCADE"))
+            conn.execute(text(OWNED_SEQUENCES_RESTART), {"tables": sorted(written)})
+
+
+# What TRUNCATE … RESTART IDENTITY did: the sequences the emptied tables own start again at 1.
+OWNED_SEQUENCES_RESTART = """
+SELECT setval(sequence.oid, 1, false) FROM pg_class sequence
+JOIN pg_depend owned ON owned.objid = sequence.oid AND owned.deptype IN ('a', 'i')
+JOIN pg_class owner ON owner.oid = owned.refobjid
+WHERE sequence.relkind = 'S' AND owner.relname = ANY(:tables)
+"""
 
 
 @pytest.fixture
@@ -188,6 +204,33 @@ def app(app_config, backend):
         if backend == "postgresql":
             empty_written_tables(db.engine)
         db.engine.dispose()
+
+
+Executed = namedtuple("Executed", "sql parameters")
+
+
+@pytest.fixture
+def recorded_sql(app):
+    """`with recorded_sql() as statements:` lists what the app's engines execute inside the block
+    (both pools on PostgreSQL), each an Executed(sql, parameters)."""
+
+    @contextmanager
+    def recording():
+        statements = []
+
+        def record(_conn, _cursor, sql, parameters, *_args):
+            statements.append(Executed(sql, parameters))
+
+        engines = {db.engine, current_app.extensions["autocommit_engine"]}
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", record)
+
+    return recording
 
 
 class CSRFClient(FlaskClient):
@@ -322,7 +365,7 @@ class SMTPRecorder:
         self.delay = 0.0
         self.replies = []  # queued replies like "451 try later", used before "250 OK"
         self.attempts = []  # (SMTP session, bytes) of every message, refused ones too
-        self.received = threading.Event()
+        self.arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts.append((session, envelope.original_content))
@@ -330,19 +373,18 @@ class SMTPRecorder:
             await asyncio.sleep(self.delay)
         if self.replies:
             return self.replies.pop(0)
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        self.received.set()
+        with self.arrived:
+            self.envelopes.append(envelope)
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            self.arrived.notify_all()
         return "250 OK"
 
     def wait_for(self, count, timeout=10):
-        """Block until `count` messages arrived (delivery runs in other threads)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.messages) >= count:
-                return self.messages
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+        """Block until `count` messages arrived (delivery runs in other threads), woken by each arrival."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+        return self.messages
 
 
 def free_port():

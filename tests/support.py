@@ -3,10 +3,8 @@ import json
 from contextlib import contextmanager
 
 import pytest
-from flask import current_app
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
-from models import db
 from tests.conftest import AXE_JS, PASSWORD
 
 # Run a test on SQLite and on PostgreSQL (PostgreSQL needs TEST_DATABASE_URL).
@@ -31,24 +29,6 @@ def empty_database(backend, tmp_path, request):
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
         admin_engine.dispose()
-
-
-@contextmanager
-def counted_statements():
-    """The SQL statements run inside the block on all of the app's engines: `with counted_statements() as sql:`."""
-    statements = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engines = {db.engine, current_app.extensions["autocommit_engine"]}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", listener)
 
 
 def assert_accessible(page, context=None):

@@ -8,7 +8,6 @@ import pytest
 from services import booking, calendar_grid, timeutil
 from services.slots import calendars as slot_calendars
 from tests.booking_support import make_candidate, make_job, make_slot
-from tests.support import counted_statements
 
 HX = {"HX-Request": "true"}
 IST = timeutil.zone("Asia/Kolkata")
@@ -152,11 +151,11 @@ def test_the_new_slot_form_reads_the_calendar_link(clock, recruiter_client):
     assert garbled.status_code == 200 and 'type="text" value="Asia/Kolkata"' in garbled.get_data(as_text=True)
 
 
-def test_a_busy_week_grid_runs_as_many_statements_as_a_quiet_one(clock, recruiter_client):
+def test_a_busy_week_grid_runs_as_many_statements_as_a_quiet_one(clock, recruiter_client, recorded_sql):
     jobs = [make_job(f"Job {n}") for n in range(4)]
 
     def statements_for_week():
-        with counted_statements() as statements:
+        with recorded_sql() as statements:
             assert recruiter_client.get("/slots/?date=2030-01-16").status_code == 200
         return len(statements)
 

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from models import Interview, InterviewSlot, db
 from services import booking
 from tests.booking_support import make_candidate, make_job, make_slot
-from tests.support import counted_statements
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST; the clock is Tue 10:00 IST
@@ -42,12 +41,12 @@ def test_dashboard_counts_sections_and_filters(clock, recruiter_client):
     assert "Tue 15 Jan 2030, 02:30 EST" in in_new_york
 
 
-def test_dashboard_queries_do_not_grow_with_rows(clock, recruiter_client):
+def test_dashboard_queries_do_not_grow_with_rows(clock, recruiter_client, recorded_sql):
     job = make_job()
     slot = make_slot(job, T0, capacity=50)
 
     def queries():
-        with counted_statements() as statements:
+        with recorded_sql() as statements:
             assert recruiter_client.get("/interviews/dashboard").status_code == 200
         return len(statements)
 

@@ -184,7 +184,8 @@ def test_llm_failures_fall_back_to_the_bank(fake_llm, reply):
     assert plan == question_bank.offline_plan(make_session(), analysis)
 
 
-def test_a_provider_slower_than_the_timeout_is_not_waited_for(fake_llm):
+def test_a_provider_slower_than_the_timeout_is_not_waited_for(app, fake_llm):
+    app.config["LLM_TIMEOUT_SECONDS"] = 0.3  # the test waits this long once
     gave_up = threading.Event()
 
     def late_good_reply():

@@ -183,23 +183,13 @@ def test_rows_queued_without_smtp_are_rendered_when_sent(smtp_server, clock, app
         assert message["Message-ID"] == transport.message_id(email.idempotency_key)
 
 
-def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app):
-    from sqlalchemy import event
-
+def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app, recorded_sql):
     smtp.replies = ["550 5.1.1 mailbox unavailable"]  # the first message is refused; the rest go out
     for n in range(6):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement.split()[0])
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_sql() as statements:
         assert queue.deliver_due() == {**NOTHING, "sent": 5, "failed": 1}
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert statements == ["UPDATE", "UPDATE", "UPDATE"]  # claim, mark the sent, mark the failed
+    assert [executed.sql.split()[0] for executed in statements] == ["UPDATE", "UPDATE", "UPDATE"]  # claim, mark the sent, mark the failed
     assert len(smtp.attempts) == 6
     assert len({session for session, _ in smtp.attempts}) == 1  # one SMTP connection, the refusal did not end it
     assert sorted((r.status, r.last_error) for r in rows("invitation")) == [("failed", "550 5.1.1 mailbox unavailable")] + [("sent", None)] * 5
@@ -257,8 +247,8 @@ def test_a_slow_batch_keeps_its_lease_so_no_other_worker_sends_its_rows(smtp, cl
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, clock):
-    from sqlalchemy import event, insert, text
+def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, clock, recorded_sql):
+    from sqlalchemy import insert, text
 
     def row(n, status, due):
         return {
@@ -272,18 +262,9 @@ def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, 
     db.session.commit()
     db.session.execute(text("ANALYZE outbox_emails"))
     db.session.commit()
-    captured = []
-
-    def capture(_conn, _cursor, statement, parameters, *_args):
-        if statement.startswith("UPDATE outbox_emails"):
-            captured.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with recorded_sql() as statements:
         assert len(queue.claim_due()) == queue.BATCH_SIZE
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    statement, parameters = captured[0]
+    statement, parameters = next(executed for executed in statements if executed.sql.startswith("UPDATE outbox_emails"))
     with db.engine.connect() as conn:
         plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
     assert "ix_outbox_emails_due" in plan, plan
@@ -322,7 +303,7 @@ def test_backoff_doubles_and_is_capped():
 
 
 def test_stalling_smtp_times_out_and_retries(smtp, clock, app):
-    app.config["MAIL_TIMEOUT"] = 1
+    app.config["MAIL_TIMEOUT"] = 0.3  # the test waits this long once
     smtp.delay = 2
     queue_invitation()
     assert queue.deliver_due() == {**NOTHING, "retrying": 1}

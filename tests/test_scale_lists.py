@@ -1,22 +1,30 @@
 """Lists that stay flat as data grows: statement counts, cursor walks, capped counts, indexed search."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from blueprints.api import pagination
 from models import Candidate, Domain, Resume, db
 from services import booking, candidates, dashboard, paging
 from tests.booking_support import make_candidate, make_job, make_slot
-from tests.support import BOTH_DATABASES, counted_statements
+from tests.support import BOTH_DATABASES
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # the clock fixture is Tue 15 Jan 2030, 10:00 IST
 
 
-def statements_for(client, url, **kwargs):
-    """SQL statements of a request, after one unmeasured request (a token's first use also records it)."""
-    client.get(url, **kwargs)
-    with counted_statements() as statements:
-        response = client.get(url, **kwargs)
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return len(statements)
+@pytest.fixture
+def statements_for(recorded_sql):
+    """statements_for(client, url): the SQL statements of a request, counted after one unmeasured
+    request (a token's first use also records it)."""
+
+    def count(client, url, **kwargs):
+        client.get(url, **kwargs)
+        with recorded_sql() as statements:
+            response = client.get(url, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return len(statements)
+
+    return count
 
 
 def candidates_with_resumes(count, job=None):
@@ -37,7 +45,7 @@ def candidates_with_resumes(count, job=None):
 
 
 @BOTH_DATABASES
-def test_api_candidate_list_statements_do_not_grow_with_page_size(app, backend, client, api_headers):
+def test_api_candidate_list_statements_do_not_grow_with_page_size(app, backend, client, api_headers, statements_for):
     candidates_with_resumes(120)
     small = statements_for(client, "/api/candidates/?page_size=20", headers=api_headers)
     large = statements_for(client, "/api/candidates/?page_size=100", headers=api_headers)
@@ -48,7 +56,7 @@ def test_api_candidate_list_statements_do_not_grow_with_page_size(app, backend, 
 
 
 @BOTH_DATABASES
-def test_api_slot_list_statements_do_not_grow_with_page_size(app, backend, clock, client, api_headers):
+def test_api_slot_list_statements_do_not_grow_with_page_size(app, backend, clock, client, api_headers, statements_for):
     job = make_job()
     for n in range(120):
         make_slot(job, T0 + timedelta(hours=n), capacity=2)
@@ -57,7 +65,7 @@ def test_api_slot_list_statements_do_not_grow_with_page_size(app, backend, clock
 
 
 @BOTH_DATABASES
-def test_candidate_list_and_dashboard_statements_do_not_grow_with_rows(app, backend, clock, recruiter_client):
+def test_candidate_list_and_dashboard_statements_do_not_grow_with_rows(app, backend, clock, recruiter_client, statements_for):
     job = candidates_with_resumes(3)
     slot = make_slot(job, T0, capacity=40)
     booking.book_interview(db.session.get(Candidate, db.session.scalars(db.select(Candidate.id)).first()), slot)

@@ -9,7 +9,7 @@ from services import booking, timeutil
 from services.slots import calendars as slot_calendars
 from services.slots import patterns as slot_patterns
 from tests.booking_support import make_candidate, make_job, make_slot
-from tests.support import BOTH_DATABASES, counted_statements
+from tests.support import BOTH_DATABASES
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # Wed 16 Jan 2030, 14:30 IST
@@ -108,11 +108,11 @@ def test_calendar_files_slots_under_their_local_day_across_a_dst_change(app, clo
     assert all(count == 0 for count in month.more.values())
 
 
-def test_month_view_uses_a_constant_number_of_queries(app, clock, recruiter_client):
+def test_month_view_uses_a_constant_number_of_queries(app, clock, recruiter_client, recorded_sql):
     job = make_job()
 
     def queries_for_month():
-        with counted_statements() as statements:
+        with recorded_sql() as statements:
             assert recruiter_client.get("/slots/?view=month&date=2030-01-01").status_code == 200
         return len(statements)
 
