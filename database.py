@@ -67,7 +67,7 @@ class LoneSelect:
             connection.close()
         if row is None:
             return None
-        return tuple(convert(value) if convert else value for convert, value in zip(converters, row))
+        return tuple(convert(value) if convert else value for convert, value in zip(converters, row, strict=True))
 
     def _prepare(self, dialect):
         if dialect.name not in self._prepared:

@@ -8,6 +8,7 @@ this process. Each request is the API's book endpoint. Expected: exactly C succe
     (PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL, else the local server)
 """
 import argparse
+import contextlib
 import json
 import secrets
 import sys
@@ -61,10 +62,8 @@ def fire(base_url, token, slot_id, interview_ids, threads=50):
             method="POST",
             headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
         )
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=30)
-        except threading.BrokenBarrierError:
-            pass
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status

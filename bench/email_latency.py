@@ -129,7 +129,7 @@ def main():
         sender.stopping.set()
         sender.wake()
     controller.stop()
-    for sender, app in zip(senders, (quiet_app, stall_app)):
+    for sender, app in zip(senders, (quiet_app, stall_app), strict=True):
         sender.stop(timeout=STALL_SECONDS * 3)
         with app.app_context():
             db.engine.dispose()

@@ -8,10 +8,11 @@ import os
 import re
 import threading
 import uuid
+from pathlib import Path
 
 from locust import FastHttpUser, between, task
 
-SEED = json.loads(open(os.environ["BENCH_SEED"]).read())
+SEED = json.loads(Path(os.environ["BENCH_SEED"]).read_text())
 _pending = iter(SEED["pending_interviews"])
 _sessions = iter(SEED["live_sessions"])
 _lock = threading.Lock()

@@ -11,6 +11,7 @@
     (PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL, else the local server)
 """
 import argparse
+import contextlib
 import re
 import statistics
 import threading
@@ -77,10 +78,8 @@ def pick(base_url, token, slot_id, barrier):
         try:
             page = browser.get(f"{base_url}/schedule/{token}", params={"slot_id": slot_id}, timeout=60)  # the confirm step
             csrf = CSRF_FIELD.search(page.text)
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=60)
-            except threading.BrokenBarrierError:
-                pass
             form = {"slot_id": slot_id, "csrf_token": csrf.group(1) if csrf else ""}
             answer = browser.post(f"{base_url}/schedule/{token}/book", data=form, allow_redirects=False, timeout=60)
         except requests.RequestException:

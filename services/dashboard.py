@@ -53,8 +53,8 @@ def interviews_dashboard(tz, job_id=None, status=None):
         + [select(Interview.id).where(*job_filter, Interview.status == value) for value in statuses],
         cap=COUNT_CAP,
     )
-    counts = dict(zip(by_time, values))
-    by_status = dict(zip(statuses, values[len(by_time):]))
+    counts = dict(zip(by_time, values, strict=False))  # the status counts follow
+    by_status = dict(zip(statuses, values[len(by_time):], strict=True))
 
     def section(*conditions, newest_first=False):
         order = Interview.started_at.desc() if newest_first else Interview.started_at

@@ -65,7 +65,7 @@ def decode_cursor(cursor, columns):
         texts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(texts, list) or len(texts) != len(columns) or not all(isinstance(t, str) for t in texts):
             raise ValueError("wrong shape")
-        return [_key_value(text, column) for text, column in zip(texts, columns)]
+        return [_key_value(text, column) for text, column in zip(texts, columns, strict=True)]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InputError({"cursor": BAD_CURSOR}, message="Invalid paging arguments.") from None
 
@@ -82,7 +82,7 @@ class Keyset:
 
     def after(self, query, key):
         """`query` narrowed to the rows that come after the row whose sort key is `key`."""
-        bound = tuple_(*(bindparam(None, value, type_=column.type) for value, column in zip(key, self.columns)))
+        bound = tuple_(*(bindparam(None, value, type_=column.type) for value, column in zip(key, self.columns, strict=True)))
         row = tuple_(*self.columns)
         return query.where(row < bound if self.descending else row > bound)
 

@@ -1,4 +1,5 @@
 """Account rules without HTTP: password strength and changes, resets, roles, disabling, two-factor sign-in."""
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -318,10 +319,8 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend, ad
 
     def count_then_wait(user):
         result = counted(user)
-        try:
-            both_counted.wait()  # a request blocked on the lock never arrives: the other goes on
-        except threading.BrokenBarrierError:
-            pass
+        with contextlib.suppress(threading.BrokenBarrierError):  # a request blocked on the lock never arrives: the other goes on
+            both_counted.wait()
         return result
 
     monkeypatch.setattr(accounts, "_active_admins_besides", count_then_wait)

@@ -101,7 +101,7 @@ def test_booking_from_a_slot_by_typed_email_without_javascript(clock, recruiter_
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<h1>Book an interview</h1>" in html
     assert '<h2 id="picker-heading">Confirm the time</h2>' in html and "<strong>14:30–15:00 IST</strong>" in html
-    assert '<input type="hidden" name="slot_id" value="%s">' % slot.id in html and "Pick another time" not in html
+    assert f'<input type="hidden" name="slot_id" value="{slot.id}">' in html and "Pick another time" not in html
 
     form = {"origin": "slot", "slot_id": str(slot.id), "candidate": "Asha Rao <asha@example.com>", "candidate_id": ""}
     done = recruiter_client.post("/interviews/book", data=form)

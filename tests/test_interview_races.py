@@ -297,9 +297,9 @@ def test_a_racing_second_booking_of_one_candidate_is_one_interview(app, clock, b
         db.session.remove()
 
         def book(name):
-            def prepare(ids):
-                candidate = db.session.get(Candidate, ids["candidate"])
-                slot = _slot(ids, name)
+            def prepare(scene):
+                candidate = db.session.get(Candidate, scene["candidate"])
+                slot = _slot(scene, name)
                 return lambda: booking.book_interview(candidate, slot)
             return prepare
 

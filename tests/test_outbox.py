@@ -417,10 +417,9 @@ def test_postgres_claim_skips_rows_locked_by_another_worker(smtp, backend, app):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
     ids = [r.id for r in rows("invitation")]
     db.session.execute(text("SET lock_timeout = '2s'"))  # waiting instead of skipping would fail fast
-    with db.engine.connect() as other_worker:
-        with other_worker.begin():
-            other_worker.execute(select(OutboxEmail.id).where(OutboxEmail.id == ids[0]).with_for_update())
-            claimed = claimed_ids(worker_id="w2")
+    with db.engine.connect() as other_worker, other_worker.begin():
+        other_worker.execute(select(OutboxEmail.id).where(OutboxEmail.id == ids[0]).with_for_update())
+        claimed = claimed_ids(worker_id="w2")
     assert set(claimed) == set(ids[1:])
 
 

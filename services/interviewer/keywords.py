@@ -7,14 +7,7 @@ from functools import lru_cache
 from services.interviewer.question_bank import load_bank
 
 STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers him his how i if in into is it its itself just like me more most must my no
-    nor not of off on once only or other our ours out over own same she should so some such than that
-    the their them then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours role job work working team teams
-    company candidate candidates experience years year using use used strong good great ability new
-    title description domain""".split()
+    ["a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "like", "me", "more", "most", "must", "my", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "role", "job", "work", "working", "team", "teams", "company", "candidate", "candidates", "experience", "years", "year", "using", "use", "used", "strong", "good", "great", "ability", "new", "title", "description", "domain"]
 )
 
 

@@ -189,7 +189,7 @@ def move_times(slot, *, interview_date=None, start_time=None, end_time=None, tim
         raise SlotInputError(errors)
     start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
     current = (start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}")
-    typed = tuple(now if value is None else str(value).strip() for value, now in zip((interview_date, start_time, end_time), current))
+    typed = tuple(now if value is None else str(value).strip() for value, now in zip((interview_date, start_time, end_time), current, strict=True))
     if typed == current:  # not a move: a past or overlong slot may still have its capacity edited
         return slot.start_at, slot.end_at
     start_at, end_at = parse_slot_times(*typed, tz, errors)
