@@ -31,6 +31,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.dev-installed
 	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed

@@ -1,4 +1,5 @@
 """Application factory: settings, extensions, blueprints, CLI."""
+
 import hashlib
 import logging
 from datetime import timedelta
@@ -118,7 +119,18 @@ def register_blueprints(app):
     from blueprints.settings import brand_bp
     from blueprints.slots import bp as slots_bp
 
-    for blueprint in (auth_bp, jobs_bp, candidates_bp, slots_bp, interviews_bp, portal_bp, schedule_bp, api_bp, settings_bp, brand_bp):
+    for blueprint in (
+        auth_bp,
+        jobs_bp,
+        candidates_bp,
+        slots_bp,
+        interviews_bp,
+        portal_bp,
+        schedule_bp,
+        api_bp,
+        settings_bp,
+        brand_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

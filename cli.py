@@ -1,4 +1,5 @@
 """Flask CLI commands for operators: accounts, tokens and the demo data set."""
+
 import secrets
 from datetime import UTC, datetime, time, timedelta
 
@@ -27,7 +28,9 @@ def register_cli(app):
 
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one.")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one."
+)
 def create_admin(email, password):
     """Create an admin account, or make an existing user an enabled admin with this password.
 
@@ -49,7 +52,9 @@ def create_admin(email, password):
 
 @click.command("reset-password")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one.")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters, not a common one."
+)
 def reset_password(email, password):
     """Give EMAIL a new password (role unchanged): their sessions and API tokens end, two-factor sign-in is turned off."""
     user = accounts.find_user(email)
@@ -285,8 +290,9 @@ def quick_interview(language, name, email, start_at, *, actor=None):
         candidate = Candidate(job=job, email=email, full_name=name)
         db.session.add(candidate)
     candidate.full_name = name
-    return booking.book_ad_hoc(candidate, start_at, actor=actor, notes="Created with flask create-link", allow_past=True, supersede=True)
-
+    return booking.book_ad_hoc(
+        candidate, start_at, actor=actor, notes="Created with flask create-link", allow_past=True, supersede=True
+    )
 
 
 @click.command("create-link", help=CREATE_LINK_HELP.format(year=datetime.now(UTC).year + 1))  # examples stay in the future

@@ -1,4 +1,5 @@
 """Settings from the environment (and `.env`), with the seeds' Django e-mail names as aliases."""
+
 import logging
 import os
 import secrets
@@ -66,7 +67,9 @@ def env_rate_limit(name, default):
     try:
         parse_limit(value)
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not valid: give a rate such as 30/minute or 100/hour (default {default}).") from None
+        raise ValueError(
+            f"{name}={value!r} is not valid: give a rate such as 30/minute or 100/hour (default {default})."
+        ) from None
     return value
 
 

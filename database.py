@@ -1,5 +1,6 @@
 """Engines and pools: SQLite's pragmas, PostgreSQL's autocommit read pool and idle pings, and the
 raw one-row SELECT of the portal's hot path. models.py keeps the models only."""
+
 import time
 
 from sqlalchemy import create_engine, event, exc
@@ -62,7 +63,9 @@ class LoneSelect:
             lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
             if lost:
                 connection.invalidate(error)
-            raise exc.DBAPIError.instance(sql, params, error, dbapi_error, connection_invalidated=lost, dialect=engine.dialect) from error
+            raise exc.DBAPIError.instance(
+                sql, params, error, dbapi_error, connection_invalidated=lost, dialect=engine.dialect
+            ) from error
         finally:
             connection.close()
         if row is None:
@@ -73,7 +76,9 @@ class LoneSelect:
         if dialect.name not in self._prepared:
             compiled = self.statement.compile(dialect=dialect)
             names = list(compiled.positiontup) if compiled.positional else None
-            converters = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in self.statement.selected_columns]
+            converters = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None) for column in self.statement.selected_columns
+            ]
             self._prepared[dialect.name] = (str(compiled), names, converters)
         return self._prepared[dialect.name]
 

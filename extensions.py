@@ -1,4 +1,5 @@
 """Extension singletons, attached to the app in create_app() with init_app."""
+
 import click
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

@@ -1,4 +1,5 @@
 """The data model. Small model methods only: no HTTP, no e-mail (those live in services/)."""
+
 import enum
 import uuid
 from datetime import UTC, datetime
@@ -316,9 +317,7 @@ class Domain(db.Model):
 
 class Job(TimestampMixin, db.Model):
     __tablename__ = "jobs"
-    __table_args__ = (
-        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
-    )
+    __table_args__ = (CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     job_title: Mapped[str] = mapped_column(String(200))
@@ -609,8 +608,7 @@ class InterviewSession(TimestampMixin, db.Model):
     """The candidate-facing snapshot taken at booking; editing the job later never changes it."""
 
     __tablename__ = "interview_sessions"
-    __table_args__ = (
-    )
+    __table_args__ = ()
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     interview_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), unique=True)
@@ -686,9 +684,7 @@ class OutboxEmail(TimestampMixin, db.Model):
     """An e-mail written in the transaction that causes it, delivered later by a sender."""
 
     __tablename__ = "outbox_emails"
-    __table_args__ = (
-        Index("ix_outbox_emails_due", "status", "next_attempt_at"),
-    )
+    __table_args__ = (Index("ix_outbox_emails_due", "status", "next_attempt_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

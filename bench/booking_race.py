@@ -7,6 +7,7 @@ this process. Each request is the API's book endpoint. Expected: exactly C succe
     .venv/bin/python bench/booking_race.py [--requests 200] [--capacity 5] [--skip-pg]
     (PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL, else the local server)
 """
+
 import argparse
 import contextlib
 import json
@@ -95,7 +96,9 @@ def report(label, outcomes, seat_count, active, requests, capacity, elapsed):
         print(f"  other outcomes: {dict((k, v) for k, v in outcomes.items() if k not in (201, 409))}")
     return result(
         f"booking race {label}: {requests} requests into {capacity} seats (booked/409/errors/seats)",
-        f"{succeeded}/{refused}/{errors}/{seat_count}", f"{capacity}/{requests - capacity}/0/{capacity}", ok,
+        f"{succeeded}/{refused}/{errors}/{seat_count}",
+        f"{capacity}/{requests - capacity}/0/{capacity}",
+        ok,
     )
 
 

@@ -8,6 +8,7 @@ booked one by one, so the set-up stays quick.
 
     .venv/bin/python bench/calendar_queries.py [--runs 15] [--database-url URL]
 """
+
 import argparse
 import statistics
 import sys
@@ -34,22 +35,49 @@ def seed(slot_count, month_start, jobs, per_slot):
         job = jobs[n % len(jobs)]
         start = month_start + timedelta(days=n % 28, hours=3 + (n // 28) % 12, minutes=30 * ((n // 336) % 2))
         slot_id = uuid.uuid4()
-        slot_rows.append({
-            "id": slot_id, "job_id": job.id, "start_at": start, "end_at": start + timedelta(minutes=30),
-            "ai_interview_type": "technical", "max_candidates": per_slot, "current_bookings": per_slot, "status": "full",
-            "created_at": start,
-        })
+        slot_rows.append(
+            {
+                "id": slot_id,
+                "job_id": job.id,
+                "start_at": start,
+                "end_at": start + timedelta(minutes=30),
+                "ai_interview_type": "technical",
+                "max_candidates": per_slot,
+                "current_bookings": per_slot,
+                "status": "full",
+                "created_at": start,
+            }
+        )
         for seat in range(per_slot):
             candidate_id = uuid.uuid4()
-            candidate_rows.append({
-                "id": candidate_id, "full_name": f"Candidate {n}-{seat}", "email": f"c{n}-{seat}@{month_start:%Y%m}.example.com",
-                "job_id": job.id, "status": "scheduled", "created_at": start, "updated_at": start, "phone": "",
-            })
-            interview_rows.append({
-                "id": uuid.uuid4(), "candidate_id": candidate_id, "job_id": job.id, "slot_id": slot_id, "status": "scheduled",
-                "started_at": start, "ended_at": start + timedelta(minutes=30), "session_key": uuid.uuid4().hex,
-                "created_at": start, "sequence": 0, "decision": "pending", "review_notes": "",
-            })
+            candidate_rows.append(
+                {
+                    "id": candidate_id,
+                    "full_name": f"Candidate {n}-{seat}",
+                    "email": f"c{n}-{seat}@{month_start:%Y%m}.example.com",
+                    "job_id": job.id,
+                    "status": "scheduled",
+                    "created_at": start,
+                    "updated_at": start,
+                    "phone": "",
+                }
+            )
+            interview_rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "candidate_id": candidate_id,
+                    "job_id": job.id,
+                    "slot_id": slot_id,
+                    "status": "scheduled",
+                    "started_at": start,
+                    "ended_at": start + timedelta(minutes=30),
+                    "session_key": uuid.uuid4().hex,
+                    "created_at": start,
+                    "sequence": 0,
+                    "decision": "pending",
+                    "review_notes": "",
+                }
+            )
     for model, rows in ((InterviewSlot, slot_rows), (Candidate, candidate_rows), (Interview, interview_rows)):
         for chunk in range(0, len(rows), 1000):
             db.session.execute(insert(model), rows[chunk : chunk + 1000])
@@ -86,14 +114,16 @@ def main():
     parser.add_argument("--database-url", help="an EMPTY database (default: a temporary SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{tmp}/calendar.db",
-            "SECRET_KEY": "bench",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "MAIL_SERVER": None,
-            "SESSION_COOKIE_SECURE": False,
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{tmp}/calendar.db",
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+                "MAIL_SERVER": None,
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
         with app.app_context():
             db.create_all()
             accounts.create_user("bench@example.com", PASSWORD, Role.RECRUITER)
@@ -119,7 +149,9 @@ def main():
     ratios = [busy / quiet for quiet, busy in zip(quiet_times, busy_times, strict=True)]
     ratio = statistics.median(ratios)
     print(f"month with 10 slots: {quiet_queries} SQL statements, median render {statistics.median(quiet_times) * 1000:.1f} ms")
-    print(f"month with 1000 slots and {busy_bookings} bookings ({busy_slots} listed, the rest as '+N more'): {busy_queries} SQL statements, median render {statistics.median(busy_times) * 1000:.1f} ms")
+    print(
+        f"month with 1000 slots and {busy_bookings} bookings ({busy_slots} listed, the rest as '+N more'): {busy_queries} SQL statements, median render {statistics.median(busy_times) * 1000:.1f} ms"
+    )
     print(f"render-time ratio of each alternating pair: median {ratio:.2f} (lowest {min(ratios):.2f}, highest {max(ratios):.2f})")
     same_queries = busy_queries == quiet_queries
     print(f"query count constant: {'yes' if same_queries else 'NO'}; render-time ratio {ratio:.2f}x (target <= 3x)")

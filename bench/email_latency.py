@@ -9,6 +9,7 @@ transaction. If e-mail ever ran inside the request, the stalling side would take
 
 Run from the repository root: `.venv/bin/python bench/email_latency.py [--requests N]`.
 """
+
 import argparse
 import asyncio  # noqa: E402
 import shutil
@@ -82,7 +83,9 @@ def build_app(workdir, name, requests, smtp_port=None):
 
 def outbox_counts(app):
     with app.app_context():
-        rows = db.session.execute(select(OutboxEmail.status, func.count()).where(OutboxEmail.kind == "invitation").group_by(OutboxEmail.status))
+        rows = db.session.execute(
+            select(OutboxEmail.status, func.count()).where(OutboxEmail.kind == "invitation").group_by(OutboxEmail.status)
+        )
         return dict(rows.all())
 
 

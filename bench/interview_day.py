@@ -21,6 +21,7 @@ would then rightly change something).
 
     .venv/bin/python bench/interview_day.py [--rounds 5] [--seconds 3] [--connections 16]
 """
+
 import argparse
 import re
 import secrets
@@ -66,25 +67,59 @@ def seed(database_url):
     app = create_app(app_config(database_url))
     with app.app_context():
         db.create_all()
-        job = Job(job_title="Backend Engineer", company_name="Bench", job_description="Python, SQL, REST APIs, Docker and testing.",
-                  coding_language="PYTHON")
+        job = Job(
+            job_title="Backend Engineer",
+            company_name="Bench",
+            job_description="Python, SQL, REST APIs, Docker and testing.",
+            coding_language="PYTHON",
+        )
         now = timeutil.now()
-        open_slot = InterviewSlot(job=job, start_at=now - timedelta(minutes=2), end_at=now + timedelta(minutes=28), max_candidates=OPEN)
-        later = [InterviewSlot(job=job, start_at=now + timedelta(minutes=10 + 5 * n), end_at=now + timedelta(minutes=40 + 5 * n), max_candidates=WAITING // 10)
-                 for n in range(10)]
+        open_slot = InterviewSlot(
+            job=job, start_at=now - timedelta(minutes=2), end_at=now + timedelta(minutes=28), max_candidates=OPEN
+        )
+        later = [
+            InterviewSlot(
+                job=job,
+                start_at=now + timedelta(minutes=10 + 5 * n),
+                end_at=now + timedelta(minutes=40 + 5 * n),
+                max_candidates=WAITING // 10,
+            )
+            for n in range(10)
+        ]
         sessions = []
         for n in range(OPEN + WAITING):
             slot = open_slot if n < OPEN else later[(n - OPEN) % len(later)]
-            candidate = Candidate(job=job, full_name=f"Candidate {n}", email=f"candidate{n}@example.com", status=CandidateStatus.SCHEDULED)
+            candidate = Candidate(
+                job=job, full_name=f"Candidate {n}", email=f"candidate{n}@example.com", status=CandidateStatus.SCHEDULED
+            )
             key = secrets.token_urlsafe(32)
-            interview = Interview(candidate=candidate, job=job, slot=slot, status=InterviewStatus.SCHEDULED,
-                                  started_at=slot.start_at, ended_at=slot.end_at, session_key=key)
-            sessions.append(InterviewSession(
-                interview=interview, session_key=key, candidate_name=candidate.full_name, candidate_email=candidate.email,
-                job_title=job.job_title, company_name=job.company_name, job_description=job.job_description, resume_text=RESUME,
-                coding_language=job.coding_language, interview_type=InterviewType.TECHNICAL, duration_minutes=30,
-                scheduled_at=slot.start_at, status=SessionStatus.SCHEDULED, keyword_analysis={},
-            ))
+            interview = Interview(
+                candidate=candidate,
+                job=job,
+                slot=slot,
+                status=InterviewStatus.SCHEDULED,
+                started_at=slot.start_at,
+                ended_at=slot.end_at,
+                session_key=key,
+            )
+            sessions.append(
+                InterviewSession(
+                    interview=interview,
+                    session_key=key,
+                    candidate_name=candidate.full_name,
+                    candidate_email=candidate.email,
+                    job_title=job.job_title,
+                    company_name=job.company_name,
+                    job_description=job.job_description,
+                    resume_text=RESUME,
+                    coding_language=job.coding_language,
+                    interview_type=InterviewType.TECHNICAL,
+                    duration_minutes=30,
+                    scheduled_at=slot.start_at,
+                    status=SessionStatus.SCHEDULED,
+                    keyword_analysis={},
+                )
+            )
         for session in sessions[:PRESTARTED]:  # what start_interview writes, but the audit event
             session.keyword_analysis, plan = llm.plan_questions(session)
             session.questions = [InterviewQuestion(position=position, **item) for position, item in enumerate(plan)]
@@ -105,17 +140,27 @@ def write_state(app, path):
         now = timeutil.now()
         lines = []
         sessions = db.session.execute(
-            select(InterviewSession.session_key, InterviewSession.status, InterviewSession.scheduled_at,
-                   InterviewSession.active_client_id, InterviewQuestion.id)
-            .outerjoin(InterviewQuestion, (InterviewQuestion.session_id == InterviewSession.id)
-                       & (InterviewQuestion.position == InterviewSession.current_question_index))
+            select(
+                InterviewSession.session_key,
+                InterviewSession.status,
+                InterviewSession.scheduled_at,
+                InterviewSession.active_client_id,
+                InterviewQuestion.id,
+            )
+            .outerjoin(
+                InterviewQuestion,
+                (InterviewQuestion.session_id == InterviewSession.id)
+                & (InterviewQuestion.position == InterviewSession.current_question_index),
+            )
             .order_by(InterviewSession.session_key)
         )
         for key, status, scheduled_at, client_id, question_id in sessions:
             if status == SessionStatus.IN_PROGRESS and question_id is not None:
                 lines.append(f"P {key} {question_id} {client_id}")
             elif status == SessionStatus.SCHEDULED:
-                lines.append(f"W {key}" if scheduled_at - timedelta(seconds=app.config["EARLY_JOIN_SECONDS"]) > now else f"S {key}")
+                lines.append(
+                    f"W {key}" if scheduled_at - timedelta(seconds=app.config["EARLY_JOIN_SECONDS"]) > now else f"S {key}"
+                )
         db.session.remove()
         db.engine.dispose()
     path.write_text("\n".join(lines) + "\n")
@@ -123,8 +168,23 @@ def write_state(app, path):
 
 def wrk(url, seconds, connections, *script_args):
     """(req/s, errors, p95 ms) of one wrk run of interview_day.lua (STATE_FILE, MODE)."""
-    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-               "-s", str(SCRIPT), url, "--", *map(str, script_args), str(connections)]
+    command = [
+        "wrk",
+        "-t",
+        str(connections),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(SCRIPT),
+        url,
+        "--",
+        *map(str, script_args),
+        str(connections),
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", output))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
@@ -176,15 +236,28 @@ def main():
                 mix_ratios.append(mix / mix_bare)
                 heartbeat_costs.append(heartbeat_bare / heartbeat)
                 p95s.append(p95)
-                print(f"mix {mix:.0f} req/s vs bare {mix_bare:.0f} (ratio {mix / mix_bare:.2f}, p95 {p95:.0f} ms); heartbeats "
-                      f"{heartbeat:.0f} req/s vs bare {heartbeat_bare:.0f} (cost {heartbeat_bare / heartbeat:.2f}x); errors {mix_errors + heartbeat_errors}", flush=True)
+                print(
+                    f"mix {mix:.0f} req/s vs bare {mix_bare:.0f} (ratio {mix / mix_bare:.2f}, p95 {p95:.0f} ms); heartbeats "
+                    f"{heartbeat:.0f} req/s vs bare {heartbeat_bare:.0f} (cost {heartbeat_bare / heartbeat:.2f}x); errors {mix_errors + heartbeat_errors}",
+                    flush=True,
+                )
                 bare_before = bare_after
     mix_ratio, heartbeat_cost = statistics.median(mix_ratios), statistics.median(heartbeat_costs)
     print(f"saturated mix / bare: {spread(mix_ratios)} (target >= {MIX_TARGET})")
     print(f"heartbeat cost / bare: {spread(heartbeat_costs)} (target <= {HEARTBEAT_TARGET})")
     passed = [
-        result("interview day: saturated mix req/s / bare req/s (median)", round(mix_ratio, 2), f">= {MIX_TARGET}", mix_ratio >= MIX_TARGET),
-        result("interview day: no-change heartbeat cost / bare (median)", round(heartbeat_cost, 2), f"<= {HEARTBEAT_TARGET}", heartbeat_cost <= HEARTBEAT_TARGET),
+        result(
+            "interview day: saturated mix req/s / bare req/s (median)",
+            round(mix_ratio, 2),
+            f">= {MIX_TARGET}",
+            mix_ratio >= MIX_TARGET,
+        ),
+        result(
+            "interview day: no-change heartbeat cost / bare (median)",
+            round(heartbeat_cost, 2),
+            f"<= {HEARTBEAT_TARGET}",
+            heartbeat_cost <= HEARTBEAT_TARGET,
+        ),
         result("interview day: errors", errors, 0, errors == 0),
         result("interview day: saturated mix p95 (ms, median)", round(statistics.median(p95s)), "reported", True),
     ]

@@ -12,6 +12,7 @@ Audits that cost points are listed under the table.
 
 Needs `npm ci --prefix bench` (make bench does it) and Debian's chromium (CHROME_PATH).
 """
+
 import argparse
 import json
 import logging
@@ -55,11 +56,18 @@ def build_demo(workdir):
     from tools.demo_pages import PINNED_NOW, seed
     from tools.screenshots import serve
 
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'demo.db'}", "SECRET_KEY": "lighthouse",
-        "UPLOAD_FOLDER": str(workdir / "uploads"), "MAIL_SERVER": None, "OUTBOX_IN_PROCESS": False,
-        "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False, "LOG_LEVEL": "WARNING",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'demo.db'}",
+            "SECRET_KEY": "lighthouse",
+            "UPLOAD_FOLDER": str(workdir / "uploads"),
+            "MAIL_SERVER": None,
+            "OUTBOX_IN_PROCESS": False,
+            "RATELIMIT_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     context = app.app_context()
     context.push()
     db.create_all()
@@ -102,8 +110,13 @@ def sign_in_cookie(app, password):
 def lighthouse(url, cookie, out_path):
     """One Lighthouse run; returns its JSON report."""
     command = [
-        str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out_path}",
-        f"--only-categories={','.join(CATEGORIES)}", "--form-factor=mobile",
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out_path}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        "--form-factor=mobile",
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
     ]
     if cookie:
@@ -119,7 +132,9 @@ def losses(report, category):
     for ref in report["categories"][category]["auditRefs"]:
         audit = audits[ref["id"]]
         if ref["weight"] > 0 and audit.get("score") is not None and audit["score"] < 0.9:
-            found.append(f"{audit['title']} ({audit['score']:.2f}{', ' + audit['displayValue'] if audit.get('displayValue') else ''})")
+            found.append(
+                f"{audit['title']} ({audit['score']:.2f}{', ' + audit['displayValue'] if audit.get('displayValue') else ''})"
+            )
     return found
 
 
@@ -151,16 +166,27 @@ def main():
             folder = args.reports or workdir
             folder.mkdir(parents=True, exist_ok=True)
             reports = [
-                lighthouse(base_url + path.format(**demo.ids), cookie if signed_in else None, folder / f"{name.replace(' ', '-')}-{run + 1}.json")
+                lighthouse(
+                    base_url + path.format(**demo.ids),
+                    cookie if signed_in else None,
+                    folder / f"{name.replace(' ', '-')}-{run + 1}.json",
+                )
                 for run in range(args.runs)
             ]
             scores = {category: statistics.median(r["categories"][category]["score"] for r in reports) for category in CATEGORIES}
             print(f"{name:<18} " + " ".join(f"{scores[c]:>9.2f} ({scores[c] / TARGET:.2f})" for c in CATEGORIES), flush=True)
             for category in CATEGORIES:
                 ratio = scores[category] / TARGET
-                passed &= result(f"lighthouse {name}: {category} (score / 0.95, mobile)", f"{scores[category]:.2f} ({ratio:.2f})", ">= 1", ratio >= 1)
+                passed &= result(
+                    f"lighthouse {name}: {category} (score / 0.95, mobile)",
+                    f"{scores[category]:.2f} ({ratio:.2f})",
+                    ">= 1",
+                    ratio >= 1,
+                )
                 if scores[category] < 1:
-                    notes.append(f"  {name}, {category}: " + "; ".join(losses(reports[0], category) or ["(no single audit below 0.9)"]))
+                    notes.append(
+                        f"  {name}, {category}: " + "; ".join(losses(reports[0], category) or ["(no single audit below 0.9)"])
+                    )
         if notes:
             print("\nWhere points were lost (first run):\n" + "\n".join(notes))
         return 0 if passed else 1

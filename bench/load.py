@@ -11,6 +11,7 @@
 
     .venv/bin/python bench/load.py [--seconds 30] [--users 24] [--skip-restart]
 """
+
 import argparse
 import csv
 import json
@@ -48,11 +49,19 @@ def seed(database_url, pending=3000, live=200, countdown=50):
         db.session.flush()
         token = accounts.create_token(user, "load")
         now = timeutil.now()
-        jobs = [Job(job_title=f"Load Job {n}", company_name="Bench", job_description="Python, SQL, REST APIs and testing.") for n in range(3)]
+        jobs = [
+            Job(job_title=f"Load Job {n}", company_name="Bench", job_description="Python, SQL, REST APIs and testing.")
+            for n in range(3)
+        ]
         week = now.date() + timedelta(days=7)
         start = now.replace(hour=4, minute=0, second=0, microsecond=0) + timedelta(days=7)
         slots = [
-            InterviewSlot(job=jobs[n % 3], start_at=start + timedelta(days=n // 8, hours=n % 8), end_at=start + timedelta(days=n // 8, hours=n % 8, minutes=30), max_candidates=10_000)
+            InterviewSlot(
+                job=jobs[n % 3],
+                start_at=start + timedelta(days=n // 8, hours=n % 8),
+                end_at=start + timedelta(days=n // 8, hours=n % 8, minutes=30),
+                max_candidates=10_000,
+            )
             for n in range(40)
         ]
         db.session.add_all(jobs + slots)
@@ -87,8 +96,14 @@ def seed(database_url, pending=3000, live=200, countdown=50):
         countdown_keys = book_sessions(countdown, now + timedelta(days=1), "later")
         db.engine.dispose()
     return {
-        "email": "load@example.com", "password": PASSWORD, "token": token, "week": week.isoformat(), "slots": slot_ids,
-        "pending_interviews": pending_ids, "live_sessions": live_keys, "countdown_sessions": countdown_keys,
+        "email": "load@example.com",
+        "password": PASSWORD,
+        "token": token,
+        "week": week.isoformat(),
+        "slots": slot_ids,
+        "pending_interviews": pending_ids,
+        "live_sessions": live_keys,
+        "countdown_sessions": countdown_keys,
     }
 
 
@@ -99,18 +114,36 @@ def mixed_traffic(database_url, args):
         seed_file.write_text(json.dumps(seed_data))
         subprocess.run(
             [
-                str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "bench/locustfile.py"), "--headless", "--host", base_url,
-                "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--csv", f"{tmp}/load",
-                "--only-summary", "--loglevel", "WARNING",
+                str(ROOT / ".venv/bin/locust"),
+                "-f",
+                str(ROOT / "bench/locustfile.py"),
+                "--headless",
+                "--host",
+                base_url,
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.users),
+                "-t",
+                f"{args.seconds}s",
+                "--csv",
+                f"{tmp}/load",
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
             ],
-            env={**os.environ, "BENCH_SEED": str(seed_file)}, check=False, cwd=ROOT,
+            env={**os.environ, "BENCH_SEED": str(seed_file)},
+            check=False,
+            cwd=ROOT,
         )
         with open(f"{tmp}/load_stats.csv") as stats:
             total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
     requests, failures = int(total["Request Count"]), int(total["Failure Count"])
     throughput = float(total["Requests/s"])
     p50, p95, p99 = (float(total[f"{p}%"]) for p in ("50", "95", "99"))
-    print(f"mixed traffic: {requests} requests in {args.seconds} s, {throughput:.0f} req/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, failures {failures}")
+    print(
+        f"mixed traffic: {requests} requests in {args.seconds} s, {throughput:.0f} req/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, failures {failures}"
+    )
     ok = result("mixed traffic: errors", failures, 0, failures == 0)
     result("mixed traffic: throughput (req/s)", round(throughput), "reported", requests > 0)
     result("mixed traffic: p50 / p95 / p99 (ms)", f"{p50:.0f} / {p95:.0f} / {p99:.0f}", "p95 <= 500", p95 <= 500)
@@ -136,7 +169,8 @@ class Booker:
         interview_id, slot_id = pair
         request = urllib.request.Request(
             f"{self.base_url}/api/interviews/slots/{slot_id}/book_slot/",
-            data=json.dumps({"interview_id": interview_id}).encode(), method="POST",
+            data=json.dumps({"interview_id": interview_id}).encode(),
+            method="POST",
             headers={"Authorization": f"Token {self.token}", "Content-Type": "application/json"},
         )
         try:
@@ -167,7 +201,8 @@ def consistency(database_url):
         broken = seat_discrepancies()
         scheduled = select(Interview).where(Interview.status == "scheduled")
         incomplete = sum(
-            1 for interview in db.session.scalars(scheduled)
+            1
+            for interview in db.session.scalars(scheduled)
             if interview.session is None or interview.schedule is None or notifications.invitation_email(interview) is None
         )
         db.engine.dispose()
@@ -193,7 +228,9 @@ def postgres_restart(database_url, seconds=16):
     broken, incomplete = consistency(database_url)
     dirty = {status: n for status, n in outcomes.items() if status not in (201, 503)}
     recovered = bool(tail) and all(status == 201 for status in tail)
-    print(f"PostgreSQL restart: outcomes {dict(outcomes)}; last 3 s all booked: {recovered}; seat disagreements {len(broken)}; incomplete bookings {incomplete}")
+    print(
+        f"PostgreSQL restart: outcomes {dict(outcomes)}; last 3 s all booked: {recovered}; seat disagreements {len(broken)}; incomplete bookings {incomplete}"
+    )
     ok = result("PostgreSQL restart mid-load: answers other than 201/503", sum(dirty.values()), 0, not dirty)
     ok &= result("PostgreSQL restart: recovered without restarting the app", "yes" if recovered else "no", "yes", recovered)
     ok &= result("PostgreSQL restart: half-written bookings", len(broken) + incomplete, 0, not broken and not incomplete)
@@ -218,7 +255,8 @@ def smtp_outage(database_url, seconds=10):
     smtp.start()
     mail_env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "OUTBOX_BACKOFF_SECONDS": "1"}
     worker = subprocess.Popen(
-        [str(ROOT / ".venv/bin/flask"), "outbox", "worker", "--poll", "0.5"], cwd=ROOT,
+        [str(ROOT / ".venv/bin/flask"), "outbox", "worker", "--poll", "0.5"],
+        cwd=ROOT,
         env={**os.environ, **BENCH_ENV, **mail_env, "DATABASE_URL": database_url, "FLASK_APP": "app"},
         stdout=subprocess.DEVNULL,
     )
@@ -252,8 +290,12 @@ def smtp_outage(database_url, seconds=10):
         worker.wait(15)
     unique = len(set(inbox.message_ids))
     duplicates = len(inbox.message_ids) - unique
-    print(f"SMTP outage: {booked} bookings ({dict(outcomes)}), {unique} invitations delivered, {duplicates} duplicates, {waiting} invitations still waiting")
-    ok = result("SMTP outage mid-load: bookings refused", sum(n for s, n in outcomes.items() if s != 201), 0, set(outcomes) == {201})
+    print(
+        f"SMTP outage: {booked} bookings ({dict(outcomes)}), {unique} invitations delivered, {duplicates} duplicates, {waiting} invitations still waiting"
+    )
+    ok = result(
+        "SMTP outage mid-load: bookings refused", sum(n for s, n in outcomes.items() if s != 201), 0, set(outcomes) == {201}
+    )
     ok &= result("SMTP outage: invitations lost (booked - delivered)", booked - unique, 0, booked == unique and not waiting)
     ok &= result("SMTP outage: invitations delivered twice", duplicates, 0, duplicates == 0)
     return ok

@@ -3,6 +3,7 @@
 The ids come from the JSON file named by BENCH_SEED (written by bench/load.py). Any answer that is
 not the expected status is a failure; the benchmark requires none.
 """
+
 import json
 import os
 import re
@@ -76,7 +77,8 @@ class Candidate(FastHttpUser):
         page = self.client.get(f"/?session_key={self.key}", name="/?session_key=[live]").text
         token = CSRF_INPUT.search(page).group(1)
         stage = self.client.post(
-            "/interview/start", data={"session_key": self.key, "client_id": self.client_id, "csrf_token": token},
+            "/interview/start",
+            data={"session_key": self.key, "client_id": self.client_id, "csrf_token": token},
             headers={"HX-Request": "true"},
         ).text
         self.read_question(stage)
@@ -89,7 +91,10 @@ class Candidate(FastHttpUser):
 
     @task(4)
     def countdown(self):
-        self.client.get(f"/?session_key={SEED['countdown_sessions'][hash(self.client_id) % len(SEED['countdown_sessions'])]}", name="/?session_key=[countdown]")
+        self.client.get(
+            f"/?session_key={SEED['countdown_sessions'][hash(self.client_id) % len(SEED['countdown_sessions'])]}",
+            name="/?session_key=[countdown]",
+        )
 
     @task(3)
     def heartbeat(self):
@@ -108,8 +113,11 @@ class Candidate(FastHttpUser):
         stage = self.client.post(
             "/interview/answer",
             data={
-                "session_key": self.key, "question_id": self.question_id, "client_id": self.client_id,
-                "text": "I would start from the requirements, then measure. " * 5, "code": "print('ok')",
+                "session_key": self.key,
+                "question_id": self.question_id,
+                "client_id": self.client_id,
+                "text": "I would start from the requirements, then measure. " * 5,
+                "code": "print('ok')",
                 "csrf_token": self.token,
             },
             headers={"HX-Request": "true"},

@@ -11,6 +11,7 @@ no Message-ID twice, none missing.
 
     .venv/bin/python bench/outbox.py [--emails 1000] [--rounds 5]
 """
+
 import argparse
 import multiprocessing
 import re
@@ -79,11 +80,20 @@ class SinkProcess:
 def bench_app(database_url, smtp_port):
     from app import create_app
 
-    return create_app(app_config(
-        database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-        MAIL_USERNAME=None, MAIL_PASSWORD=None, MAIL_DEFAULT_SENDER="Interviews <interviews@bench.local>",
-        BACKEND_URL="http://bench.local", LOG_LEVEL="WARNING",
-    ))
+    return create_app(
+        app_config(
+            database_url,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=smtp_port,
+            MAIL_USE_TLS=False,
+            MAIL_USE_SSL=False,
+            MAIL_USERNAME=None,
+            MAIL_PASSWORD=None,
+            MAIL_DEFAULT_SENDER="Interviews <interviews@bench.local>",
+            BACKEND_URL="http://bench.local",
+            LOG_LEVEL="WARNING",
+        )
+    )
 
 
 def render_rows(app, count):
@@ -215,7 +225,9 @@ def main():
                 plain_rates.append(args.emails / seconds["plain"])
                 worker_rates.append(args.emails / seconds["worker"])
                 ratios.append(worker_rates[-1] / plain_rates[-1])
-                print(f"round {round_number + 1}: plain {plain_rates[-1]:.0f}/s, worker {worker_rates[-1]:.0f}/s, ratio {ratios[-1]:.2f}")
+                print(
+                    f"round {round_number + 1}: plain {plain_rates[-1]:.0f}/s, worker {worker_rates[-1]:.0f}/s, ratio {ratios[-1]:.2f}"
+                )
             sink.ask("reset")
             queue(app, rows)
             three_seconds, _sent = workers_drain(context, database_url, sink, 3)
@@ -234,10 +246,25 @@ def main():
         f"three workers: {three_rate:.0f}/s"
     )
     passed = [
-        result("outbox: 1 worker e-mails/s / plain smtplib loop (PostgreSQL, median)", round(ratio, 2), f">= {TARGET}", ratio >= TARGET),
+        result(
+            "outbox: 1 worker e-mails/s / plain smtplib loop (PostgreSQL, median)",
+            round(ratio, 2),
+            f">= {TARGET}",
+            ratio >= TARGET,
+        ),
         result("outbox: 1 worker duplicates/lost at the sink", f"{duplicates}/{lost}", "0/0", duplicates == lost == 0),
-        result("outbox: 3 workers e-mails/s / plain smtplib loop", round(three_rate / statistics.median(plain_rates), 2), "reported", True),
-        result("outbox: 3 workers duplicates/lost at the sink", f"{three_duplicates}/{three_lost}", "0/0", three_duplicates == three_lost == 0),
+        result(
+            "outbox: 3 workers e-mails/s / plain smtplib loop",
+            round(three_rate / statistics.median(plain_rates), 2),
+            "reported",
+            True,
+        ),
+        result(
+            "outbox: 3 workers duplicates/lost at the sink",
+            f"{three_duplicates}/{three_lost}",
+            "0/0",
+            three_duplicates == three_lost == 0,
+        ),
     ]
     return 0 if all(passed) else 1
 

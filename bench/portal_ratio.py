@@ -10,6 +10,7 @@ highest), since a shared machine's speed drifts within a run.
 
     .venv/bin/python bench/portal_ratio.py [--rounds 5] [--seconds 3] [--connections 16] [--skip-pg]
 """
+
 import argparse
 import re
 import shutil
@@ -48,7 +49,9 @@ def requests_per_second(url, seconds, connections):
     """wrk's Requests/sec for `url`; refuses to count a run with errors or non-2xx answers."""
     output = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     if "Non-2xx" in output or "Socket errors" in output:
         raise SystemExit(f"errors while loading {url}:\n{output}")
@@ -67,16 +70,26 @@ def measure(label, database_url, args):
             bare_after = requests_per_second(f"{base_url}/bench/ok", args.seconds, args.connections)
             bare = (bare_before + bare_after) / 2  # the bare runs either side: the machine's drift cancels
             rounds.append((portal, bare, portal / bare))
-            print(f"{label}: portal {portal:.0f} req/s, bare route {bare:.0f} req/s (mean of {bare_before:.0f} and {bare_after:.0f}), "
-                  f"ratio {portal / bare:.2f}", flush=True)
+            print(
+                f"{label}: portal {portal:.0f} req/s, bare route {bare:.0f} req/s (mean of {bare_before:.0f} and {bare_after:.0f}), "
+                f"ratio {portal / bare:.2f}",
+                flush=True,
+            )
             bare_before = bare_after
     ratios = [ratio for _, _, ratio in rounds]
     ratio = statistics.median(ratios)
-    print(f"{label}: median ratio {ratio:.2f} over {len(rounds)} rounds (lowest {min(ratios):.2f}, highest {max(ratios):.2f}; target >= {TARGET})")
+    print(
+        f"{label}: median ratio {ratio:.2f} over {len(rounds)} rounds (lowest {min(ratios):.2f}, highest {max(ratios):.2f}; target >= {TARGET})"
+    )
     passed = result(f"portal page req/s / bare route req/s ({label}, median)", round(ratio, 2), f">= {TARGET}", ratio >= TARGET)
     if label == "PostgreSQL":
         lowest = min(ratios)
-        passed &= result(f"portal page req/s / bare route req/s ({label}, lowest of {len(rounds)})", round(lowest, 2), f">= {LOWEST_TARGET}", lowest >= LOWEST_TARGET)
+        passed &= result(
+            f"portal page req/s / bare route req/s ({label}, lowest of {len(rounds)})",
+            round(lowest, 2),
+            f">= {LOWEST_TARGET}",
+            lowest >= LOWEST_TARGET,
+        )
     return passed
 
 

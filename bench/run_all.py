@@ -5,6 +5,7 @@ crashes shows up as a failed row with its exit code, so nothing is silently left
 
     .venv/bin/python bench/run_all.py [--quick]
 """
+
 import argparse
 import json
 import os
@@ -33,10 +34,17 @@ BENCHMARKS = [
 def run(script, arguments):
     started = time.monotonic()
     process = subprocess.run([sys.executable, str(BENCH / script), *arguments], capture_output=True, text=True, cwd=BENCH.parent)
-    rows = [json.loads(line[len("RESULT "):]) for line in process.stdout.splitlines() if line.startswith("RESULT ")]
+    rows = [json.loads(line[len("RESULT ") :]) for line in process.stdout.splitlines() if line.startswith("RESULT ")]
     if not rows or (process.returncode != 0 and all(row["pass"] for row in rows)):
         tail = (process.stderr or process.stdout).strip().splitlines()[-1:] or ["no output"]
-        rows.append({"measure": f"{script} finished", "value": f"exit {process.returncode}: {tail[0][:60]}", "target": "exit 0", "pass": False})
+        rows.append(
+            {
+                "measure": f"{script} finished",
+                "value": f"exit {process.returncode}: {tail[0][:60]}",
+                "target": "exit 0",
+                "pass": False,
+            }
+        )
     print(f"  {script}: {time.monotonic() - started:.0f} s", file=sys.stderr)
     return rows
 
@@ -53,7 +61,9 @@ def main():
     print(f"{'measure':<{width}}  {'value':>16}  {'target':>14}  result")
     print(f"{'-' * width}  {'-' * 16}  {'-' * 14}  ------")
     for row in rows:
-        print(f"{row['measure']:<{width}}  {str(row['value']):>16}  {str(row['target']):>14}  {'pass' if row['pass'] else 'FAIL'}")
+        print(
+            f"{row['measure']:<{width}}  {str(row['value']):>16}  {str(row['target']):>14}  {'pass' if row['pass'] else 'FAIL'}"
+        )
     failed = sum(not row["pass"] for row in rows)
     print(f"\n{len(rows) - failed} of {len(rows)} targets met")
     return 1 if failed else 0

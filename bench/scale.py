@@ -16,6 +16,7 @@ both, for every page and list that shows a fixed amount of data.
 
     .venv/bin/python bench/scale.py [--rounds 15] [--rebuild] [--drop]
 """
+
 import argparse
 import hashlib
 import os
@@ -51,7 +52,10 @@ def schema_hash():
 
 
 def database_urls(base_url):
-    return {size: make_url(base_url).set(database=f"bench_scale_{size}_{schema_hash()}").render_as_string(hide_password=False) for size in SIZES}
+    return {
+        size: make_url(base_url).set(database=f"bench_scale_{size}_{schema_hash()}").render_as_string(hide_password=False)
+        for size in SIZES
+    }
 
 
 def existing(admin, name):
@@ -133,6 +137,7 @@ def fill(url, n):
            FROM (SELECT slot_id, count(*) AS seats FROM interviews WHERE status IN ('scheduled', 'in_progress') GROUP BY slot_id) b
            WHERE b.slot_id = s.id""",
     ]
+
     def run(group):
         with engine.begin() as conn:
             for statement in group:
@@ -150,7 +155,9 @@ def fill(url, n):
 def flask(url, *arguments):
     """Run a Flask CLI command against `url`; returns its output."""
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": url, "FLASK_APP": "app"}
-    return subprocess.run([str(ROOT / ".venv/bin/flask"), *arguments], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [str(ROOT / ".venv/bin/flask"), *arguments], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def build(base_url, rebuild):
@@ -183,7 +190,9 @@ def build(base_url, rebuild):
 def drop(base_url):
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for name in [row[0] for row in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_scale\\_%'"))]:
+        for name in [
+            row[0] for row in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_scale\\_%'"))
+        ]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
@@ -194,7 +203,9 @@ class Client:
     def __init__(self, base_url, token):
         self.base_url, self.session = base_url, requests.Session()
         page = self.session.get(f"{base_url}/login").text
-        self.session.post(f"{base_url}/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": CSRF_INPUT.search(page).group(1)})
+        self.session.post(
+            f"{base_url}/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": CSRF_INPUT.search(page).group(1)}
+        )
         self.api = {"Authorization": f"Token {token}"}
 
     def get(self, path, api=False):
@@ -254,9 +265,12 @@ def measure(rounds, tries, clients, plans):
                 times[size], statements[size] = best
             ratios.append(times["large"] / times["small"])
         rows.append((name, statistics.median(ratios), statements, target))
-        print(f"{name:<40} ratio {statistics.median(ratios):5.2f} (rounds {min(ratios):.2f}–{max(ratios):.2f}), "
-              f"large {times['large'] * 1000:6.1f} ms / small {times['small'] * 1000:6.1f} ms (last round), "
-              f"statements {statements['large']} vs {statements['small']}", flush=True)
+        print(
+            f"{name:<40} ratio {statistics.median(ratios):5.2f} (rounds {min(ratios):.2f}–{max(ratios):.2f}), "
+            f"large {times['large'] * 1000:6.1f} ms / small {times['small'] * 1000:6.1f} ms (last round), "
+            f"statements {statements['large']} vs {statements['small']}",
+            flush=True,
+        )
     return rows
 
 
@@ -275,8 +289,10 @@ def main():
     started = time.monotonic()
     databases = build(args.database_url, args.rebuild)
     print(f"datasets ready in {time.monotonic() - started:.0f} s", flush=True)
-    with gunicorn(databases["large"][0], app_spec="bench.support:statement_counting_app()") as large_url, \
-            gunicorn(databases["small"][0], app_spec="bench.support:statement_counting_app()") as small_url:
+    with (
+        gunicorn(databases["large"][0], app_spec="bench.support:statement_counting_app()") as large_url,
+        gunicorn(databases["small"][0], app_spec="bench.support:statement_counting_app()") as small_url,
+    ):
         clients = {"large": Client(large_url, databases["large"][1]), "small": Client(small_url, databases["small"][1])}
         plans = {size: [p for p in endpoints(databases[size][0]) if args.only is None or args.only in p[0]] for size in SIZES}
         for size in SIZES:  # warm every worker's caches (compiled statements, templates)
@@ -288,7 +304,9 @@ def main():
     for name, ratio, statements, target in rows:
         passed &= result(f"scale: {name}, 50,000 candidates / 100 (time ratio)", round(ratio, 2), f"<= {target}", ratio <= target)
         same = statements["large"] == statements["small"]
-        passed &= result(f"scale: {name}: SQL statements, large vs small", f"{statements['large']} vs {statements['small']}", "equal", same)
+        passed &= result(
+            f"scale: {name}: SQL statements, large vs small", f"{statements['large']} vs {statements['small']}", "equal", same
+        )
     return 0 if passed else 1
 
 

@@ -10,6 +10,7 @@
     .venv/bin/python bench/self_scheduling.py [--requests 200] [--capacity 5] [--rounds 15]
     (PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL, else the local server)
 """
+
 import argparse
 import contextlib
 import re
@@ -46,7 +47,12 @@ def _slots(job, count, capacity):
     span_minutes = (job.booking_horizon_days * 24 - job.min_notice_hours - 2) * 60
     step = span_minutes // count
     slots = [
-        InterviewSlot(job=job, start_at=first + timedelta(minutes=n * step), end_at=first + timedelta(minutes=n * step + 30), max_candidates=capacity)
+        InterviewSlot(
+            job=job,
+            start_at=first + timedelta(minutes=n * step),
+            end_at=first + timedelta(minutes=n * step + 30),
+            max_candidates=capacity,
+        )
         for n in range(count)
     ]
     db.session.add_all(slots)
@@ -94,7 +100,9 @@ def pick(base_url, token, slot_id, barrier):
 def seats(app, slot_id):
     with app.app_context():
         slot = db.session.get(InterviewSlot, uuid.UUID(slot_id))
-        booked = db.session.scalar(select(func.count()).select_from(Interview).where(Interview.slot_id == slot.id, Interview.status == "scheduled"))
+        booked = db.session.scalar(
+            select(func.count()).select_from(Interview).where(Interview.slot_id == slot.id, Interview.status == "scheduled")
+        )
         return slot.current_bookings, booked
 
 
@@ -122,7 +130,9 @@ def run_race(candidates, capacity, workers):
         print(f"  other outcomes: {dict((k, v) for k, v in outcomes.items() if k not in ('booked', 'taken'))}")
     return result(
         f"self-scheduling race: {candidates} links into {capacity} seats, gunicorn {workers} workers (booked/taken/errors/seats)",
-        f"{booked}/{taken}/{errors}/{seat_count}", f"{capacity}/{candidates - capacity}/0/{capacity}", ok,
+        f"{booked}/{taken}/{errors}/{seat_count}",
+        f"{capacity}/{candidates - capacity}/0/{capacity}",
+        ok,
     )
 
 
@@ -166,11 +176,18 @@ def run_picker(rounds):
             db.engine.dispose()
     small, large = statistics.median(times[10]), statistics.median(times[1000])
     ratio = large / small
-    print(f"picker: statements 10 slots {sorted(counts[10])}, 1,000 slots {sorted(counts[1000])}; "
-          f"median render {small * 1000:.1f} ms vs {large * 1000:.1f} ms -> {ratio:.2f}x")
+    print(
+        f"picker: statements 10 slots {sorted(counts[10])}, 1,000 slots {sorted(counts[1000])}; "
+        f"median render {small * 1000:.1f} ms vs {large * 1000:.1f} ms -> {ratio:.2f}x"
+    )
     equal = counts[10] == counts[1000] and len(counts[10]) == 1
     return [
-        result("self-scheduling page: SQL statements, 1,000 vs 10 open slots", f"{max(counts[1000])} vs {max(counts[10])}", "equal", equal),
+        result(
+            "self-scheduling page: SQL statements, 1,000 vs 10 open slots",
+            f"{max(counts[1000])} vs {max(counts[10])}",
+            "equal",
+            equal,
+        ),
         result("self-scheduling page: render time, 1,000 ÷ 10 open slots", round(ratio, 2), "<= 2.0", ratio <= 2.0),
     ]
 

@@ -7,6 +7,7 @@ drifts within a run.
 
     .venv/bin/python bench/startup.py [--rounds 10]
 """
+
 import argparse
 import os
 import resource
@@ -41,12 +42,16 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as instance:
         env = {
-            key: value for key, value in os.environ.items()
+            key: value
+            for key, value in os.environ.items()
             if not key.startswith(("MAIL_", "EMAIL_", "DATABASE_", "FLASK_", "REDIS_"))
         }
         env.update(
-            DATABASE_URL=f"sqlite:///{Path(instance) / 'app.db'}", UPLOAD_FOLDER=str(Path(instance) / "uploads"),
-            SECRET_KEY="bench", LOG_LEVEL="WARNING", PYTHONDONTWRITEBYTECODE="",
+            DATABASE_URL=f"sqlite:///{Path(instance) / 'app.db'}",
+            UPLOAD_FOLDER=str(Path(instance) / "uploads"),
+            SECRET_KEY="bench",
+            LOG_LEVEL="WARNING",
+            PYTHONDONTWRITEBYTECODE="",
         )
         seconds_to_run(CREATE_APP, env)  # compiles the .pyc files once, as any installed app has them
         flask_times, app_times, ratios, models_ratios = [], [], [], []
@@ -65,7 +70,9 @@ def main():
         f"ratio per round {min(ratios):.2f}–{max(ratios):.2f}, median {ratio:.2f}; "
         f"import models alone: median ratio {models_ratio:.2f}"
     )
-    passed = result("start-up: create_app() / import flask (fresh interpreters, median)", round(ratio, 2), f"<= {TARGET:g}", ratio <= TARGET)
+    passed = result(
+        "start-up: create_app() / import flask (fresh interpreters, median)", round(ratio, 2), f"<= {TARGET:g}", ratio <= TARGET
+    )
     result("start-up: import models (SQLAlchemy + the models) / import flask", round(models_ratio, 2), "reported", True)
     return 0 if passed else 1
 

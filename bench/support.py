@@ -3,6 +3,7 @@
 Every benchmark prints its figures for people and, for `bench/run_all.py`, one line per measure:
 `RESULT {"measure": …, "value": …, "target": …, "pass": …}`.
 """
+
 import json
 import os
 import secrets
@@ -84,8 +85,16 @@ def gunicorn(database_url, *, workers=4, threads=1, app_spec="app:create_app()",
     base_url = f"http://127.0.0.1:{port}"
     server_env = {**os.environ, **BENCH_ENV, "DATABASE_URL": database_url, "BACKEND_URL": base_url, **(env or {})}
     command = [
-        str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads),
-        "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec,
+        str(ROOT / ".venv/bin/gunicorn"),
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app_spec,
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=server_env)
     try:

@@ -1,4 +1,5 @@
 """Error pages for people and JSON errors for API clients."""
+
 import logging
 
 from flask import jsonify, render_template, request
@@ -27,7 +28,9 @@ def error_response(code, message):
     if wants_json():
         return jsonify(error=message), code
     if request.blueprint in ("portal", "schedule"):
-        return render_template("errors/portal_error.html", code=code, heading=PORTAL_HEADINGS.get(code, PORTAL_HEADINGS[500])), code
+        return render_template(
+            "errors/portal_error.html", code=code, heading=PORTAL_HEADINGS.get(code, PORTAL_HEADINGS[500])
+        ), code
     return render_template("errors/error.html", code=code, message=message), code
 
 

@@ -1,4 +1,5 @@
 """Form pieces every blueprint shares."""
+
 from flask_wtf import FlaskForm
 
 

@@ -9,6 +9,7 @@
 Refusals are JSON `{"error", "fields"}` for /api/ and /ai/ (and clients asking for JSON), the error
 page otherwise.
 """
+
 from flask import jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest

@@ -1,4 +1,5 @@
 """Helpers every blueprint's views share: htmx detection, dual-mode rendering, role checks."""
+
 from functools import wraps
 
 from flask import abort, make_response, redirect, render_template, request

@@ -1,5 +1,6 @@
 """The time zone a request is shown in: a request helper for views, templates and forms (not app.py,
 so no blueprint imports the application module)."""
+
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """Users, sign-in sessions, passwords, roles and API tokens."""
+
 import functools
 import secrets
 import unicodedata

@@ -1,4 +1,5 @@
 """Audit trail: who did what to which record."""
+
 from models import AuditEvent, db
 
 

@@ -5,6 +5,7 @@ whatever the number of workers; every error rolls the whole transaction back, se
 Every change of an existing interview first takes it under lock (services.transactions) with
 the state the caller saw; a change that lost a race is refused with what happened instead.
 """
+
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
@@ -324,7 +325,8 @@ def booking_choice(slot_id, candidate_id, candidate_text=""):
     if candidate is None:
         errors["candidate"] = (
             f"No candidate for this job has the e-mail “{typed[:80]}”. Type part of a name and choose from the list, or type the whole e-mail."
-            if typed else "Choose a candidate."
+            if typed
+            else "Choose a candidate."
         )
     if errors:
         raise InputError(errors, status=422)

@@ -15,6 +15,7 @@ Each process keeps the brand for CACHE_SECONDS (the portal's page views, which r
 read no more rows for it); other workers show a change within that time, the one that saved it
 at once.
 """
+
 import hashlib
 import io
 import logging
@@ -58,19 +59,88 @@ SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
 ElementTree.register_namespace("xlink", XLINK_NS)
-SVG_ELEMENTS = frozenset({
-    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "defs",
-    "linearGradient", "radialGradient", "stop", "title", "desc", "clipPath", "symbol", "use",
-})
-SVG_ATTRIBUTES = frozenset({
-    "id", "class", "viewBox", "width", "height", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry",
-    "fx", "fy", "d", "points", "transform", "version", "fill", "fill-opacity", "fill-rule", "stroke",
-    "stroke-width", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray",
-    "stroke-dashoffset", "stroke-opacity", "opacity", "clip-path", "clip-rule", "clipPathUnits", "offset",
-    "stop-color", "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod", "preserveAspectRatio",
-    "display", "visibility", "font-family", "font-size", "font-weight", "font-style", "text-anchor",
-    "dominant-baseline", "letter-spacing", "style",
-})
+SVG_ELEMENTS = frozenset(
+    {
+        "svg",
+        "g",
+        "path",
+        "rect",
+        "circle",
+        "ellipse",
+        "line",
+        "polyline",
+        "polygon",
+        "text",
+        "tspan",
+        "defs",
+        "linearGradient",
+        "radialGradient",
+        "stop",
+        "title",
+        "desc",
+        "clipPath",
+        "symbol",
+        "use",
+    }
+)
+SVG_ATTRIBUTES = frozenset(
+    {
+        "id",
+        "class",
+        "viewBox",
+        "width",
+        "height",
+        "x",
+        "y",
+        "x1",
+        "y1",
+        "x2",
+        "y2",
+        "cx",
+        "cy",
+        "r",
+        "rx",
+        "ry",
+        "fx",
+        "fy",
+        "d",
+        "points",
+        "transform",
+        "version",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "stroke",
+        "stroke-width",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-miterlimit",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-opacity",
+        "opacity",
+        "clip-path",
+        "clip-rule",
+        "clipPathUnits",
+        "offset",
+        "stop-color",
+        "stop-opacity",
+        "gradientUnits",
+        "gradientTransform",
+        "spreadMethod",
+        "preserveAspectRatio",
+        "display",
+        "visibility",
+        "font-family",
+        "font-size",
+        "font-weight",
+        "font-style",
+        "text-anchor",
+        "dominant-baseline",
+        "letter-spacing",
+        "style",
+    }
+)
 LINKING_ELEMENTS = frozenset({"use", "linearGradient", "radialGradient"})  # may point inside the file (href="#id")
 # A value that reaches outside the file or runs something; url(#id) (a gradient, a clip path) stays.
 UNSAFE_VALUE = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\s*\(|javascript:|\\", re.IGNORECASE)
@@ -131,7 +201,9 @@ def current():
 
 def brand_of(name, accent, logo_file):
     """A Brand from stored values (None for each default)."""
-    email_logo = f"{current_app.config['BACKEND_URL']}{LOGO_PATH}{logo_file}" if logo_file and logo_file.endswith(".png") else None
+    email_logo = (
+        f"{current_app.config['BACKEND_URL']}{LOGO_PATH}{logo_file}" if logo_file and logo_file.endswith(".png") else None
+    )
     return Brand(name=name or None, accent=accent or DEFAULT_ACCENT, logo_file=logo_file, email_logo_url=email_logo)
 
 
@@ -175,7 +247,9 @@ def save(*, organisation_name, accent_color, logo_data=None, remove_logo=False, 
         _ensure_settings_row()
         # One UPDATE: of two admins saving at once, the later one's values stand, whole.
         db.session.execute(update(OrgSettings).where(OrgSettings.id == 1).values(**values))
-        audit.record("org.branding_changed", db.session.get(OrgSettings, 1), actor=actor, **{k: v for k, v in values.items() if v})
+        audit.record(
+            "org.branding_changed", db.session.get(OrgSettings, 1), actor=actor, **{k: v for k, v in values.items() if v}
+        )
         db.session.commit()
     except BaseException:
         if written is not None:
@@ -247,7 +321,7 @@ def relative_luminance(colour):
 
 
 def _channels(colour):
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def hover_shade(colour):
@@ -307,8 +381,8 @@ def _png_end(data):
     """Where the IEND chunk ends (its length, type, data and CRC), or -1 when the chunks run out first."""
     position = len(PNG_SIGNATURE)
     while position + 8 <= len(data):
-        length = int.from_bytes(data[position:position + 4], "big")
-        kind = data[position + 4:position + 8]
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
         position += 12 + length
         if kind == b"IEND":
             return position

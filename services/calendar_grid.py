@@ -5,6 +5,7 @@ twelve overlapping slots sit side by side. The template turns these numbers into
 utility classes of static/slots.css (`row-start-N`, `row-span-N`, `col-start-N`, `col-span-N`),
 because pages carry no inline styles. Nothing here touches the database.
 """
+
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -135,8 +136,10 @@ def week_grid(view, colours):
     days, legend = [], {}
     for day in view.weeks[0]:
         placed = _lanes(view.days.get(day, []))
-        blocks = sorted((_block(slot, lane, lanes, day, first_hour, colours[slot.job_id]) for slot, lane, lanes in placed),
-                        key=lambda b: (b.row_start, b.col_start))
+        blocks = sorted(
+            (_block(slot, lane, lanes, day, first_hour, colours[slot.job_id]) for slot, lane, lanes in placed),
+            key=lambda b: (b.row_start, b.col_start),
+        )
         for block in blocks:
             legend.setdefault(block.slot.job_title, block.colour)
         days.append(GridDay(day, day == view.today, blocks))
@@ -144,8 +147,12 @@ def week_grid(view, colours):
     minutes = now.hour * 60 + now.minute - first_hour * 60
     on_grid = view.first_day <= now.date() <= view.last_day and 0 <= minutes < (last_hour - first_hour) * 60
     return WeekGrid(
-        first_hour, last_hour, days, sorted(legend.items()),
-        minutes // 15 + 1 if on_grid else None, minutes % 15 if on_grid else 0,
+        first_hour,
+        last_hour,
+        days,
+        sorted(legend.items()),
+        minutes // 15 + 1 if on_grid else None,
+        minutes % 15 if on_grid else 0,
     )
 
 

@@ -6,6 +6,7 @@ higher SEQUENCE (a reschedule) over the earlier one and remove the event on METH
 `icalendar` is imported where an invitation is built, not with the app: it is slow to load and
 only e-mails about an interview need it.
 """
+
 from urllib.parse import urlsplit
 
 from flask import current_app

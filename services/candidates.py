@@ -1,4 +1,5 @@
 """Candidates: the people recruiters interview, each applying for one job (e-mail unique per job)."""
+
 from sqlalchemy import column, exists, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -106,7 +107,12 @@ def update_candidate(candidate, data, *, actor=None, partial=False):
     if errors:
         db.session.rollback()
         raise InputError(errors)
-    _save(candidate, "candidate.updated", actor, fields=",".join(sorted(schemas.sent(data).keys() & CandidateUpdate.model_fields.keys())))
+    _save(
+        candidate,
+        "candidate.updated",
+        actor,
+        fields=",".join(sorted(schemas.sent(data).keys() & CandidateUpdate.model_fields.keys())),
+    )
     return candidate
 
 
@@ -146,7 +152,9 @@ def search_candidates(query_text="", *, job_id=None, status=None, with_resume_su
         query = query.options(
             joinedload(Candidate.domain),
             joinedload(Candidate.resume)
-            .load_only(Resume.id, Resume.original_filename, Resume.content_type, Resume.size_bytes, Resume.sha256, Resume.created_at)
+            .load_only(
+                Resume.id, Resume.original_filename, Resume.content_type, Resume.size_bytes, Resume.sha256, Resume.created_at
+            )
             .with_expression(Resume.text_present, Resume.parsed_text != ""),
         )
     return query
@@ -184,7 +192,9 @@ def restore_status(candidate):
         return
     db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
     if db.session.scalar(
-        select(Interview.id).where(Interview.candidate_id == candidate.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES)).limit(1)
+        select(Interview.id)
+        .where(Interview.candidate_id == candidate.id, Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
+        .limit(1)
     ):
         return
     last_decision = db.session.scalar(

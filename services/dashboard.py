@@ -1,4 +1,5 @@
 """The interviews dashboard: counts and today / upcoming / past lists in a constant number of queries."""
+
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,7 +55,7 @@ def interviews_dashboard(tz, job_id=None, status=None):
         cap=COUNT_CAP,
     )
     counts = dict(zip(by_time, values, strict=False))  # the status counts follow
-    by_status = dict(zip(statuses, values[len(by_time):], strict=True))
+    by_status = dict(zip(statuses, values[len(by_time) :], strict=True))
 
     def section(*conditions, newest_first=False):
         order = Interview.started_at.desc() if newest_first else Interview.started_at

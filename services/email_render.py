@@ -6,6 +6,7 @@ by css-inline as the message is rendered, because many clients drop <style> and 
 @media rules (narrow screens, the dark scheme) stay in the head, where they can only improve a
 message that reads well without them.
 """
+
 import functools
 from pathlib import Path
 
@@ -22,7 +23,9 @@ def _inliner():
     # Built once per process, on the first message: it parses the stylesheet. Nothing remote is ever fetched.
     import css_inline
 
-    return css_inline.CSSInliner(extra_css=STYLESHEET.read_text(encoding="utf-8"), keep_at_rules=True, load_remote_stylesheets=False)
+    return css_inline.CSSInliner(
+        extra_css=STYLESHEET.read_text(encoding="utf-8"), keep_at_rules=True, load_remote_stylesheets=False
+    )
 
 
 def render(template, /, **context):

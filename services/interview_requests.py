@@ -1,6 +1,7 @@
 """What the JSON API asks of slots and interviews beyond one call into services/slots/ or
 services/booking.py: the slot list's filters, a slot made or changed from a request's fields,
 an interview created pending or booked at once, and the first issue of a session link."""
+
 from sqlalchemy import select
 
 from models import InterviewSlot, InterviewStatus
@@ -34,7 +35,9 @@ def slot_list(*, job=None, status=None, day_from=None, day_to=None, tz):
 
 def create_slot(fields, *, actor):
     """A slot from a SlotInput's values; returns it and the zone its times were typed in."""
-    spec = slot_parsing.slot_spec(**{name: fields[name] for name in (*TIME_FIELDS, "job_id", "max_candidates", "ai_interview_type", "timezone")})
+    spec = slot_parsing.slot_spec(
+        **{name: fields[name] for name in (*TIME_FIELDS, "job_id", "max_candidates", "ai_interview_type", "timezone")}
+    )
     slot = slot_crud.create_slot(spec, actor=actor, allow_overlap=bool(fields["allow_overlap"]))
     return slot, slot_parsing.parse_zone(fields["timezone"], {})
 
@@ -100,4 +103,7 @@ def check_session_issuable(interview):
     if interview.status == InterviewStatus.CANCELLED:
         raise booking.InvalidState("This interview is cancelled; book a new one.")
     if interview.session is None:
-        raise InputError({"interview_id": "Book this interview into a slot first."}, message="The interview has no time yet; book it into a slot first.")
+        raise InputError(
+            {"interview_id": "Book this interview into a slot first."},
+            message="The interview has no time yet; book it into a slot first.",
+        )

@@ -1,5 +1,6 @@
 """A job's rules for candidates who schedule themselves: which slots a scheduling link offers,
 and until when a booking made that way may be changed. Admins edit them on the job form."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +23,9 @@ class Rule:
 RULES = (
     Rule("min_notice_hours", "Minimum notice (hours)", "A slot is offered only this long ahead of its start.", 0, 720),
     Rule("booking_horizon_days", "Offer slots up to (days ahead)", "Slots further ahead are not offered yet.", 1, 365),
-    Rule("change_cutoff_hours", "Changes close (hours before the start)", "Later, the candidate is told whom to contact.", 0, 720),
+    Rule(
+        "change_cutoff_hours", "Changes close (hours before the start)", "Later, the candidate is told whom to contact.", 0, 720
+    ),
     Rule("max_self_reschedules", "Reschedules a candidate may make", "0 means the candidate cannot move the time.", 0, 20),
     Rule("invitation_expiry_days", "Invitation links expire after (days)", "An unused link stops working then.", 1, 90),
     Rule("retakes_allowed", "Retakes after a missed interview", "0 means the expired link says to contact you.", 0, 10),

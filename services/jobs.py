@@ -1,4 +1,5 @@
 """Jobs: the records interviews are built from. Admins keep them; sessions snapshot them at booking."""
+
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -118,7 +119,9 @@ def update_job(job, data, *, actor=None, partial=False):
     """Change a job; booked sessions keep their own snapshot, so they never change with it."""
     try:
         _apply(job, data, partial=partial)
-        audit.record("job.updated", job, actor=actor, fields=",".join(sorted(schemas.sent(data).keys() & JobUpdate.model_fields.keys())))
+        audit.record(
+            "job.updated", job, actor=actor, fields=",".join(sorted(schemas.sent(data).keys() & JobUpdate.model_fields.keys()))
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -175,4 +178,3 @@ def restore_job(job, *, actor=None):
         audit.record("job.restored", job, actor=actor)
         db.session.commit()
     return job
-

@@ -4,13 +4,19 @@ Templates use the `label` filter (registered in app.py) or these functions; the 
 its codes (a contract). Zone names are canonicalised by timeutil.canonical_zone
 (the zone database's own links), so "Asia/Calcutta" reads as "Asia/Kolkata".
 """
+
 import functools
 
 from services import timeutil
 
 LANGUAGES = {
-    "PYTHON": "Python", "JAVASCRIPT": "JavaScript", "JAVA": "Java", "PHP": "PHP",
-    "RUBY": "Ruby", "CSHARP": "C#", "SQL": "SQL",
+    "PYTHON": "Python",
+    "JAVASCRIPT": "JavaScript",
+    "JAVA": "Java",
+    "PHP": "PHP",
+    "RUBY": "Ruby",
+    "CSHARP": "C#",
+    "SQL": "SQL",
 }
 INTERVIEW_TYPES = {"technical": "Technical interview", "coding": "Coding interview"}
 INTERVIEW_TYPES_SHORT = {"technical": "Technical", "coding": "Coding"}

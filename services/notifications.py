@@ -7,6 +7,7 @@ templates/email/) and the .ics are rendered now, so a message says what was true
 was caused, whenever it is delivered; with SMTP configured the whole message is serialised
 now too, so every delivery attempt sends the same bytes.
 """
+
 import secrets
 from datetime import timedelta
 
@@ -118,15 +119,25 @@ def _invite(interview, context, method=calendar_invite.REQUEST):
     summary = f"Interview: {context['job_title']} at {context['company_name']}"
     description = render_template("email/invite_description.txt", **context)
     return calendar_invite.build_invite(
-        interview, method=method, summary=summary, description=description, link=context["link"], organizer=transport.default_sender()
+        interview,
+        method=method,
+        summary=summary,
+        description=description,
+        link=context["link"],
+        organizer=transport.default_sender(),
     )
 
 
 def _queue_invitation_row(interview, key_suffix=""):
     context = _details(interview, manage_link=scheduling_links.manage_link(interview))
     return _queue(
-        "invitation", interview, _subject("Interview Scheduled", interview), "invitation", context,
-        key_suffix=key_suffix, ics=_invite(interview, context),
+        "invitation",
+        interview,
+        _subject("Interview Scheduled", interview),
+        "invitation",
+        context,
+        key_suffix=key_suffix,
+        ics=_invite(interview, context),
     )
 
 
@@ -144,7 +155,11 @@ def queue_reschedule(interview, old_start):
     context["old_when_candidate"] = format_when(old_start, tz) if tz else None
     cancel_pending_reminders(interview)
     email = _queue(
-        "reschedule", interview, _subject("Interview Rescheduled", interview), "reschedule", context,
+        "reschedule",
+        interview,
+        _subject("Interview Rescheduled", interview),
+        "reschedule",
+        context,
         ics=_invite(interview, context),
     )
     queue_reminders(interview)
@@ -156,7 +171,11 @@ def queue_cancellation(interview):
     context = _details(interview)
     cancel_pending_reminders(interview)
     return _queue(
-        "cancellation", interview, _subject("Interview Cancelled", interview), "cancellation", context,
+        "cancellation",
+        interview,
+        _subject("Interview Cancelled", interview),
+        "cancellation",
+        context,
         ics=_invite(interview, context, method=calendar_invite.CANCEL),
     )
 
@@ -188,13 +207,20 @@ def queue_recruiter_copy(interview, recruiter):
     if recruiter is None or not recruiter.is_enabled or not recruiter.notify_on_booking:
         return None
     context = _details(
-        interview, recruiter_name=recruiter.display_name, candidate_email=interview.candidate.email,
+        interview,
+        recruiter_name=recruiter.display_name,
+        candidate_email=interview.candidate.email,
         interview_page_link=app_link(f"/interviews/{interview.id}"),
     )
     subject = f"Booked: {interview.candidate.full_name} - {interview.job.job_title} at {interview.job.company_name}"
     return _queue(
-        "recruiter_copy", interview, subject, "recruiter_copy", context,
-        key_suffix=f":{recruiter.id}", to=(recruiter.email, recruiter.display_name),
+        "recruiter_copy",
+        interview,
+        subject,
+        "recruiter_copy",
+        context,
+        key_suffix=f":{recruiter.id}",
+        to=(recruiter.email, recruiter.display_name),
     )
 
 
@@ -221,7 +247,9 @@ def resend_invitation(interview, actor=None):
 def interview_emails(interview):
     """The interview's messages, newest first, for the recruiter's view."""
     return db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.interview_id == interview.id).order_by(OutboxEmail.created_at.desc(), OutboxEmail.kind)
+        select(OutboxEmail)
+        .where(OutboxEmail.interview_id == interview.id)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.kind)
     ).all()
 
 
@@ -230,7 +258,9 @@ def queue_completion_notice(interview):
     recruiter = db.session.get(User, interview.created_by_id) if interview.created_by_id else None
     if recruiter is None or not recruiter.is_enabled:
         return None
-    context = _details(interview, recruiter_name=recruiter.display_name, review_link=app_link(f"/interviews/{interview.id}/review"))
+    context = _details(
+        interview, recruiter_name=recruiter.display_name, review_link=app_link(f"/interviews/{interview.id}/review")
+    )
     subject = f"Interview completed - {interview.candidate.full_name}"
     return _queue("completed", interview, subject, "completed", context, to=(recruiter.email, recruiter.display_name))
 
@@ -238,8 +268,11 @@ def queue_completion_notice(interview):
 def queue_account_email(user, kind, subject, **context):
     """A message about the user's own account (templates/email/<kind>.txt and .html), e.g. a reset link."""
     context = {
-        "name": user.display_name, "email": user.email, "when": format_when(timeutil.now()),
-        "sign_in_link": app_link("/login"), **context,
+        "name": user.display_name,
+        "email": user.email,
+        "when": format_when(timeutil.now()),
+        "sign_in_link": app_link("/login"),
+        **context,
     }
     key = f"{kind}:{user.id}:{secrets.token_hex(8)}"
     return _enqueue(kind, key, (user.email, user.full_name), f"Interview scheduler: {subject}", kind, context)
@@ -250,8 +283,14 @@ def _queue_invitation_message(kind, invitation, subject, template, context, to=N
     candidate = invitation.candidate
     key = f"{kind}:{invitation.id}:{secrets.token_hex(8)}"
     return _enqueue(
-        kind, key, to or (candidate.email, candidate.full_name), subject, template, context,
-        interview_id=interview_id, scheduling_invitation_id=invitation.id,
+        kind,
+        key,
+        to or (candidate.email, candidate.full_name),
+        subject,
+        template,
+        context,
+        interview_id=interview_id,
+        scheduling_invitation_id=invitation.id,
     )
 
 
@@ -287,14 +326,23 @@ def queue_self_service_notice(invitation, what, interview_id, start_at, old_star
     if recruiter is None or not recruiter.is_enabled:
         return None
     context = _invitation_context(
-        invitation, recruiter_name=recruiter.display_name, what=what, when=format_when(start_at),
-        old_when=format_when(old_start) if old_start else None, reason=reason,
+        invitation,
+        recruiter_name=recruiter.display_name,
+        what=what,
+        when=format_when(start_at),
+        old_when=format_when(old_start) if old_start else None,
+        reason=reason,
         interview_link=f"{current_app.config['BACKEND_URL']}/interviews/{interview_id}",
     )
     subject = f"{invitation.candidate.full_name} {what} - {invitation.job.job_title}"
     return _queue_invitation_message(
-        "self_service_notice", invitation, subject, "self_service_notice", context,
-        to=(recruiter.email, recruiter.display_name), interview_id=interview_id,
+        "self_service_notice",
+        invitation,
+        subject,
+        "self_service_notice",
+        context,
+        to=(recruiter.email, recruiter.display_name),
+        interview_id=interview_id,
     )
 
 

@@ -1,4 +1,5 @@
 """Lists whose cost does not grow with the table: keyset ("cursor") pages and capped counts."""
+
 import base64
 import binascii
 import json

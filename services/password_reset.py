@@ -1,4 +1,5 @@
 """Password reset by e-mail: single-use links that expire after 30 minutes."""
+
 import secrets
 from datetime import timedelta
 
@@ -23,7 +24,9 @@ def send_reset_link(user, actor=None):
         return None
     raw = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
     now = timeutil.now()
-    db.session.add(PasswordResetToken(user_id=user.id, token_hash=accounts.hash_token(raw), created_at=now, expires_at=now + RESET_TTL))
+    db.session.add(
+        PasswordResetToken(user_id=user.id, token_hash=accounts.hash_token(raw), created_at=now, expires_at=now + RESET_TTL)
+    )
     audit.record("user.reset_requested", user, actor=actor)
     link = f"{current_app.config['BACKEND_URL']}/password/reset/{raw}"
     return notifications.queue_account_email(
@@ -45,7 +48,14 @@ def request_reset(email):
     elif user is not None:
         audit.record("user.reset_refused_disabled", user)
     else:
-        db.session.add(AuditEvent(action="user.reset_requested_unknown", subject_type="email", subject_id=accounts.hash_token(accounts.fold(email)), data={}))
+        db.session.add(
+            AuditEvent(
+                action="user.reset_requested_unknown",
+                subject_type="email",
+                subject_id=accounts.hash_token(accounts.fold(email)),
+                data={},
+            )
+        )
     db.session.commit()
 
 

@@ -3,6 +3,7 @@
 zxcvbn is imported where it is used: loading its word lists would add a tenth of every process's
 start, for the few requests that set a password.
 """
+
 from functools import cache
 
 from services.errors import ServiceError

@@ -3,6 +3,7 @@
 For `scheduled_at = T`: before T − EARLY_JOIN_SECONDS a countdown; until T + GRACE_MINUTES the
 interview; later, if it never started, expired. A started interview continues past the window.
 """
+
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -153,12 +154,15 @@ def issue_link(interview, actor=None):
     One conditional UPDATE decides, so of two requests issuing it at once exactly one is first.
     """
     session = interview.session
-    first = db.session.execute(
-        update(InterviewSession)
-        .where(InterviewSession.id == session.id, InterviewSession.link_issued_at.is_(None))
-        .values(link_issued_at=timeutil.now())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    first = (
+        db.session.execute(
+            update(InterviewSession)
+            .where(InterviewSession.id == session.id, InterviewSession.link_issued_at.is_(None))
+            .values(link_issued_at=timeutil.now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if first:
         audit.record("interview.session_issued", interview, actor=actor, session=session.id)
     db.session.commit()

@@ -6,6 +6,7 @@ file on stdin and waits at most RESUME_EXTRACT_SECONDS. The child reads at most 
 pages, MAX_PARAGRAPHS paragraphs (and table rows) and MAX_TEXT_CHARS characters. This module
 imports neither Flask nor the app, so the child starts quickly.
 """
+
 import io
 import json
 import logging
@@ -36,7 +37,11 @@ def extract(kind, data, seconds):
     try:
         finished = subprocess.run(
             [sys.executable, "-m", "services.resume_text", kind],
-            input=data, capture_output=True, timeout=seconds, cwd=PROJECT_ROOT, check=False,
+            input=data,
+            capture_output=True,
+            timeout=seconds,
+            cwd=PROJECT_ROOT,
+            check=False,
         )
     except subprocess.TimeoutExpired:  # run() has killed the child already
         raise TooSlow(f"reading the {kind} took longer than {seconds} s") from None

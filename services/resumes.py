@@ -4,6 +4,7 @@ An upload is read, checked and parsed first (`read_upload`); only a good one is 
 and then recorded (`store`, `written`), so a bad file or a failing disk leaves neither a row nor
 a file behind, and the candidate keeps the previous resume until the new one is saved.
 """
+
 import hashlib
 import io
 import logging
@@ -132,7 +133,9 @@ def _check_docx_archive(data):
     if len(members) > MAX_ZIP_MEMBERS:
         raise ResumeError("The Word document holds too many parts to be a resume.")
     if sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES:
-        raise ResumeError(f"The Word document would expand to more than {_size_text(MAX_UNZIPPED_BYTES)}; it looks like a zip bomb.")
+        raise ResumeError(
+            f"The Word document would expand to more than {_size_text(MAX_UNZIPPED_BYTES)}; it looks like a zip bomb."
+        )
     for member in members:
         if member.file_size > RATIO_CHECK_FROM_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
             raise ResumeError("The Word document is compressed suspiciously well; it looks like a zip bomb.")

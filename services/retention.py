@@ -4,6 +4,7 @@ Recordings are personal data kept only for the recruiter's review. `flask audio 
 e.g. from cron) deletes the files past the retention period, keeps the typed answer, and notes on
 the answer when the recording went, so the review page can say so.
 """
+
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,7 +64,9 @@ def _remove_orphans(folder, now):
     """Files in the audio folder that no answer refers to, older than ORPHAN_MIN_AGE."""
     if not folder.is_dir():
         return 0
-    referenced = set(db.session.scalars(select(InterviewAnswer.audio_stored_name).where(InterviewAnswer.audio_stored_name.is_not(None))))
+    referenced = set(
+        db.session.scalars(select(InterviewAnswer.audio_stored_name).where(InterviewAnswer.audio_stored_name.is_not(None)))
+    )
     oldest_allowed = (now - ORPHAN_MIN_AGE).timestamp()
     removed = 0
     for path in folder.iterdir():

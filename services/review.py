@@ -1,4 +1,5 @@
 """What recruiters judge an interview from: the transcript, and their decision."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 

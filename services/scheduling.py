@@ -6,6 +6,7 @@ only from the state the recruiter saw, one booking per invitation); the intervie
 through services/booking (atomic seat claim, interview locks), in the same transaction.
 Every refusal is a ServiceError the pages and the API answer alike.
 """
+
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -98,8 +99,13 @@ def _new_invitation(candidate, job, actor_id, now, *, retake=False, expires_at=N
     if not take_open_job(job):
         raise RoleClosed()
     invitation = SchedulingInvitation(
-        candidate=candidate, job=job, status=InvitationStatus.SENT, status_changed_at=now,
-        expires_at=expires_at or now + timedelta(days=job.invitation_expiry_days), created_by_id=actor_id, is_retake=retake,
+        candidate=candidate,
+        job=job,
+        status=InvitationStatus.SENT,
+        status_changed_at=now,
+        expires_at=expires_at or now + timedelta(days=job.invitation_expiry_days),
+        created_by_id=actor_id,
+        is_retake=retake,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -140,8 +146,11 @@ def resend(invitation, *, actor=None):
         raise RoleClosed()
     db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.scheduling_invitation_id == invitation.id, OutboxEmail.kind == "scheduling_invitation",
-               OutboxEmail.status.in_(notifications.PENDING_STATUSES))
+        .where(
+            OutboxEmail.scheduling_invitation_id == invitation.id,
+            OutboxEmail.kind == "scheduling_invitation",
+            OutboxEmail.status.in_(notifications.PENDING_STATUSES),
+        )
         .values(status="cancelled", last_error="Superseded by a resend.")
         .execution_options(synchronize_session=False)
     )
@@ -169,7 +178,9 @@ def revoke(invitation, *, actor=None, seen_status=None):
     )
     db.session.refresh(invitation)
     if result.rowcount != 1:
-        raise InvitationChanged(f"The invitation changed meanwhile (now {state_label(invitation.status).lower()}); nothing was changed.")
+        raise InvitationChanged(
+            f"The invitation changed meanwhile (now {state_label(invitation.status).lower()}); nothing was changed."
+        )
     waitlist.remove(invitation)
     audit.record("scheduling.revoked", invitation, actor=actor)
     db.session.commit()
@@ -179,7 +190,9 @@ def revoke(invitation, *, actor=None, seen_status=None):
 def invitations_for(candidate):
     """The candidate's invitations, newest first, each with its state as of now."""
     invitations = db.session.scalars(
-        select(SchedulingInvitation).where(SchedulingInvitation.candidate_id == candidate.id).order_by(SchedulingInvitation.created_at.desc())
+        select(SchedulingInvitation)
+        .where(SchedulingInvitation.candidate_id == candidate.id)
+        .order_by(SchedulingInvitation.created_at.desc())
     ).all()
     now = timeutil.now()
     return [InvitationState(invitation, *effective_state(invitation, now)) for invitation in invitations]
@@ -215,8 +228,11 @@ def _expire_if_due(invitation, now):
         return
     db.session.execute(
         update(SchedulingInvitation)
-        .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
-               SchedulingInvitation.expires_at <= now)
+        .where(
+            SchedulingInvitation.id == invitation.id,
+            SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
+            SchedulingInvitation.expires_at <= now,
+        )
         .values(status=InvitationStatus.EXPIRED, status_changed_at=SchedulingInvitation.expires_at)
         .execution_options(synchronize_session=False)
     )
@@ -239,18 +255,23 @@ def find_link(raw):
 def active_interview(invitation):
     """The candidate's active interview for the invitation's job (booked from any source), or None."""
     return db.session.scalar(
-        select(Interview).where(
+        select(Interview)
+        .where(
             Interview.candidate_id == invitation.candidate_id,
             Interview.job_id == invitation.job_id,
             Interview.status.in_(ACTIVE_INTERVIEW_STATUSES),
-        ).limit(1)
+        )
+        .limit(1)
     )
 
 
 def booked_interview(invitation):
     """The interview booked from the invitation, latest first, whatever its state now; or None."""
     return db.session.scalar(
-        select(Interview).where(Interview.scheduling_invitation_id == invitation.id).order_by(Interview.created_at.desc()).limit(1)
+        select(Interview)
+        .where(Interview.scheduling_invitation_id == invitation.id)
+        .order_by(Interview.created_at.desc())
+        .limit(1)
     )
 
 
@@ -347,8 +368,11 @@ def _claim_for_booking(invitation, now):
     """sent/opened → booked by one conditional UPDATE: one booking per invitation, revoke or expiry win if first."""
     claimed = db.session.execute(
         update(SchedulingInvitation)
-        .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
-               SchedulingInvitation.expires_at > now)
+        .where(
+            SchedulingInvitation.id == invitation.id,
+            SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
+            SchedulingInvitation.expires_at > now,
+        )
         .values(status=InvitationStatus.BOOKED, status_changed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -379,8 +403,11 @@ def book(invitation, slot_id):
     # A pending interview tied to the invitation, which book_interview fills (the API's two-step
     # flow): the link is on it from the start, so the invitation e-mail carries the manage link.
     interview = Interview(
-        candidate=candidate, job=job, status=InterviewStatus.PENDING,
-        created_by_id=invitation.created_by_id, scheduling_invitation_id=invitation.id,
+        candidate=candidate,
+        job=job,
+        status=InterviewStatus.PENDING,
+        created_by_id=invitation.created_by_id,
+        scheduling_invitation_id=invitation.id,
     )
     db.session.add(interview)
     try:
@@ -429,8 +456,11 @@ def reschedule(invitation, slot_id):
         raise TimeNotOffered("That is the time you already have; pick another.", fields={"slot_id": "Pick another time."})
     counted = db.session.execute(
         update(SchedulingInvitation)
-        .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.reschedules_used == seen_used,
-               SchedulingInvitation.status != InvitationStatus.REVOKED)
+        .where(
+            SchedulingInvitation.id == invitation.id,
+            SchedulingInvitation.reschedules_used == seen_used,
+            SchedulingInvitation.status != InvitationStatus.REVOKED,
+        )
         .values(reschedules_used=SchedulingInvitation.reschedules_used + 1)
         .execution_options(synchronize_session=False)
     )
@@ -439,7 +469,9 @@ def reschedule(invitation, slot_id):
     if interview.scheduling_invitation_id != invitation.id:
         # Booked by a recruiter: from now on its e-mails carry this link to manage it.
         interview.scheduling_invitation_id = invitation.id
-    notifications.queue_self_service_notice(invitation, "moved their interview", interview.id, slot.start_at, old_start=interview.started_at)
+    notifications.queue_self_service_notice(
+        invitation, "moved their interview", interview.id, slot.start_at, old_start=interview.started_at
+    )
     audit.record("scheduling.rescheduled", invitation, interview=interview.id, slot=slot.id)
     try:
         return booking.reschedule_interview(interview, slot)
@@ -453,7 +485,9 @@ def cancel(invitation, reason=""):
     now = timeutil.now()
     interview = _changeable(invitation, now)
     reason = " ".join(str(reason or "").split())[:REASON_MAX]
-    notifications.queue_self_service_notice(invitation, "cancelled their interview", interview.id, interview.started_at, reason=reason)
+    notifications.queue_self_service_notice(
+        invitation, "cancelled their interview", interview.id, interview.started_at, reason=reason
+    )
     audit.record("scheduling.cancelled", invitation, interview=interview.id)
     return booking.cancel_interview(interview, reason=reason or "cancelled by the candidate")
 
@@ -502,7 +536,8 @@ def retakes_left(session_key, now=None):
         return 0
     used = db.session.scalar(
         select(func.count(SchedulingInvitation.id)).where(
-            SchedulingInvitation.candidate_id == row.candidate_id, SchedulingInvitation.job_id == row.job_id,
+            SchedulingInvitation.candidate_id == row.candidate_id,
+            SchedulingInvitation.job_id == row.job_id,
             SchedulingInvitation.is_retake.is_(True),
         )
     )
@@ -519,15 +554,22 @@ def start_retake(session_key):
     if interview is None:
         raise DeadLink()
     live = db.session.scalar(
-        select(SchedulingInvitation).where(
-            SchedulingInvitation.candidate_id == interview.candidate_id, SchedulingInvitation.job_id == interview.job_id,
-            SchedulingInvitation.is_retake.is_(True), SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
+        select(SchedulingInvitation)
+        .where(
+            SchedulingInvitation.candidate_id == interview.candidate_id,
+            SchedulingInvitation.job_id == interview.job_id,
+            SchedulingInvitation.is_retake.is_(True),
+            SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
             SchedulingInvitation.expires_at > now,
-        ).limit(1)
+        )
+        .limit(1)
     )
     if live is None:
         if retakes_left(session_key, now) == 0:
-            raise RefusedAction(f"This role allows no more retakes; please reply to the e-mail from {interview.job.company_name}.", code="no_retakes")
+            raise RefusedAction(
+                f"This role allows no more retakes; please reply to the e-mail from {interview.job.company_name}.",
+                code="no_retakes",
+            )
         live = _new_invitation(interview.candidate, interview.job, interview.created_by_id, now, retake=True)
         notifications.queue_scheduling_invitation(live, scheduling_links.new_link(live.id))
         audit.record("scheduling.retake_started", live, interview=interview.id)

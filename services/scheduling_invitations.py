@@ -6,6 +6,7 @@ decides each of its candidates after taking that lock, so two recruiters invitin
 at once leave each candidate exactly one live invitation. Large sets go in batches of BATCH_SIZE,
 one transaction each, read page by page from the candidate list's keyset: never all rows at once.
 """
+
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -118,7 +119,9 @@ def invite_to_job(data, *, actor):
     candidate = find(Candidate, data["candidate_id"], "Candidate", "candidate_id")
     job = _open_job(data["job_id"])
     if candidate.job_id != job.id:
-        raise ServiceError("This candidate applied for another job.", fields={"candidate_id": "Applied for another job."}, code="other_job")
+        raise ServiceError(
+            "This candidate applied for another job.", fields={"candidate_id": "Applied for another job."}, code="other_job"
+        )
     return scheduling.invite(candidate, actor=actor, job=job, expires_at=expires_at)
 
 
@@ -127,7 +130,9 @@ def _candidate_ids(raw_ids):
     if not isinstance(raw_ids, list) or not raw_ids:
         raise InputError({"candidate_ids": "Select at least one candidate."})
     if len(raw_ids) > MAX_CANDIDATE_IDS:
-        raise InputError({"candidate_ids": f"At most {MAX_CANDIDATE_IDS:,} at a time; invite everyone matching a filter instead."})
+        raise InputError(
+            {"candidate_ids": f"At most {MAX_CANDIDATE_IDS:,} at a time; invite everyone matching a filter instead."}
+        )
     ids = [parse_uuid(raw) if isinstance(raw, str) else None for raw in raw_ids]
     if None in ids:
         raise InputError({"candidate_ids": "Every entry must be a candidate id."})
@@ -153,17 +158,25 @@ def _invite_batch(job, ids, actor, result, *, name_skipped):
     if not take_open_job(job):
         raise scheduling.RoleClosed("This job was archived meanwhile; it takes no more invitations.")
     found = {candidate.id: candidate for candidate in db.session.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
-    booked = set(db.session.scalars(
-        select(Interview.candidate_id).where(
-            Interview.job_id == job.id, Interview.candidate_id.in_(ids), Interview.status.in_(ACTIVE_INTERVIEW_STATUSES),
+    booked = set(
+        db.session.scalars(
+            select(Interview.candidate_id).where(
+                Interview.job_id == job.id,
+                Interview.candidate_id.in_(ids),
+                Interview.status.in_(ACTIVE_INTERVIEW_STATUSES),
+            )
         )
-    ))
-    invited = set(db.session.scalars(
-        select(SchedulingInvitation.candidate_id).where(
-            SchedulingInvitation.job_id == job.id, SchedulingInvitation.candidate_id.in_(ids),
-            SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES), SchedulingInvitation.expires_at > now,
+    )
+    invited = set(
+        db.session.scalars(
+            select(SchedulingInvitation.candidate_id).where(
+                SchedulingInvitation.job_id == job.id,
+                SchedulingInvitation.candidate_id.in_(ids),
+                SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES),
+                SchedulingInvitation.expires_at > now,
+            )
         )
-    ))
+    )
     created, skipped = 0, []
     for candidate_id in ids:
         reason = _skip_reason(found.get(candidate_id), job, booked, invited)
@@ -189,7 +202,7 @@ def invite_many(job_id, *, actor, candidate_ids=None, matching=None):
     if matching is None:
         ids = _candidate_ids(candidate_ids)
         for start in range(0, len(ids), BATCH_SIZE):
-            _invite_batch(job, ids[start:start + BATCH_SIZE], actor, result, name_skipped=True)
+            _invite_batch(job, ids[start : start + BATCH_SIZE], actor, result, name_skipped=True)
         return result
     others = matching.with_only_columns(Candidate.id).where(Candidate.job_id != job.id).order_by(None).subquery()
     result.skipped["other_job"] = db.session.scalar(select(func.count()).select_from(others))

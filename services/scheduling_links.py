@@ -5,6 +5,7 @@ stored only as its hash, so a later e-mail (a reminder, a waitlist notice) can c
 link without any raw token being kept. Every token of an invitation dies with it (revoked or
 expired); the invitation's state decides, not the token.
 """
+
 import re
 import secrets
 

@@ -1,4 +1,5 @@
 """Secrets handed out in links and headers: made by `secrets`, stored only as their SHA-256."""
+
 import hashlib
 
 

@@ -5,6 +5,7 @@ temporary file is removed and StorageError carries what a person should be told:
 disk is full, 503 when it cannot be written at all (read-only, no permission, not a folder).
 Callers write the file first and commit after, deleting the file again if the commit fails.
 """
+
 import errno
 import logging
 import os

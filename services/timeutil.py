@@ -1,4 +1,5 @@
 """The clock and time-zone conversions, in one place so tests can move time."""
+
 import functools
 from datetime import UTC, date, datetime, time
 from importlib import resources
@@ -81,9 +82,23 @@ def common_zones():
 
 # Offered first in zone pickers: where the product's recruiters and candidates mostly are.
 FEATURED_ZONES = (
-    "Asia/Kolkata", "Europe/London", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-    "Europe/Berlin", "Europe/Paris", "Europe/Amsterdam", "Europe/Dublin", "Asia/Singapore", "Asia/Dubai",
-    "Australia/Sydney", "Australia/Melbourne", "Australia/Perth", "Asia/Tokyo", "UTC",
+    "Asia/Kolkata",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Amsterdam",
+    "Europe/Dublin",
+    "Asia/Singapore",
+    "Asia/Dubai",
+    "Australia/Sydney",
+    "Australia/Melbourne",
+    "Australia/Perth",
+    "Asia/Tokyo",
+    "UTC",
 )
 
 
@@ -169,4 +184,3 @@ def isoformat_z(instant):
 def start_of_day(day, tz=None):
     """The UTC instant a local day starts."""
     return datetime.combine(day, time.min).replace(tzinfo=tz or zone()).astimezone(UTC)
-

@@ -9,6 +9,7 @@ caller decides on the state as it is, and frees a seat only when it changed that
 Lock order, kept by every caller so two changes never wait on each other: the interview, then
 its session, then slots, then the candidate. Invitations begin by locking their job (take_open_job).
 """
+
 from functools import wraps
 
 from sqlalchemy import update

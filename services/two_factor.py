@@ -1,4 +1,5 @@
 """Two-factor sign-in: TOTP codes (pyotp), one-time recovery codes, the org-wide requirement."""
+
 import secrets
 
 import pyotp
@@ -104,7 +105,9 @@ def _use_recovery_code(user, code):
     """Spend one unused recovery code (a conditional UPDATE: two tabs cannot both use it)."""
     used = db.session.execute(
         update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_recovery_code(code), RecoveryCode.used_at.is_(None))
+        .where(
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_recovery_code(code), RecoveryCode.used_at.is_(None)
+        )
         .values(used_at=timeutil.now())
     )
     return used.rowcount == 1
@@ -123,7 +126,9 @@ def verify_sign_in(user, code):
 def unused_recovery_codes(user):
     """How many recovery codes the user has left."""
     return db.session.scalar(
-        db.select(db.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        db.select(db.func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
 
 

@@ -3,6 +3,7 @@
 Each function here is one action of a person and commits at its end (rolled back whole on any
 error); the helpers it calls in accounts, two_factor and password_reset leave committing to it.
 """
+
 from sqlalchemy import select
 
 from models import ApiToken, User, db

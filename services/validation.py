@@ -1,5 +1,6 @@
 """Input checks shared by the jobs, candidates and resumes services (forms and the API alike), and
 the same checks as pydantic field types for the API's schemas (services/schemas/)."""
+
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ def _blank_is(default, parse):
 
 def Text(label, *, required=False, max_length=200, multiline=False, nullable=False, description=None):
     """Text (stripped; see clean_text), "" when blank; None when blank and `nullable`."""
+
     def parse(value, errors):
         text = clean_text(value, "value", errors, label=label, required=required, max_length=max_length, multiline=multiline)
         return (text or None) if nullable else text
@@ -151,17 +153,21 @@ def Text(label, *, required=False, max_length=200, multiline=False, nullable=Fal
 
 def WholeNumber(label, *, low, high, required=False, default=None, blank=KEEP_BLANK, description=None):
     """A whole number in [low, high] (see parse_int); with `blank`, blank input means that value."""
+
     def parse(value, errors):
         return parse_int(value, "value", errors, label=label, low=low, high=high, required=required)
 
     schema = {"type": "integer" if required else ["integer", "null"], "minimum": low, "maximum": high}
     if default is not None:
         schema["default"] = default
-    return Annotated[int | None, Checked(parse if blank is KEEP_BLANK else _blank_is(blank, parse), _described(schema, description))]
+    return Annotated[
+        int | None, Checked(parse if blank is KEEP_BLANK else _blank_is(blank, parse), _described(schema, description))
+    ]
 
 
 def Choice(label, choices, *, upper=False, blank=KEEP_BLANK, description=None):
     """One of `choices` (see parse_choice); with `blank`, blank input means that choice."""
+
     def parse(value, errors):
         return parse_choice(value, "value", errors, label=label, choices=choices, upper=upper)
 
@@ -172,6 +178,7 @@ def Choice(label, choices, *, upper=False, blank=KEEP_BLANK, description=None):
 
 def Flag(name, *, description=None):
     """true or false, nothing else ("confirm is true or false.")."""
+
     def parse(value, errors):
         if not isinstance(value, bool):
             errors["value"] = f"{name} is true or false."
@@ -183,6 +190,7 @@ def Flag(name, *, description=None):
 
 def RequiredId(name, *, description=None):
     """A non-blank id; whether it is a UUID of an existing row is the lookup's to say (a 404)."""
+
     def parse(value, errors):
         if not value:
             errors["value"] = f"{name} is required"
@@ -204,6 +212,7 @@ def _described(schema, description):
 
 def IdFilter(message, description):
     """A query argument naming a row by UUID: None when blank, `message` when not a UUID."""
+
     def parse(value, errors):
         if not value:
             return None
@@ -216,6 +225,7 @@ def IdFilter(message, description):
 
 def ChoiceFilter(choices, description):
     """A query argument picking one of `choices`: None when blank."""
+
     def parse(value, errors):
         if not value:
             return None

@@ -6,6 +6,7 @@ an e-mail with a link of their own; the first to book wins and the others' links
 candidate who finds the time gone may join again, at the back). Each entry is marked notified by
 a conditional UPDATE, so two openings at once never send one person two e-mails.
 """
+
 from sqlalchemy import delete, select, update
 
 from models import Job, WaitlistEntry, db

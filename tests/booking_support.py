@@ -1,4 +1,5 @@
 """Rows for booking tests, made directly with the models (no dependence on the jobs/candidates pages)."""
+
 from datetime import timedelta
 
 from sqlalchemy import and_, func, select
@@ -8,7 +9,9 @@ from services import booking
 
 
 def make_job(title="Backend Engineer", language="PYTHON", duration=30):
-    job = Job(job_title=title, company_name="Acme", job_description="Build APIs.", coding_language=language, duration_minutes=duration)
+    job = Job(
+        job_title=title, company_name="Acme", job_description="Build APIs.", coding_language=language, duration_minutes=duration
+    )
     db.session.add(job)
     db.session.commit()
     return job
@@ -18,8 +21,12 @@ def make_candidate(job, name="Asha Rao", email=None, resume_text=None):
     resume = None
     if resume_text is not None:
         resume = Resume(
-            original_filename="cv.txt", stored_name=f"{name.replace(' ', '-')}.txt", content_type="text/plain",
-            size_bytes=len(resume_text), sha256="0" * 64, parsed_text=resume_text,
+            original_filename="cv.txt",
+            stored_name=f"{name.replace(' ', '-')}.txt",
+            content_type="text/plain",
+            size_bytes=len(resume_text),
+            sha256="0" * 64,
+            parsed_text=resume_text,
         )
     candidate = Candidate(full_name=name, email=email or f"{name.split()[0].lower()}@example.com", job=job, resume=resume)
     db.session.add(candidate)
@@ -28,7 +35,9 @@ def make_candidate(job, name="Asha Rao", email=None, resume_text=None):
 
 
 def make_slot(job, start_at, minutes=30, capacity=1, kind="technical"):
-    slot = InterviewSlot(job=job, start_at=start_at, end_at=start_at + timedelta(minutes=minutes), max_candidates=capacity, ai_interview_type=kind)
+    slot = InterviewSlot(
+        job=job, start_at=start_at, end_at=start_at + timedelta(minutes=minutes), max_candidates=capacity, ai_interview_type=kind
+    )
     db.session.add(slot)
     db.session.commit()
     return slot

@@ -4,6 +4,7 @@ Tests run against SQLite by default. Parametrize `backend` (see tests/support.py
 to run a test on PostgreSQL too; that needs TEST_DATABASE_URL, and in CI (CI=true) a skipped
 browser, PostgreSQL or SMTP test counts as a failure.
 """
+
 import asyncio
 import email
 import email.policy

@@ -1,4 +1,5 @@
 """Reading a rendered HTML e-mail the way a test needs to: its links, buttons, images and <style>."""
+
 import re
 from html.parser import HTMLParser
 

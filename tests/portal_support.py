@@ -1,4 +1,5 @@
 """Sessions for portal, interviewer and review tests, booked the real way (services.booking)."""
+
 import io
 import re
 from contextlib import contextmanager
@@ -45,11 +46,21 @@ REVIEW_CLIENT = "review-tab-000001"
 def take_interview(client, session, clock, audio=False):
     """Answer every question through the portal; one answer carries HTML, one a recording."""
     open_window(session)
-    client.post("/interview/start", data={"session_key": session.session_key, "client_id": REVIEW_CLIENT, "audio_consent": "yes"}, headers=hx())
+    client.post(
+        "/interview/start",
+        data={"session_key": session.session_key, "client_id": REVIEW_CLIENT, "audio_consent": "yes"},
+        headers=hx(),
+    )
     for question in list(session.questions):
         clock.advance(timedelta(seconds=42))
-        data = {"session_key": session.session_key, "question_id": str(question.id), "client_id": REVIEW_CLIENT,
-                "text": f"Answer to {question.position}: <script>alert(1)</script>" if question.position == 1 else f"Answer to {question.position}"}
+        data = {
+            "session_key": session.session_key,
+            "question_id": str(question.id),
+            "client_id": REVIEW_CLIENT,
+            "text": f"Answer to {question.position}: <script>alert(1)</script>"
+            if question.position == 1
+            else f"Answer to {question.position}",
+        }
         if question.kind == "coding":
             data["code"] = "def f(x):\n    return x < 2 and '<b>'\n"
         if audio and question.position == 0:

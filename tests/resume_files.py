@@ -1,4 +1,5 @@
 """Real resume files made in the tests: PDFs with reportlab, DOCX with python-docx, and bad ones."""
+
 import io
 import zipfile
 import zlib
@@ -45,7 +46,9 @@ def zip_bomb_docx(inflated_bytes=20 * 1024 * 1024):
 
 
 # The first bytes of a Windows program: what a ".pdf" that is really an executable starts with.
-EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 240 + b"This program cannot be run in DOS mode."
+EXECUTABLE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 240 + b"This program cannot be run in DOS mode."
+)
 
 
 def upload(data, filename):

@@ -1,4 +1,5 @@
 """Helpers shared by test modules (fixtures live in conftest.py)."""
+
 import json
 from contextlib import contextmanager
 

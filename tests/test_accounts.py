@@ -1,4 +1,5 @@
 """Account rules without HTTP: password strength and changes, resets, roles, disabling, two-factor sign-in."""
+
 import contextlib
 import threading
 from datetime import timedelta
@@ -19,11 +20,15 @@ NEW_PASSWORD = "plum kettle orbit seventeen"
 
 
 def live_sessions(user):
-    return db.session.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)))
+    return db.session.scalar(
+        select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    )
 
 
 def live_tokens(user):
-    return db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    return db.session.scalar(
+        select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
 
 
 def test_passwords_are_hashed_with_scrypt_unless_the_setting_says_otherwise(app, tmp_path):
@@ -43,7 +48,10 @@ def test_passwords_are_hashed_with_scrypt_unless_the_setting_says_otherwise(app,
         ("short", "Use at least 10 characters — a few unrelated words are easy to remember."),
         ("password123", "Too common — add another word or two."),
         ("Pass Word 123", "Too common — add another word or two."),
-        ("aaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess. Add another word or two. Uncommon words are better. Avoid repeated words and characters.'),
+        (
+            "aaaaaaaaaaaa",
+            'Repeats like "aaa" are easy to guess. Add another word or two. Uncommon words are better. Avoid repeated words and characters.',
+        ),
         ("x" * 201, "Use at most 200 characters."),
     ],
 )
@@ -87,7 +95,11 @@ def test_change_password_keeps_this_session_and_ends_the_others(app, admin):
     assert here.ended_at is None and elsewhere.ended_at is not None
     assert admin.check_password(NEW_PASSWORD)
     notice = db.session.scalar(select(OutboxEmail))
-    assert (notice.kind, notice.to_email, notice.subject) == ("password_changed", ADMIN_EMAIL, "Interview scheduler: Your password was changed")
+    assert (notice.kind, notice.to_email, notice.subject) == (
+        "password_changed",
+        ADMIN_EMAIL,
+        "Interview scheduler: Your password was changed",
+    )
 
 
 @pytest.mark.parametrize(
@@ -240,7 +252,9 @@ def test_an_enrolment_confirmed_in_another_tab_meanwhile_is_refused(app, backend
     code = pyotp.TOTP(secret).at(clock.now())
     with db.engine.begin() as other_tab:  # the other tab confirms and commits first
         other_tab.execute(
-            User.__table__.update().where(User.id == recruiter.id).values(totp_secret=secret, totp_pending_secret=None, totp_last_step=1)
+            User.__table__.update()
+            .where(User.id == recruiter.id)
+            .values(totp_secret=secret, totp_pending_secret=None, totp_last_step=1)
         )
     set_committed_value(recruiter, "totp_pending_secret", secret)  # as this tab read it, before that
     with pytest.raises(two_factor.TwoFactorError, match="already set up"):
@@ -342,7 +356,8 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, backend, ad
     for thread in threads:
         thread.join(10)
     assert sorted(outcomes.values()) == [
-        "The organisation needs at least one active admin; make someone else an admin first.", "demoted",
+        "The organisation needs at least one active admin; make someone else an admin first.",
+        "demoted",
     ]
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) == 1

@@ -1,4 +1,5 @@
 """Token authentication for the JSON API."""
+
 import pytest
 from sqlalchemy import select
 

@@ -1,4 +1,5 @@
 """The API against its OpenAPI description: coverage of the routes, fuzzing, reachable error codes."""
+
 import io
 import os
 import re
@@ -124,7 +125,10 @@ def scenario(app, clock, client, api_headers, recruiter):
         "headers": api_headers,
         "recruiter_headers": {"Authorization": f"Token {recruiter_token}"},
         "ids": {
-            "slot_id": str(slot.id), "interview_id": str(interview.id), "job_id": str(job.id), "candidate_id": str(waiting.id),
+            "slot_id": str(slot.id),
+            "interview_id": str(interview.id),
+            "job_id": str(job.id),
+            "candidate_id": str(waiting.id),
             "invitation_id": str(invitation.id),
         },
         "cancelled_interview_id": str(cancelled.id),
@@ -199,15 +203,22 @@ def request_for(method, path, code, s):
         headers = s["recruiter_headers"]
     elif code == 404:
         ids = {name: str(uuid.uuid4()) for name in ids}
-        body = {name: ids[name] for name in ("interview_id", "slot_id", "candidate_id", "job_id") if name in declared_fields(method, path)}
+        body = {
+            name: ids[name]
+            for name in ("interview_id", "slot_id", "candidate_id", "job_id")
+            if name in declared_fields(method, path)
+        }
         if path == "/api/interviews/slots/":
             return path + f"?job_id={ids['job_id']}", {"headers": headers}
     elif code == 400:
         if method == "GET":
             return path + "?status=nonsense&page=0", {"headers": headers}
         body = {
-            "max_candidates": 0, "job_id": ids["job_id"], "candidate_id": str(s["ids"]["candidate_id"]),
-            "email": "not-an-email", "coding_language": "KLINGON",
+            "max_candidates": 0,
+            "job_id": ids["job_id"],
+            "candidate_id": str(s["ids"]["candidate_id"]),
+            "email": "not-an-email",
+            "coding_language": "KLINGON",
         }
         if path == "/api/interviews/":
             body["job_id"] = str(make_job("Another").id)
@@ -231,13 +242,19 @@ def request_for(method, path, code, s):
 CONFLICTS = {
     # A second slot on top of the booked one, for the same job.
     ("POST", "/api/interviews/slots/"): lambda s: {
-        "job_id": s["ids"]["job_id"], "interview_date": "2030-01-16", "start_time": "14:30", "end_time": "15:00",
+        "job_id": s["ids"]["job_id"],
+        "interview_date": "2030-01-16",
+        "start_time": "14:30",
+        "end_time": "15:00",
     },
     ("PUT", "/api/interviews/slots/{slot_id}/"): lambda s: {"max_candidates": 1},
     ("PATCH", "/api/interviews/slots/{slot_id}/"): lambda s: {"max_candidates": 1},
     ("POST", "/api/interviews/slots/{slot_id}/cancel/"): lambda s: {},
     ("POST", "/api/interviews/slots/{slot_id}/book_slot/"): lambda s: {"interview_id": s["ids"]["interview_id"]},
-    ("POST", "/api/interviews/schedules/book_interview/"): lambda s: {"interview_id": s["ids"]["interview_id"], "slot_id": s["ids"]["slot_id"]},
+    ("POST", "/api/interviews/schedules/book_interview/"): lambda s: {
+        "interview_id": s["ids"]["interview_id"],
+        "slot_id": s["ids"]["slot_id"],
+    },
     ("POST", "/api/interviews/{interview_id}/reschedule/"): lambda s: {"slot_id": s["ids"]["slot_id"]},
     ("POST", "/api/interviews/{interview_id}/cancel/"): lambda s: {},
     # A second interview for the candidate who is already booked.
@@ -291,4 +308,3 @@ def test_documented_error_is_reachable(scenario, method, path, code):
     response = scenario["client"].open(url, method=method, **kwargs)
     assert response.status_code == code, response.get_data(as_text=True)
     assert response.is_json and isinstance(response.json["error"], str)
-

@@ -1,4 +1,5 @@
 """The slots and interviews JSON API, following seeds 001 and 002."""
+
 import re
 import uuid
 from datetime import UTC, datetime
@@ -84,7 +85,11 @@ def test_overlapping_slot_needs_allow_overlap(app, clock, client, api_headers):
     assert client.post("/api/interviews/slots/", json=slot_body(job), headers=api_headers).status_code == 201
     again = client.post("/api/interviews/slots/", json=slot_body(job, start_time="14:45", end_time="15:15"), headers=api_headers)
     assert again.status_code == 409 and "overlaps 1 existing slot" in again.json["error"]
-    forced = client.post("/api/interviews/slots/", json=slot_body(job, start_time="14:45", end_time="15:15", allow_overlap=True), headers=api_headers)
+    forced = client.post(
+        "/api/interviews/slots/",
+        json=slot_body(job, start_time="14:45", end_time="15:15", allow_overlap=True),
+        headers=api_headers,
+    )
     assert forced.status_code == 201
 
 
@@ -94,7 +99,9 @@ def test_seed_002_two_step_flow_and_session_endpoint(app, clock, client, api_hea
     candidate = make_candidate(job, "John Doe", "john@example.com")
     slot = make_slot(job, T0, capacity=1)
 
-    created = client.post("/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers)
+    created = client.post(
+        "/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers
+    )
     assert created.status_code == 201 and created.json["status"] == "pending" and created.json["session_key"] is None
     interview_id = created.json["id"]
 
@@ -103,29 +110,48 @@ def test_seed_002_two_step_flow_and_session_endpoint(app, clock, client, api_hea
     assert cheat.json["ignored_fields"] == ["current_bookings", "status"]
 
     booked = client.post(
-        f"/api/interviews/slots/{slot.id}/book_slot/", json={"interview_id": interview_id, "booking_notes": "API"}, headers=api_headers
+        f"/api/interviews/slots/{slot.id}/book_slot/",
+        json={"interview_id": interview_id, "booking_notes": "API"},
+        headers=api_headers,
     )
     assert booked.status_code == 201, booked.json
     assert booked.json["status"] == "scheduled" and booked.json["booking_notes"] == "API"
 
-    first = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers)
+    first = client.post(
+        "/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers
+    )
     assert first.status_code == 201
     body = first.json
     assert set(body) == {
-        "success", "interview_link", "session_key", "session_id", "candidate_name", "candidate_email",
-        "scheduled_at", "coding_language", "email_sent",
+        "success",
+        "interview_link",
+        "session_key",
+        "session_id",
+        "candidate_name",
+        "candidate_email",
+        "scheduled_at",
+        "coding_language",
+        "email_sent",
     }
     assert body["success"] is True and body["scheduled_at"] == "2030-01-16T09:00:00Z"
     assert body["interview_link"] == f"http://testserver.local/?session_key={body['session_key']}"
     assert (body["candidate_name"], body["candidate_email"], body["coding_language"]) == ("John Doe", "john@example.com", "SQL")
     assert body["email_sent"] is False  # no SMTP server configured: it waits in the outbox as unconfigured
     assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", body["session_key"])
-    second = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers)
+    second = client.post(
+        "/api/interviews/schedules/create_interview_session/", json={"interview_id": interview_id}, headers=api_headers
+    )
     assert second.status_code == 200 and second.json == body
 
-    full = client.post("/api/interviews/", json={"candidate_id": str(make_candidate(job, "Jane Roe", "jane@example.com").id), "job_id": str(job.id)}, headers=api_headers)
+    full = client.post(
+        "/api/interviews/",
+        json={"candidate_id": str(make_candidate(job, "Jane Roe", "jane@example.com").id), "job_id": str(job.id)},
+        headers=api_headers,
+    )
     refused = client.post(
-        "/api/interviews/schedules/book_interview/", json={"interview_id": full.json["id"], "slot_id": str(slot.id)}, headers=api_headers
+        "/api/interviews/schedules/book_interview/",
+        json={"interview_id": full.json["id"], "slot_id": str(slot.id)},
+        headers=api_headers,
     )
     assert refused.status_code == 409 and refused.json == {"error": "This slot is full."}
 
@@ -137,7 +163,9 @@ def test_session_endpoint_errors(app, clock, client, api_headers):
     db.session.commit()
     url = "/api/interviews/schedules/create_interview_session/"
     assert client.post(url, json={}, headers=api_headers).json["error"] == "interview_id is required"
-    assert client.post(url, json={"interview_id": str(uuid.uuid4())}, headers=api_headers).json == {"error": "Interview not found"}
+    assert client.post(url, json={"interview_id": str(uuid.uuid4())}, headers=api_headers).json == {
+        "error": "Interview not found"
+    }
     assert client.post(url, json={"interview_id": "42"}, headers=api_headers).status_code == 404
     no_slot = client.post(url, json={"interview_id": str(pending.id)}, headers=api_headers)
     assert no_slot.status_code == 400 and "book it into a slot first" in no_slot.json["error"]
@@ -147,8 +175,17 @@ def test_capacity_cannot_drop_below_bookings(app, clock, client, api_headers):
     job = make_job()
     slot = make_slot(job, T0, capacity=3)
     for n in range(2):
-        interview = client.post("/api/interviews/", json={"candidate_id": str(make_candidate(job, f"P {n}", f"p{n}@example.com").id), "job_id": str(job.id)}, headers=api_headers).json
-        assert client.post(f"/api/interviews/slots/{slot.id}/book_slot/", json={"interview_id": interview["id"]}, headers=api_headers).status_code == 201
+        interview = client.post(
+            "/api/interviews/",
+            json={"candidate_id": str(make_candidate(job, f"P {n}", f"p{n}@example.com").id), "job_id": str(job.id)},
+            headers=api_headers,
+        ).json
+        assert (
+            client.post(
+                f"/api/interviews/slots/{slot.id}/book_slot/", json={"interview_id": interview["id"]}, headers=api_headers
+            ).status_code
+            == 201
+        )
     too_small = client.put(f"/api/interviews/slots/{slot.id}/", json={"max_candidates": 1}, headers=api_headers)
     assert too_small.status_code == 400
     assert too_small.json["fields"]["max_candidates"] == "2 candidates are booked; capacity can't go below 2."
@@ -163,17 +200,28 @@ def test_overlap_reschedule_cancel_and_unknown_ids(app, clock, client, api_heade
     later = make_slot(job, T0.replace(hour=12), capacity=1)
 
     def new_interview():
-        return client.post("/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers).json["id"]
+        return client.post(
+            "/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers
+        ).json["id"]
 
     booked_id = new_interview()
-    assert client.post("/api/interviews/schedules/book_interview/", json={"interview_id": booked_id, "slot_id": str(first.id)}, headers=api_headers).status_code == 201
+    assert (
+        client.post(
+            "/api/interviews/schedules/book_interview/",
+            json={"interview_id": booked_id, "slot_id": str(first.id)},
+            headers=api_headers,
+        ).status_code
+        == 201
+    )
     second = client.post("/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers)
     assert second.status_code == 409 and second.json == {
         "error": "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead.",
         "code": "already_scheduled",
         "interview_id": booked_id,
     }
-    clash = client.post(f"/api/interviews/slots/{overlapping.id}/book_slot/", json={"interview_id": booked_id}, headers=api_headers)
+    clash = client.post(
+        f"/api/interviews/slots/{overlapping.id}/book_slot/", json={"interview_id": booked_id}, headers=api_headers
+    )
     assert clash.status_code == 409 and clash.json == {"error": "This interview is already booked; reschedule it instead."}
 
     before = client.get(f"/api/interviews/{booked_id}/", headers=api_headers).json
@@ -190,28 +238,44 @@ def test_overlap_reschedule_cancel_and_unknown_ids(app, clock, client, api_heade
     missing = str(uuid.uuid4())
     assert client.get(f"/api/interviews/{missing}/", headers=api_headers).status_code == 404
     assert client.get("/api/interviews/slots/nope/", headers=api_headers).json == {"error": "Slot not found"}
-    assert client.post(f"/api/interviews/slots/{missing}/book_slot/", json={"interview_id": booked_id}, headers=api_headers).status_code == 404
+    assert (
+        client.post(
+            f"/api/interviews/slots/{missing}/book_slot/", json={"interview_id": booked_id}, headers=api_headers
+        ).status_code
+        == 404
+    )
     no_id = client.post(f"/api/interviews/slots/{first.id}/book_slot/", json={}, headers=api_headers)
     assert no_id.status_code == 400 and no_id.json["fields"] == {"interview_id": "interview_id is required"}
-    assert client.post("/api/interviews/", data="not json", headers={**api_headers, "Content-Type": "application/json"}).status_code == 400
+    assert (
+        client.post("/api/interviews/", data="not json", headers={**api_headers, "Content-Type": "application/json"}).status_code
+        == 400
+    )
 
 
 def test_cancel_slot_endpoint(app, clock, client, api_headers):
     job = make_job()
     slot = make_slot(job, T0, capacity=2)
-    interview = client.post("/api/interviews/", json={"candidate_id": str(make_candidate(job).id), "job_id": str(job.id)}, headers=api_headers).json
+    interview = client.post(
+        "/api/interviews/", json={"candidate_id": str(make_candidate(job).id), "job_id": str(job.id)}, headers=api_headers
+    ).json
     client.post(f"/api/interviews/slots/{slot.id}/book_slot/", json={"interview_id": interview["id"]}, headers=api_headers)
     response = client.post(f"/api/interviews/slots/{slot.id}/cancel/", headers=api_headers)
     assert response.status_code == 200 and response.json["cancelled_interviews"] == [interview["id"]]
     assert response.json["slot"]["status"] == "cancelled" and response.json["slot"]["current_bookings"] == 0
-    assert client.post(f"/api/interviews/slots/{slot.id}/cancel/", headers=api_headers).json == {"error": "This slot is already cancelled."}
+    assert client.post(f"/api/interviews/slots/{slot.id}/cancel/", headers=api_headers).json == {
+        "error": "This slot is already cancelled."
+    }
 
 
 def book_via_api(client, api_headers, job, slot, name):
     """A candidate booked into `slot` through seed 002's two calls; the interview's JSON."""
     candidate = make_candidate(job, name)
-    created = client.post("/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers)
-    booked = client.post(f"/api/interviews/slots/{slot.id}/book_slot/", json={"interview_id": created.json["id"]}, headers=api_headers)
+    created = client.post(
+        "/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers
+    )
+    booked = client.post(
+        f"/api/interviews/slots/{slot.id}/book_slot/", json={"interview_id": created.json["id"]}, headers=api_headers
+    )
     assert booked.status_code == 201
     return booked.json
 
@@ -220,7 +284,9 @@ def book_via_api(client, api_headers, job, slot, name):
 def test_put_moves_an_empty_slot_and_patch_changes_only_what_is_sent(app, clock, client, api_headers, backend):
     slot = make_slot(make_job(), T0, capacity=2)
     url = f"/api/interviews/slots/{slot.id}/"
-    moved = client.put(url, json={"interview_date": "2030-01-21", "start_time": "10:00", "end_time": "10:45"}, headers=api_headers)
+    moved = client.put(
+        url, json={"interview_date": "2030-01-21", "start_time": "10:00", "end_time": "10:45"}, headers=api_headers
+    )
     assert moved.status_code == 200, moved.json
     assert (moved.json["start_at"], moved.json["end_at"]) == ("2030-01-21T04:30:00Z", "2030-01-21T05:15:00Z")
     assert moved.json["moved_interviews"] == [] and "ignored_fields" not in moved.json
@@ -273,15 +339,23 @@ def test_moving_a_booked_slot_needs_confirm_then_moves_its_interviews(app, clock
     confirmed = client.put(url, json={**move, "confirm": True}, headers=api_headers)
     assert confirmed.status_code == 200, confirmed.json
     assert sorted(confirmed.json["moved_interviews"]) == sorted(i["id"] for i in booked)
-    assert (confirmed.json["start_at"], confirmed.json["max_candidates"], confirmed.json["status"]) == ("2030-01-21T09:00:00Z", 2, "full")
+    assert (confirmed.json["start_at"], confirmed.json["max_candidates"], confirmed.json["status"]) == (
+        "2030-01-21T09:00:00Z",
+        2,
+        "full",
+    )
     for before in booked:
         after = client.get(f"/api/interviews/{before['id']}/", headers=api_headers).json
         assert after["started_at"] == "2030-01-21T09:00:00Z" and after["ended_at"] == "2030-01-21T09:30:00Z"
         assert (after["session_key"], after["interview_link"]) == (before["session_key"], before["interview_link"])
         assert after["email_status"] == "unconfigured"  # the reschedule notice is now the latest e-mail
-        session = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": before["id"]}, headers=api_headers)
+        session = client.post(
+            "/api/interviews/schedules/create_interview_session/", json={"interview_id": before["id"]}, headers=api_headers
+        )
         assert session.json["scheduled_at"] == "2030-01-21T09:00:00Z"
-        notices = db.session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "reschedule", OutboxEmail.interview_id == uuid.UUID(before["id"]))).all()
+        notices = db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.kind == "reschedule", OutboxEmail.interview_id == uuid.UUID(before["id"]))
+        ).all()
         assert len(notices) == 1 and before["interview_link"] in notices[0].body_text
         event = Calendar.from_ical(notices[0].ics).walk("VEVENT")[0]
         assert event["SEQUENCE"] == 1 and str(event["URL"]) == before["interview_link"]
@@ -290,7 +364,9 @@ def test_moving_a_booked_slot_needs_confirm_then_moves_its_interviews(app, clock
 def test_put_refuses_cancelled_and_started_slots_and_names_ignored_fields(app, clock, client, api_headers):
     job = make_job()
     started = make_slot(job, datetime(2030, 1, 15, 4, 0, tzinfo=UTC))
-    response = client.put(f"/api/interviews/slots/{started.id}/", json={"start_time": "16:00", "end_time": "16:30"}, headers=api_headers)
+    response = client.put(
+        f"/api/interviews/slots/{started.id}/", json={"start_time": "16:00", "end_time": "16:30"}, headers=api_headers
+    )
     assert response.status_code == 409 and response.json == {"error": "This slot has already started; it can't be moved."}
     slot = make_slot(job, T0)
     sent = {"id": str(slot.id), "job_title": "Renamed", "current_bookings": 3, "interview_date": "2030-01-16"}
@@ -307,12 +383,23 @@ def test_create_interview_with_slot_id_books_at_once(app, clock, client, api_hea
     created = client.post("/api/interviews/", json=body, headers=api_headers)
     assert created.status_code == 201, created.json
     answer = created.json
-    assert (answer["status"], answer["slot_id"], answer["booking_notes"], answer["success"]) == ("scheduled", str(slot.id), "One call", True)
+    assert (answer["status"], answer["slot_id"], answer["booking_notes"], answer["success"]) == (
+        "scheduled",
+        str(slot.id),
+        "One call",
+        True,
+    )
     assert answer["interview_link"] == f"http://testserver.local/?session_key={answer['session_key']}"
-    assert (answer["scheduled_at"], answer["started_at"], answer["coding_language"]) == ("2030-01-16T09:00:00Z", "2030-01-16T09:00:00Z", "SQL")
+    assert (answer["scheduled_at"], answer["started_at"], answer["coding_language"]) == (
+        "2030-01-16T09:00:00Z",
+        "2030-01-16T09:00:00Z",
+        "SQL",
+    )
     # No SMTP server in this test: the invitation waits in the outbox, so it is not "sent".
     assert (answer["candidate_name"], answer["candidate_email"], answer["email_sent"]) == ("Asha Rao", "asha@example.com", False)
-    session = client.post("/api/interviews/schedules/create_interview_session/", json={"interview_id": answer["id"]}, headers=api_headers)
+    session = client.post(
+        "/api/interviews/schedules/create_interview_session/", json={"interview_id": answer["id"]}, headers=api_headers
+    )
     assert session.status_code == 200 and session.json["session_id"] == answer["session_id"]
     db.session.refresh(slot)
     assert (slot.current_bookings, slot.status) == (1, "full")
@@ -320,10 +407,14 @@ def test_create_interview_with_slot_id_books_at_once(app, clock, client, api_hea
     ravi = make_candidate(job, "Ravi Kumar")
     full = client.post("/api/interviews/", json={**body, "candidate_id": str(ravi.id)}, headers=api_headers)
     assert full.status_code == 409 and full.json == {"error": "This slot is full."}
-    unknown = client.post("/api/interviews/", json={**body, "candidate_id": str(ravi.id), "slot_id": str(uuid.uuid4())}, headers=api_headers)
+    unknown = client.post(
+        "/api/interviews/", json={**body, "candidate_id": str(ravi.id), "slot_id": str(uuid.uuid4())}, headers=api_headers
+    )
     assert unknown.status_code == 404 and unknown.json == {"error": "Slot not found"}
     other_job = make_slot(make_job("Designer"), T0, capacity=2)
-    wrong = client.post("/api/interviews/", json={**body, "candidate_id": str(ravi.id), "slot_id": str(other_job.id)}, headers=api_headers)
+    wrong = client.post(
+        "/api/interviews/", json={**body, "candidate_id": str(ravi.id), "slot_id": str(other_job.id)}, headers=api_headers
+    )
     assert wrong.status_code == 400
     both = client.post("/api/interviews/", json={**body, "scheduled_at": "2030-01-16 14:30"}, headers=api_headers)
     assert both.status_code == 400 and both.json["fields"]["scheduled_at"] == "Send slot_id or scheduled_at, not both."
@@ -346,8 +437,14 @@ def test_create_interview_with_scheduled_at_makes_a_one_seat_slot(app, clock, cl
 @pytest.mark.parametrize(
     "scheduled_at, message",
     [
-        ("tomorrow", "“tomorrow” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in Asia/Kolkata."),
-        ("2030-01-16T14:30:00", "“2030-01-16T14:30:00” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in Asia/Kolkata."),
+        (
+            "tomorrow",
+            "“tomorrow” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in Asia/Kolkata.",
+        ),
+        (
+            "2030-01-16T14:30:00",
+            "“2030-01-16T14:30:00” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in Asia/Kolkata.",
+        ),
         ("2030-01-15 09:00", "This time is in the past; pick a future time."),
         ("0001-01-01T00:00:00+05:30", "Enter a date between 1970 and 2999."),
     ],
@@ -368,5 +465,8 @@ def test_an_ad_hoc_booking_refused_keeps_no_slot(app, clock, client, api_headers
     clash = client.post("/api/interviews/", json={**booking_body, "scheduled_at": "2030-01-16 14:45"}, headers=api_headers)
     # One open interview per candidate and job: the second time is refused, and its slot not kept.
     assert (clash.status_code, clash.json["code"]) == (409, "already_scheduled")
-    assert clash.json["error"] == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
+    assert (
+        clash.json["error"]
+        == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
+    )
     assert db.session.scalar(select(func.count(InterviewSlot.id))) == 1

@@ -1,4 +1,5 @@
 """The jobs and candidates JSON API (seed 001's `POST /api/jobs/` with coding_language), on both databases."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -23,7 +24,13 @@ def job_body(**changes):
 
 
 def candidate_body(job, **changes):
-    body = {"full_name": "Asha Rao", "email": "Asha@Example.com", "phone": "+91 98765 43210", "work_experience": 3, "job_id": str(job.id)}
+    body = {
+        "full_name": "Asha Rao",
+        "email": "Asha@Example.com",
+        "phone": "+91 98765 43210",
+        "work_experience": 3,
+        "job_id": str(job.id),
+    }
     body.update(changes)
     return body
 
@@ -99,7 +106,9 @@ def test_job_list_paginates(app, backend, client, api_headers):
     assert (first["count"], first["page"], first["pages"], len(first["results"])) == (25, 1, 3, 10)
     assert first["next"] == "http://testserver.local/api/jobs/?page_size=10&page=2"  # BACKEND_URL, never the Host
     last = client.get("/api/jobs/?page_size=10&page=3", headers=api_headers).json
-    assert [j["job_title"] for j in last["results"]] == ["Role 20", "Role 21", "Role 22", "Role 23", "Role 24"] and last["next"] is None
+    assert [j["job_title"] for j in last["results"]] == ["Role 20", "Role 21", "Role 22", "Role 23", "Role 24"] and last[
+        "next"
+    ] is None
     assert len(client.get("/api/jobs/?page_size=1000", headers=api_headers).json["results"]) == 25  # capped at 100
     assert client.get("/api/jobs/?search=role 07", headers=api_headers).json["count"] == 1
     assert client.get("/api/jobs/?page=99", headers=api_headers).json["results"] == []
@@ -113,10 +122,21 @@ def test_create_read_and_patch_a_candidate(app, backend, client, api_headers):
     response = client.post("/api/candidates/", json=candidate_body(job), headers=api_headers)
     assert response.status_code == 201, response.json
     candidate = response.json
-    assert (candidate["email"], candidate["status"], candidate["job_id"], candidate["resume"]) == ("asha@example.com", "new", str(job.id), None)
+    assert (candidate["email"], candidate["status"], candidate["job_id"], candidate["resume"]) == (
+        "asha@example.com",
+        "new",
+        str(job.id),
+        None,
+    )
     assert client.get(f"/api/candidates/{candidate['id']}/", headers=api_headers).json == candidate
-    patch = client.patch(f"/api/candidates/{candidate['id']}/", json={"status": "interviewed", "domain": "Data"}, headers=api_headers)
-    assert patch.status_code == 200 and (patch.json["status"], patch.json["domain"], patch.json["full_name"]) == ("interviewed", "Data", "Asha Rao")
+    patch = client.patch(
+        f"/api/candidates/{candidate['id']}/", json={"status": "interviewed", "domain": "Data"}, headers=api_headers
+    )
+    assert patch.status_code == 200 and (patch.json["status"], patch.json["domain"], patch.json["full_name"]) == (
+        "interviewed",
+        "Data",
+        "Asha Rao",
+    )
 
 
 @BOTH_DATABASES
@@ -166,7 +186,9 @@ def test_resume_upload_and_text_in_the_candidate(app, backend, client, api_heade
     response = client.post(url, data={"file": upload(pdf_bytes("Asha Rao", "Flask and SQL"), "cv.pdf")}, headers=api_headers)
     assert response.status_code == 201, response.json
     assert response.json["id"] == str(candidate.id) and "warning" not in response.json
-    assert "Flask and SQL" in response.json["resume"]["parsed_text"] and response.json["resume"]["content_type"] == "application/pdf"
+    assert (
+        "Flask and SQL" in response.json["resume"]["parsed_text"] and response.json["resume"]["content_type"] == "application/pdf"
+    )
     replaced = client.post(url, data={"file": upload(docx_bytes("Word resume"), "cv.docx")}, headers=api_headers)
     assert replaced.status_code == 201
     fetched = client.get(f"/api/candidates/{candidate.id}/", headers=api_headers).json

@@ -1,5 +1,6 @@
 """The scheduling invitations API on both databases: create (the link once), list with filters and
 cursors, read, revoke, resend, bulk; every refusal as `{"error", "fields", "code"}`."""
+
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -59,14 +60,17 @@ def test_create_with_an_expiry_and_a_reinvite_revokes_the_older(setting):
 
 
 @BOTH_DATABASES
-@pytest.mark.parametrize("case, status, code, fields", [
-    ("missing", 400, None, {"candidate_id": "Required.", "job_id": "Required."}),
-    ("bad expiry", 400, None, {"expires_at": "Choose a time after now and within 90 days."}),
-    ("unknown candidate", 404, "not_found", {"candidate_id": "No such candidate."}),
-    ("unknown job", 404, "not_found", {"job_id": "No such job."}),
-    ("another job's candidate", 400, "other_job", {"candidate_id": "Applied for another job."}),
-    ("archived job", 410, "role_closed", {}),
-])
+@pytest.mark.parametrize(
+    "case, status, code, fields",
+    [
+        ("missing", 400, None, {"candidate_id": "Required.", "job_id": "Required."}),
+        ("bad expiry", 400, None, {"expires_at": "Choose a time after now and within 90 days."}),
+        ("unknown candidate", 404, "not_found", {"candidate_id": "No such candidate."}),
+        ("unknown job", 404, "not_found", {"job_id": "No such job."}),
+        ("another job's candidate", 400, "other_job", {"candidate_id": "Applied for another job."}),
+        ("archived job", 410, "role_closed", {}),
+    ],
+)
 def test_create_refusals(setting, backend, case, status, code, fields):
     asha, job = setting["asha"], setting["job"]
     bodies = {
@@ -109,11 +113,14 @@ def test_the_list_filters_and_pages_by_cursor(setting, backend, clock):
     assert sorted(ids("?status=expired")) == sorted([asha["id"], ben["id"]]) and ids("?status=sent") == []
 
 
-@pytest.mark.parametrize("query, fields", [
-    ("?job_id=nope", {"job_id": "Not an id."}),
-    ("?candidate_id=12", {"candidate_id": "Not an id."}),
-    ("?status=lost", {"status": "One of sent, opened, booked, expired, revoked."}),
-])
+@pytest.mark.parametrize(
+    "query, fields",
+    [
+        ("?job_id=nope", {"job_id": "Not an id."}),
+        ("?candidate_id=12", {"candidate_id": "Not an id."}),
+        ("?status=lost", {"status": "One of sent, opened, booked, expired, revoked."}),
+    ],
+)
 def test_bad_filters_are_400(setting, query, fields):
     response = setting["call"]("GET", URL + query)
     assert response.status_code == 400 and response.json == {"error": "Invalid filter.", "fields": fields}
@@ -166,19 +173,24 @@ def test_bulk_counts_created_and_skipped_with_reasons(setting, backend):
     assert response.json["created"] == 1 and response.json["skipped"] == 4
     assert response.json["skipped_reasons"] == {"not_found": 1, "other_job": 1, "already_scheduled": 1, "already_invited": 1}
     assert {(row["candidate_id"], row["reason"]) for row in response.json["skipped_candidates"]} == {
-        (str(setting["ben"].id), "already_scheduled"), (str(third.id), "already_invited"),
-        (str(setting["stranger"].id), "other_job"), (UNKNOWN, "not_found"),
+        (str(setting["ben"].id), "already_scheduled"),
+        (str(third.id), "already_invited"),
+        (str(setting["stranger"].id), "other_job"),
+        (UNKNOWN, "not_found"),
     }
     assert invitation_emails() == 2
 
 
-@pytest.mark.parametrize("body, status, fields", [
-    ({"candidate_ids": [UNKNOWN]}, 400, {"job_id": "Required."}),
-    ({"job_id": UNKNOWN, "candidate_ids": [UNKNOWN]}, 404, {"job_id": "No such job."}),
-    ({"job_id": "{job}", "candidate_ids": []}, 400, {"candidate_ids": "Select at least one candidate."}),
-    ({"job_id": "{job}", "candidate_ids": ["x"]}, 400, {"candidate_ids": "Every entry must be a candidate id."}),
-    ({"job_id": "{job}", "candidate_ids": {"a": 1}}, 400, {"candidate_ids": "Select at least one candidate."}),
-])
+@pytest.mark.parametrize(
+    "body, status, fields",
+    [
+        ({"candidate_ids": [UNKNOWN]}, 400, {"job_id": "Required."}),
+        ({"job_id": UNKNOWN, "candidate_ids": [UNKNOWN]}, 404, {"job_id": "No such job."}),
+        ({"job_id": "{job}", "candidate_ids": []}, 400, {"candidate_ids": "Select at least one candidate."}),
+        ({"job_id": "{job}", "candidate_ids": ["x"]}, 400, {"candidate_ids": "Every entry must be a candidate id."}),
+        ({"job_id": "{job}", "candidate_ids": {"a": 1}}, 400, {"candidate_ids": "Select at least one candidate."}),
+    ],
+)
 def test_bulk_refusals(setting, body, status, fields):
     body = {name: value.format(job=setting["job"].id) if isinstance(value, str) else value for name, value in body.items()}
     response = setting["call"]("POST", URL + "bulk/", json=body)
@@ -187,7 +199,9 @@ def test_bulk_refusals(setting, body, status, fields):
 
 def test_bulk_for_an_archived_job_is_410(setting):
     jobs.remove_job(setting["job"])
-    response = setting["call"]("POST", URL + "bulk/", json={"job_id": str(setting["job"].id), "candidate_ids": [str(setting["asha"].id)]})
+    response = setting["call"](
+        "POST", URL + "bulk/", json={"job_id": str(setting["job"].id), "candidate_ids": [str(setting["asha"].id)]}
+    )
     assert response.status_code == 410 and response.json["code"] == "role_closed"
 
 

@@ -1,4 +1,5 @@
 """Sign-in (two-factor too), password change and reset, roles, sessions, CSRF and tokens."""
+
 import re
 from datetime import timedelta
 
@@ -72,7 +73,9 @@ def test_forged_csrf_token_is_refused(admin_client):
 def test_login_is_rate_limited_per_account(client, admin):
     def attempt(password, n):
         # Each from its own address, so only the per-account limit can answer 429.
-        return client.post("/login", data={"email": ADMIN_EMAIL, "password": password}, environ_base={"REMOTE_ADDR": f"10.0.1.{n}"})
+        return client.post(
+            "/login", data={"email": ADMIN_EMAIL, "password": password}, environ_base={"REMOTE_ADDR": f"10.0.1.{n}"}
+        )
 
     for n in range(10):
         assert attempt("wrong password", n).status_code == 401
@@ -294,7 +297,9 @@ def test_safe_next_follows_only_paths_on_this_site_as_a_browser_reads_them(targe
     assert safe_next(target) == followed
 
 
-@pytest.mark.parametrize("query", ["next=/%09/evil.example", "next=/%0a/evil.example", "next=/%5Cevil.example", "next=%5C%5Cevil"])
+@pytest.mark.parametrize(
+    "query", ["next=/%09/evil.example", "next=/%0a/evil.example", "next=/%5Cevil.example", "next=%5C%5Cevil"]
+)
 def test_sign_in_never_redirects_off_site(client, admin, query):
     response = client.post(f"/login?{query}", data={"email": ADMIN_EMAIL, "password": PASSWORD})
     assert response.status_code == 302
@@ -356,7 +361,8 @@ def test_changing_the_password_signs_out_the_other_sessions_only(app, admin_clie
 def test_a_refused_password_change_says_why_and_changes_nothing(app, admin_client, admin, current, new, confirm, message):
     elsewhere = signed_in_client(app)
     response = admin_client.post(
-        "/account/password", data={"password-current_password": current, "password-new_password": new, "password-confirm": confirm}
+        "/account/password",
+        data={"password-current_password": current, "password-new_password": new, "password-confirm": confirm},
     )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
@@ -365,7 +371,11 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, admin_clien
 
 
 def test_wrong_current_passwords_are_throttled(admin_client, admin):
-    data = {"password-current_password": "wrong password", "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD}
+    data = {
+        "password-current_password": "wrong password",
+        "password-new_password": NEW_PASSWORD,
+        "password-confirm": NEW_PASSWORD,
+    }
     for _ in range(10):
         assert admin_client.post("/account/password", data=data).status_code == 422
     right = {**data, "password-current_password": PASSWORD}

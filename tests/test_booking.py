@@ -1,4 +1,5 @@
 """The booking service: one transaction per booking, atomic seats, overlaps, reschedule, cancel."""
+
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -119,7 +120,10 @@ def test_a_second_interview_for_the_same_job_is_refused_with_a_reschedule_hint(a
     with pytest.raises(booking.AlreadyScheduled) as refused:
         booking.book_interview(candidate, later)
     assert refused.value.status == 409 and refused.value.interview_id == first.id
-    assert refused.value.message == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
+    assert (
+        refused.value.message
+        == "Asha Rao already has an interview for this job on Wed 16 Jan 2030, 14:30 IST — reschedule it instead."
+    )
     db.session.refresh(later)
     assert later.current_bookings == 0 and count(Interview) == 1 and count(OutboxEmail) == 3  # invitation, 2 reminders
 

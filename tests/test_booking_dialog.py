@@ -1,5 +1,6 @@
 """The booking dialog's candidate typeahead and slot picker: the search service, the e-mail
 fallback without JavaScript, the 422 of a missing choice, and the page and fragment of each route."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,8 +63,22 @@ def test_the_chosen_id_wins_over_the_text(app, clock):
     ("slot_given", "candidate_id", "typed", "fields"),
     [
         (True, "", "", {"candidate": "Choose a candidate."}),
-        (True, "", "Asha", {"candidate": "No candidate for this job has the e-mail “Asha”. Type part of a name and choose from the list, or type the whole e-mail."}),
-        (True, "not-a-uuid", "nobody@example.com", {"candidate": "No candidate for this job has the e-mail “nobody@example.com”. Type part of a name and choose from the list, or type the whole e-mail."}),
+        (
+            True,
+            "",
+            "Asha",
+            {
+                "candidate": "No candidate for this job has the e-mail “Asha”. Type part of a name and choose from the list, or type the whole e-mail."
+            },
+        ),
+        (
+            True,
+            "not-a-uuid",
+            "nobody@example.com",
+            {
+                "candidate": "No candidate for this job has the e-mail “nobody@example.com”. Type part of a name and choose from the list, or type the whole e-mail."
+            },
+        ),
         (False, "", "", {"slot_id": "Choose a slot.", "candidate": "Choose a candidate."}),
     ],
 )
@@ -83,10 +98,17 @@ def test_candidate_options_fragment(clock, recruiter_client):
     response = recruiter_client.get(f"/interviews/book/candidates?slot_id={slot.id}&candidate=asha", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert html.lstrip().startswith('<ul id="candidate-options" class="typeahead-options" role="listbox" aria-label="Matching candidates">')
-    assert f'<li id="candidate-option-{asha.id}" role="option" aria-selected="false" data-value="{asha.id}" data-label="Asha Rao &lt;asha@example.com&gt;">' in html
+    assert html.lstrip().startswith(
+        '<ul id="candidate-options" class="typeahead-options" role="listbox" aria-label="Matching candidates">'
+    )
+    assert (
+        f'<li id="candidate-option-{asha.id}" role="option" aria-selected="false" data-value="{asha.id}" data-label="Asha Rao &lt;asha@example.com&gt;">'
+        in html
+    )
 
-    nobody = recruiter_client.get(f"/interviews/book/candidates?slot_id={slot.id}&candidate=zzz", headers=HX).get_data(as_text=True)
+    nobody = recruiter_client.get(f"/interviews/book/candidates?slot_id={slot.id}&candidate=zzz", headers=HX).get_data(
+        as_text=True
+    )
     assert "No candidate for this job matches “zzz”, or they are booked here already" in nobody
     short = recruiter_client.get(f"/interviews/book/candidates?slot_id={slot.id}&candidate=a", headers=HX).get_data(as_text=True)
     assert "Type at least two letters" in short and "hidden" not in short
@@ -142,7 +164,9 @@ def test_booking_from_a_candidate_picks_a_time_in_the_picker(clock, recruiter_cl
     assert 'hx-select="#slot-picker"' in fragment.text and f'name="slot_id" value="{morning.id}"' in fragment.text
 
     done = recruiter_client.post(
-        "/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(later.id), "page": "standalone"}, headers=HX
+        "/interviews/book",
+        data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(later.id), "page": "standalone"},
+        headers=HX,
     )
     assert done.status_code == 200 and "Interview booked" in done.text
     assert db.session.scalar(select(Interview.slot_id)) == later.id

@@ -1,4 +1,5 @@
 """Concurrent bookings into one slot: exactly its capacity succeeds, on SQLite and PostgreSQL."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime

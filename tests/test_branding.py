@@ -1,5 +1,6 @@
 """Branding: the organisation's name, logo and accent colour (services/branding.py), the admin page
 (/settings/branding), the public logo and stylesheet, and where candidates see them."""
+
 import io
 import threading
 import zipfile
@@ -116,7 +117,9 @@ def test_a_png_too_large_in_pixels_or_bytes_is_refused(app):
 
 @pytest.mark.parametrize("data", [b"GIF89a\x01\x00\x01\x00", b"%PDF-1.7 ...", b"just text", b"\xff\xd8\xff\xe0 a JPEG"])
 def test_anything_else_is_refused_whatever_its_name(app, data):
-    assert refusal(logo_data=data) == {"logo": "The logo must be a PNG or SVG image; this file is neither, whatever its name says."}
+    assert refusal(logo_data=data) == {
+        "logo": "The logo must be a PNG or SVG image; this file is neither, whatever its name says."
+    }
 
 
 def test_an_svg_is_rebuilt_without_scripts_handlers_or_outside_references(app):
@@ -140,8 +143,15 @@ def test_an_svg_is_rebuilt_without_scripts_handlers_or_outside_references(app):
         assert gone not in stored
     assert 'fill="url(#g)"' in stored and 'href="#g"' in stored and "Acme <tspan>Talent</tspan>" in stored
     assert logo.removed == [
-        "a element", "foreignObject element", "href attribute", "image element", "onclick attribute", "onload attribute",
-        "script element", "style attribute", "style element",
+        "a element",
+        "foreignObject element",
+        "href attribute",
+        "image element",
+        "onclick attribute",
+        "onload attribute",
+        "script element",
+        "style attribute",
+        "style element",
     ]
     assert branding.current().email_logo_url is None  # Gmail and Outlook show no SVG: the e-mails show the name
 
@@ -159,7 +169,10 @@ def test_an_svg_with_a_dtd_or_entities_or_broken_is_refused(app, svg):
 
 
 def test_xml_that_is_not_svg_is_refused(app):
-    assert refusal(logo_data=b"<html><body>hi</body></html>")["logo"] == "The logo must be a PNG or SVG image; this XML file is not an SVG."
+    assert (
+        refusal(logo_data=b"<html><body>hi</body></html>")["logo"]
+        == "The logo must be a PNG or SVG image; this XML file is not an SVG."
+    )
 
 
 @BOTH_DATABASES

@@ -1,5 +1,6 @@
 """In the browser: an admin sets up two-factor sign-in (QR code, code, recovery codes), signs in
 with a code, and disables a recruiter through the confirmation dialog; also at phone width."""
+
 import re
 import time
 
@@ -41,7 +42,9 @@ def test_two_factor_enrolment_and_sign_in(live_server, browser_page, admin, recr
     assert len(codes) == 10
     page.screenshot(path="/tmp/accounts-recovery-codes-390.png", full_page=True)
     page.get_by_role("link", name="I saved them").click()
-    expect(page.locator("#two-factor")).to_contain_text("On: signing in asks for a code from your authenticator app. 10 of 10 recovery codes left.")
+    expect(page.locator("#two-factor")).to_contain_text(
+        "On: signing in asks for a code from your authenticator app. 10 of 10 recovery codes left."
+    )
 
     page.locator("summary.nav-toggle").click()
     page.get_by_role("button", name="Sign out").click()

@@ -1,4 +1,5 @@
 """A recruiter's week in the browser: a pattern of slots, bookings until full, a refusal, reschedule, cancel."""
+
 import re
 
 from playwright.sync_api import expect
@@ -83,7 +84,9 @@ def test_recruiter_books_a_week(clock, live_server, browser_page, recruiter, app
     # A name that matches nobody says so; a click on the right one chooses it.
     booking_dialog = page.locator("#booking-dialog")
     booking_dialog.get_by_role("combobox", name="Candidate").press_sequentially("zz", delay=30)
-    expect(booking_dialog.get_by_role("option")).to_have_text("No candidate for this job matches “zz”, or they are booked here already")
+    expect(booking_dialog.get_by_role("option")).to_have_text(
+        "No candidate for this job matches “zz”, or they are booked here already"
+    )
     booking_dialog.get_by_role("combobox", name="Candidate").fill("")
     choose_candidate(booking_dialog, "ben@", "Ben Second ben@example.com")
     page.locator("#booking-dialog").get_by_role("button", name="Book").click()

@@ -1,5 +1,6 @@
 """An admin brands the product in the browser; the candidate's portal then wears it.
 `EMAIL_SCREENSHOTS=folder` keeps PNGs of both pages."""
+
 import os
 from pathlib import Path
 

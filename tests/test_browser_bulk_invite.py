@@ -1,6 +1,7 @@
 """In the browser: a recruiter ticks candidates in the list, picks the job, confirms in the dialog
 ("Invite 2 candidates and e-mail them?") and reads the summary; then everyone matching a search,
 without JavaScript the same question as a page. axe-core on the list and the dialog."""
+
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -49,7 +50,9 @@ def test_bulk_invitations_from_the_candidate_list(live_server, browser_page, rec
     page.get_by_label("Everyone matching these filters (3)").check()
     page.get_by_label("Job to invite to").select_option(label="Data Scientist · Acme")
     page.get_by_role("button", name="Invite…").click()
-    page.get_by_role("dialog", name="Invite 3 candidates and e-mail them?").get_by_role("button", name="Invite and e-mail").click()
+    page.get_by_role("dialog", name="Invite 3 candidates and e-mail them?").get_by_role(
+        "button", name="Invite and e-mail"
+    ).click()
     expect(page.get_by_text("Invited 1 candidate to pick a time.")).to_be_visible()
     expect(page.get_by_text("Skipped 2: 2 already invited, link not used yet.")).to_be_visible()
     assert invitation_emails() == 3

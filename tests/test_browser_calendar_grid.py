@@ -1,5 +1,6 @@
 """The week's time grid in Chromium: blocks as tall as their slots, side by side when they overlap,
 the now-line on today, the agenda on a phone, and a click on empty time opening a prefilled form."""
+
 from datetime import UTC, datetime
 
 from playwright.sync_api import expect

@@ -1,5 +1,6 @@
 """The invitation as a mail client shows it, in Chromium: fluid at 390 px, at most 600 px wide on
 a desktop, the button a real link; in the dark scheme too. `EMAIL_SCREENSHOTS=folder` keeps PNGs."""
+
 import os
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """In the browser: an htmx form sent back with its errors (422) is swapped in where it was typed;
 any other error swaps nothing and says why in a toast (base.html's responseHandling)."""
+
 from playwright.sync_api import expect
 
 from services import jobs

@@ -1,5 +1,6 @@
 """In the browser: an admin creates a JAVASCRIPT job; a recruiter adds a candidate, uploads a real PDF
 and DOCX, reads the extracted text, and narrows the candidate list by typing, without a reload."""
+
 import re
 
 from playwright.sync_api import expect
@@ -60,7 +61,9 @@ def test_jobs_candidates_and_resumes_in_the_browser(live_server, browser_page, a
     page.get_by_role("button", name="Add candidate").click()
     expect(page.get_by_role("heading", name="Asha Rao")).to_be_visible()
     expect(page.locator("dl.facts")).to_contain_text("asha.rao@example.com")
-    expect(page.get_by_role("link", name="Book interview")).to_have_attribute("href", re.compile(r"/interviews/book\?candidate_id="))
+    expect(page.get_by_role("link", name="Book interview")).to_have_attribute(
+        "href", re.compile(r"/interviews/book\?candidate_id=")
+    )
 
     # A real PDF: its text shows up on the page.
     resume = page.locator("#resume")

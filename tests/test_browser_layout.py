@@ -3,6 +3,7 @@ nothing scrolls sideways on a phone, no serious axe-core findings at either size
 the dark scheme, the desktop one in the light), no script or CSP errors. One live server, one
 page, one load per page (viewport and scheme change in place); the list is cut into a few shards
 so parallel test workers share it."""
+
 import pytest
 
 from services import timeutil

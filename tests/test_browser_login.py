@@ -1,4 +1,5 @@
 """The demo admin signs in through the real login form."""
+
 from tests.support import assert_accessible, browser_login
 
 

@@ -1,4 +1,5 @@
 """The candidate's portal in Chromium, with the server's clock moved by the test instead of sleeping."""
+
 import re
 from datetime import timedelta
 

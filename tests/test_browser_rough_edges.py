@@ -1,5 +1,6 @@
 """Rough edges in Chromium: countdown wording, question timer warnings, the empty-answer
 confirmation, and an expired sign-in during an htmx submit."""
+
 import re
 from datetime import timedelta
 

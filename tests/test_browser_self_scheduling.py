@@ -1,6 +1,7 @@
 """A candidate schedules themselves on a 390 px phone: the e-mailed link, a zone switch, a time,
 the confirmation, the portal link; later a reschedule and a cancel from the manage link. A second
 candidate joins the waitlist and is e-mailed when that seat frees. axe-core on every page."""
+
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +20,9 @@ PHONE = {"width": 390, "height": 844}
 def emailed_link(to_email, kind):
     """The scheduling link in the newest e-mail of `kind` to `to_email`, read from the outbox."""
     body = db.session.scalars(
-        select(OutboxEmail.body_text).where(OutboxEmail.to_email == to_email, OutboxEmail.kind == kind).order_by(OutboxEmail.created_at.desc())
+        select(OutboxEmail.body_text)
+        .where(OutboxEmail.to_email == to_email, OutboxEmail.kind == kind)
+        .order_by(OutboxEmail.created_at.desc())
     ).first()
     return re.search(r"http://\S+/schedule/[A-Za-z0-9_-]+", body).group(0)
 

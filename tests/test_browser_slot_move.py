@@ -1,4 +1,5 @@
 """A recruiter moves a booked slot in the browser: the confirmation step, its focus, the move."""
+
 import re
 from datetime import UTC, datetime
 

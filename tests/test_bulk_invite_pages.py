@@ -1,5 +1,6 @@
 """Bulk invitations from the candidate list over HTTP: ticked rows or everyone matching, the
 question (dialog for htmx, page without JavaScript), the summary (rules: test_scheduling_invitations.py)."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,8 +42,15 @@ def test_ticked_rows_are_asked_about_then_invited_with_a_summary(listed, recruit
     html = question.get_data(as_text=True)
     assert question.status_code == 200 and "Invite 3 candidates and e-mail them?" in html and "<html" in html
     assert html.count('type="hidden" name="candidate"') == 3 and "The links expire after 7 days." in html
-    dialog = recruiter_client.get(f"/candidates/invite?job_id={job.id}&{ticked}", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "<html" not in dialog and 'id="invite-many-dialog"' in dialog and "data-open-on-load" in dialog and "data-close-dialog" in dialog
+    dialog = recruiter_client.get(f"/candidates/invite?job_id={job.id}&{ticked}", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    assert (
+        "<html" not in dialog
+        and 'id="invite-many-dialog"' in dialog
+        and "data-open-on-load" in dialog
+        and "data-close-dialog" in dialog
+    )
 
     form = {"job_id": str(job.id), "job": str(job.id), "candidate": [str(person.id) for person in people]}
     response = recruiter_client.post("/candidates/invite", data=form)
@@ -52,7 +60,9 @@ def test_ticked_rows_are_asked_about_then_invited_with_a_summary(listed, recruit
     assert invitation_emails() == 2
     again = recruiter_client.post("/candidates/invite", data=form, headers={"HX-Request": "true"})
     assert again.headers["HX-Redirect"] == f"/candidates/?job={job.id}"
-    assert "Skipped 3: 1 already booked for this job; 2 already invited, link not used yet." in recruiter_client.get("/candidates/").get_data(as_text=True)
+    assert "Skipped 3: 1 already booked for this job; 2 already invited, link not used yet." in recruiter_client.get(
+        "/candidates/"
+    ).get_data(as_text=True)
     assert invitation_emails() == 2
 
 
@@ -61,7 +71,9 @@ def test_everyone_matching_the_filters(listed, recruiter_client):
     make_candidate(make_job("Data Engineer"), "Asha Other", "asha.other@example.com")
     question = recruiter_client.get(f"/candidates/invite?scope=matching&q=asha&job_id={job.id}").get_data(as_text=True)
     assert "Invite 2 candidates and e-mail them?" in question
-    assert 'name="scope" value="matching"' in question and 'name="q" value="asha"' in question and 'name="candidate"' not in question
+    assert (
+        'name="scope" value="matching"' in question and 'name="q" value="asha"' in question and 'name="candidate"' not in question
+    )
     response = recruiter_client.post("/candidates/invite", data={"scope": "matching", "q": "asha", "job_id": str(job.id)})
     assert response.headers["Location"] == "/candidates/?q=asha"
     page = recruiter_client.get("/candidates/?q=asha").get_data(as_text=True)
@@ -75,14 +87,20 @@ def test_a_run_that_stops_early_says_to_continue(listed, recruiter_client, monke
     monkeypatch.setattr(scheduling_invitations, "MAX_CREATED_PER_RUN", 1)
     recruiter_client.post("/candidates/invite", data={"scope": "matching", "job_id": str(listed["job"].id)})
     page = recruiter_client.get("/candidates/").get_data(as_text=True)
-    assert "Invited 1 candidate to pick a time." in page and "This run stopped after 1 invitations: invite everyone matching again to continue" in page
+    assert (
+        "Invited 1 candidate to pick a time." in page
+        and "This run stopped after 1 invitations: invite everyone matching again to continue" in page
+    )
 
 
-@pytest.mark.parametrize("query, message", [
-    ("candidate={id}", "Required."),
-    ("job_id={job}", "Select at least one candidate."),
-    ("job_id={job}&candidate=nonsense", "Every entry must be a candidate id."),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("candidate={id}", "Required."),
+        ("job_id={job}", "Select at least one candidate."),
+        ("job_id={job}&candidate=nonsense", "Every entry must be a candidate id."),
+    ],
+)
 def test_nothing_to_invite_says_why(listed, recruiter_client, query, message):
     url = "/candidates/invite?" + query.format(id=listed["people"][0].id, job=listed["job"].id)
     response = recruiter_client.get(url)

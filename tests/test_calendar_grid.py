@@ -1,5 +1,6 @@
 """The week's time grid (services/calendar_grid.py): rows, overlapping lanes, hours shown, the
 now-line, job colours, and the new-slot links that prefill the form."""
+
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -26,8 +27,10 @@ def week_of(day=WEDNESDAY, tz=IST):
 
 
 def blocks_of(grid, day=WEDNESDAY):
-    return [(b.slot.time_label, b.row_start, b.row_span, b.col_start, b.col_span)
-            for b in next(d for d in grid.days if d.day == day).blocks]
+    return [
+        (b.slot.time_label, b.row_start, b.row_span, b.col_start, b.col_span)
+        for b in next(d for d in grid.days if d.day == day).blocks
+    ]
 
 
 def test_blocks_sit_by_start_and_length_in_quarter_hour_rows(app, clock):
@@ -56,7 +59,10 @@ def test_overlapping_slots_share_the_day_in_lanes(app, clock):
     view, grid = week_of()
     columns = [(label, start, span) for label, _, _, start, span in blocks_of(grid)]
     assert columns == [
-        ("09:00–10:30", 1, 4), ("09:30–10:00", 5, 4), ("09:30–10:00", 9, 4), ("10:00–10:30", 5, 4),
+        ("09:00–10:30", 1, 4),
+        ("09:30–10:00", 5, 4),
+        ("09:30–10:00", 9, 4),
+        ("10:00–10:30", 5, 4),
         ("11:00–11:30", 1, 12),
     ]
 
@@ -95,17 +101,29 @@ def test_each_job_keeps_its_colour_and_jobs_in_a_view_differ(app, clock):
 def test_nine_jobs_in_a_view_repeat_a_colour_rather_than_fail():
     class View:
         days = {WEDNESDAY: [type("Slot", (), {"job_id": uuid.UUID(int=n)})() for n in range(9)]}
+
     colours = calendar_grid.job_colours(View)
     assert len(colours) == 9 and len(set(colours.values())) == 8
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ({"date": "2030-01-16", "start": "09:00", "tz": "Europe/London", "job": "abc"},
-     {"interview_date": "2030-01-16", "start_time": "09:00", "end_time": "09:30", "timezone": "Europe/London", "job_id": "abc"}),
-    ({"date": "2030-02-30", "start": "09:00", "tz": "Mars/Olympus"}, {}),
-    ({"date": "2030-01-16", "start": "9 o'clock"}, {}),
-    ({}, {}),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            {"date": "2030-01-16", "start": "09:00", "tz": "Europe/London", "job": "abc"},
+            {
+                "interview_date": "2030-01-16",
+                "start_time": "09:00",
+                "end_time": "09:30",
+                "timezone": "Europe/London",
+                "job_id": "abc",
+            },
+        ),
+        ({"date": "2030-02-30", "start": "09:00", "tz": "Mars/Olympus"}, {}),
+        ({"date": "2030-01-16", "start": "9 o'clock"}, {}),
+        ({}, {}),
+    ],
+)
 def test_new_slot_prefill_takes_only_what_reads_right(args, expected):
     assert calendar_grid.new_slot_prefill(**args) == expected
 
@@ -136,7 +154,7 @@ def test_a_filtered_week_links_new_slots_to_its_job(clock, recruiter_client):
     job = make_job()
     html = recruiter_client.get(f"/slots/?date=2030-01-16&job={job.id}&tz=Europe/London", headers=HX).get_data(as_text=True)
     assert f'href="/slots/new?tz=Europe/London&amp;job={job.id}&amp;date=2030-01-14&amp;start=08:00"' in html
-    assert "aria-label=\"Job colours\"" not in html  # no slots, no legend
+    assert 'aria-label="Job colours"' not in html  # no slots, no legend
 
 
 def test_the_new_slot_form_reads_the_calendar_link(clock, recruiter_client):
@@ -144,8 +162,13 @@ def test_the_new_slot_form_reads_the_calendar_link(clock, recruiter_client):
     page = recruiter_client.get(f"/slots/new?tz=Europe/London&job={job.id}&date=2030-01-16&start=15:00")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    for expected in ('value="2030-01-16"', 'value="15:00"', 'value="15:30"', 'name="timezone" spellcheck="false" type="text" value="Europe/London"',
-                     f'selected value="{job.id}"'):
+    for expected in (
+        'value="2030-01-16"',
+        'value="15:00"',
+        'value="15:30"',
+        'name="timezone" spellcheck="false" type="text" value="Europe/London"',
+        f'selected value="{job.id}"',
+    ):
         assert expected in html
     garbled = recruiter_client.get("/slots/new?date=yesterday&start=25:99&tz=Nowhere")
     assert garbled.status_code == 200 and 'type="text" value="Asia/Kolkata"' in garbled.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Candidates: the service rules without HTTP, then the pages (list, search, form, detail)."""
+
 import re
 from datetime import UTC, datetime
 
@@ -51,7 +52,12 @@ def domain_count():
 def test_create_normalises_the_email(app, backend, recruiter):
     job = make_job()
     candidate = candidates.create_candidate(candidate_data(job), actor=recruiter)
-    assert (candidate.email, candidate.full_name, candidate.work_experience, candidate.status) == ("asha.rao@example.com", "Asha Rao", 4, "new")
+    assert (candidate.email, candidate.full_name, candidate.work_experience, candidate.status) == (
+        "asha.rao@example.com",
+        "Asha Rao",
+        4,
+        "new",
+    )
     assert candidate.domain.name == "AI/ML" and candidate.job_id == job.id and candidate.created_by_id == recruiter.id
 
 
@@ -182,7 +188,10 @@ def test_recruiters_pick_a_domain_from_a_select_and_admins_may_type_one(client, 
     job = make_job()
     auth.login("recruiter@example.com")
     form = client.get("/candidates/new").get_data(as_text=True)
-    assert '<select aria-describedby="domain-hint" id="domain" name="domain">' in form and '<option value="AI/ML">AI/ML</option>' in form
+    assert (
+        '<select aria-describedby="domain-hint" id="domain" name="domain">' in form
+        and '<option value="AI/ML">AI/ML</option>' in form
+    )
     assert 'list="domain-options"' not in form and "New domains are added by admins" in form
     refused = client.post("/candidates/new", data=candidate_data(job, domain="Quantum"))
     assert refused.status_code == 422 and "Unknown domain “Quantum”; pick one of" in refused.get_data(as_text=True)
@@ -255,7 +264,9 @@ def test_html_is_escaped_everywhere(recruiter_client):
     for url in ("/candidates/", f"/candidates/{candidate.id}", f"/candidates/{candidate.id}/edit", "/candidates/new"):
         html = recruiter_client.get(url).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>dom</b>" not in html
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in recruiter_client.get(f"/candidates/{candidate.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in recruiter_client.get(f"/candidates/{candidate.id}").get_data(
+        as_text=True
+    )
 
 
 def test_detail_lists_interviews_and_their_states(clock, recruiter_client):
@@ -268,7 +279,10 @@ def test_detail_lists_interviews_and_their_states(clock, recruiter_client):
     interviews = page.split('id="candidate-interviews"')[1]
     assert interviews.count('class="badge badge-cancelled"') == 1 and interviews.count('class="badge badge-scheduled"') == 1
     assert "Wed 16 Jan 2030, 14:30 IST" in interviews and "Wed 16 Jan 2030, 16:30 IST" in interviews
-    assert '<div id="resume-text" class="preformatted" tabindex="0" aria-label="Resume text">Python\n&lt;b&gt;Flask&lt;/b&gt;</div>' in page
+    assert (
+        '<div id="resume-text" class="preformatted" tabindex="0" aria-label="Resume text">Python\n&lt;b&gt;Flask&lt;/b&gt;</div>'
+        in page
+    )
     assert recruiter_client.get(f"/candidates/{job.id}").status_code == 404
 
 

@@ -1,4 +1,5 @@
 """`flask create-admin`, `flask reset-password` and `flask create-token`: the operator's way into accounts."""
+
 import pyotp
 import pytest
 from sqlalchemy import func, select
@@ -43,9 +44,15 @@ def test_reset_password_turns_off_two_factor_for_a_locked_out_user(app, runner, 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["reset-password", "nobody@example.com", "--password", NEW_PASSWORD], "Error: No user with the email nobody@example.com."),
+        (
+            ["reset-password", "nobody@example.com", "--password", NEW_PASSWORD],
+            "Error: No user with the email nobody@example.com.",
+        ),
         (["reset-password", RECRUITER_EMAIL, "--password", "password123"], "Error: Too common — add another word or two."),
-        (["reset-password", RECRUITER_EMAIL, "--password", "short"], "Error: Use at least 10 characters — a few unrelated words are easy to remember."),
+        (
+            ["reset-password", RECRUITER_EMAIL, "--password", "short"],
+            "Error: Use at least 10 characters — a few unrelated words are easy to remember.",
+        ),
         (["create-admin", "new@example.com", "--password", "qwerty12345"], "Error: Too common — add another word or two."),
         (["create-admin", RECRUITER_EMAIL, "--password", "qwerty12345"], "Error: Too common — add another word or two."),
     ],

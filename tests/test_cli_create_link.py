@@ -1,4 +1,5 @@
 """`flask create-link [LANGUAGE] [NAME] [EMAIL] [TIME]` (seed 000) through the booking service."""
+
 import re
 from datetime import UTC, datetime
 
@@ -22,7 +23,11 @@ def test_defaults(app, clock, runner):
     assert link == f"Interview link: http://testserver.local/?session_key={key}"
     assert lines(result)[-1] == "E-mail: queued (no SMTP server configured; it goes out once MAIL_SERVER is set)"
     session = db.session.scalar(select(InterviewSession).where(InterviewSession.session_key == key))
-    assert (session.candidate_name, session.candidate_email, session.coding_language) == ("Test Candidate", "test@example.com", "PYTHON")
+    assert (session.candidate_name, session.candidate_email, session.coding_language) == (
+        "Test Candidate",
+        "test@example.com",
+        "PYTHON",
+    )
     assert session.scheduled_at == clock.now()
     assert session.job_description.startswith("Job Title: AI/ML Engineer\nCompany: Quick Interviews")
     interview = session.interview
@@ -36,7 +41,11 @@ def test_all_arguments_in_ist(app, clock, runner):
     assert "Scheduled: Sunday 20 January 2030, 02:30 PM IST" in lines(result)
     session = db.session.scalar(select(InterviewSession))
     assert session.scheduled_at == datetime(2030, 1, 20, 9, 0, tzinfo=UTC)
-    assert (session.candidate_name, session.candidate_email, session.coding_language) == ("Jane Smith", "jane@example.com", "JAVASCRIPT")
+    assert (session.candidate_name, session.candidate_email, session.coding_language) == (
+        "Jane Smith",
+        "jane@example.com",
+        "JAVASCRIPT",
+    )
     # A second link for the same person at another time reuses the quick job and the candidate.
     again = runner.invoke(args=["create-link", "JAVASCRIPT", "Jane Smith", "jane@example.com", "2030-01-21 10:00"])
     assert again.exit_code == 0, again.output

@@ -1,4 +1,5 @@
 """The interviews dashboard, the booking dialog, an interview's page, reschedule and cancel on the web."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,8 +98,13 @@ def test_stale_dialog_after_the_last_seat_went(clock, recruiter_client):
     response = recruiter_client.post(
         "/interviews/book", data={"origin": "slot", "slot_id": str(slot.id), "candidate_id": str(late.id)}, headers=HX
     )
-    assert response.status_code == 422 and '<p class="error" role="alert" id="booking-error">This slot is full.</p>' in response.get_data(as_text=True)
-    plain = recruiter_client.post("/interviews/book", data={"origin": "slot", "slot_id": str(slot.id), "candidate_id": str(late.id)})
+    assert (
+        response.status_code == 422
+        and '<p class="error" role="alert" id="booking-error">This slot is full.</p>' in response.get_data(as_text=True)
+    )
+    plain = recruiter_client.post(
+        "/interviews/book", data={"origin": "slot", "slot_id": str(slot.id), "candidate_id": str(late.id)}
+    )
     assert plain.status_code == 422 and "This slot is full." in plain.get_data(as_text=True)
     db.session.refresh(slot)
     assert slot.current_bookings == 1
@@ -129,12 +135,21 @@ def test_booking_from_a_candidate_plain_post_redirects(clock, recruiter_client):
     page = recruiter_client.get(f"/interviews/book?candidate_id={candidate.id}")
     assert page.status_code == 200 and "<h1>Book an interview</h1>" in page.get_data(as_text=True)
     assert page.get_data(as_text=True).count('class="time-button"') == 2
-    missing = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""})
+    missing = recruiter_client.post(
+        "/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""}
+    )
     assert missing.status_code == 422 and "Choose a slot." in missing.get_data(as_text=True)
-    done = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(slot.id)})
+    done = recruiter_client.post(
+        "/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": str(slot.id)}
+    )
     interview = db.session.scalar(select(Interview))
     assert done.status_code == 302 and done.headers["Location"] == f"/interviews/{interview.id}"
-    assert recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id)}, csrf=False).status_code == 400
+    assert (
+        recruiter_client.post(
+            "/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id)}, csrf=False
+        ).status_code
+        == 400
+    )
     assert recruiter_client.get("/interviews/book").status_code == 404
 
 
@@ -176,7 +191,9 @@ def test_refused_booking_and_reschedule_are_422_as_page_and_fragment(clock, recr
     job = make_job()
     candidate = make_candidate(job)
     slot = make_slot(job, T0)
-    missing = recruiter_client.post("/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""}, headers=headers)
+    missing = recruiter_client.post(
+        "/interviews/book", data={"origin": "candidate", "candidate_id": str(candidate.id), "slot_id": ""}, headers=headers
+    )
     html = missing.get_data(as_text=True)
     assert missing.status_code == 422 and 'id="slot-error">Choose a slot.</p>' in html and 'id="booking-box"' in html
     assert ("<html" in html) == (not headers) and "HX-Request" in missing.headers["Vary"]

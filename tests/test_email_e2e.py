@@ -1,5 +1,6 @@
 """End to end: book, reschedule and cancel through the web UI's forms with a real SMTP server, and
 read what the candidate gets (delivered by the real outbox sender to aiosmtpd)."""
+
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar

@@ -1,6 +1,7 @@
 """Every kind of e-mail, delivered by the real outbox sender to aiosmtpd: a multipart/alternative
 message whose HTML has its styles inlined and a bulletproof button for its link, and whose plain
 text twin says the same, link included."""
+
 from datetime import timedelta
 
 import pytest

@@ -1,4 +1,5 @@
 """App factory, configuration, security headers, error pages, migrations and operator commands."""
+
 import hashlib
 import re
 import subprocess
@@ -52,7 +53,9 @@ def test_portal_settings_come_from_the_environment(tmp_path, monkeypatch, clock)
     monkeypatch.setenv("PORTAL_LOOKUP_LIMIT", "2/minute")
     monkeypatch.setenv("PORTAL_RESYNC_SECONDS", "7")
     monkeypatch.setenv("PORTAL_HEARTBEAT_SECONDS", "4")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "UPLOAD_FOLDER": str(tmp_path), "OUTBOX_IN_PROCESS": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "UPLOAD_FOLDER": str(tmp_path), "OUTBOX_IN_PROCESS": False}
+    )
     with app.app_context():
         db.create_all()
         session = book_session()
@@ -67,9 +70,14 @@ def test_portal_settings_come_from_the_environment(tmp_path, monkeypatch, clock)
         db.session.remove()
 
 
-@pytest.mark.parametrize("name, value", [
-    ("PORTAL_RESYNC_SECONDS", "soon"), ("PORTAL_HEARTBEAT_SECONDS", "0"), ("PORTAL_LOOKUP_LIMIT", "lots"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("PORTAL_RESYNC_SECONDS", "soon"),
+        ("PORTAL_HEARTBEAT_SECONDS", "0"),
+        ("PORTAL_LOOKUP_LIMIT", "lots"),
+    ],
+)
 def test_a_bad_portal_setting_stops_the_start_naming_it(tmp_path, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=f"^{name}='{value}' is not valid: give a"):
@@ -228,7 +236,9 @@ def test_migrations_create_exactly_the_model_schema(backend, tmp_path, request):
                 diff = compare_metadata(context, db.metadata)
             assert diff == []
             # The search objects the models leave to their migration are there too.
-            names = set(inspect(db.engine).get_table_names()) | {ix["name"] for ix in inspect(db.engine).get_indexes("candidates")}
+            names = set(inspect(db.engine).get_table_names()) | {
+                ix["name"] for ix in inspect(db.engine).get_indexes("candidates")
+            }
             assert names & {"candidates_search", "ix_candidates_search_text_trgm"}
             db.engine.dispose()
 
@@ -238,7 +248,11 @@ def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
     env = {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SECRET_KEY": "x"}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
 
@@ -247,13 +261,14 @@ def test_password_is_stored_hashed(admin):
     assert PASSWORD not in admin.password_hash and admin.check_password(PASSWORD)
 
 
-
 def _cut_pooled_connections(app):
     """What a database restart does to the app's pooled connections: their server ends are gone."""
     with create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool).connect() as admin:
-        admin.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ))
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -336,7 +351,9 @@ def test_readme_lists_every_api_endpoint(app):
     readme = (ROOT / "README.md").read_text()
     listed = {
         (method, path)
-        for methods, path in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE)(?:/(?:GET|POST|PUT|PATCH|DELETE))*) (/[^`\s]*)`", readme)
+        for methods, path in re.findall(
+            r"`((?:GET|POST|PUT|PATCH|DELETE)(?:/(?:GET|POST|PUT|PATCH|DELETE))*) (/[^`\s]*)`", readme
+        )
         for method in methods.split("/")
     }
     served = {

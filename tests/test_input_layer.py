@@ -3,6 +3,7 @@
 Table-driven over every JSON endpoint found in `app.url_map`: a new /api/ or /ai/ route is covered
 without anyone adding it here.
 """
+
 import re
 import uuid
 from datetime import UTC, datetime
@@ -78,9 +79,14 @@ def test_refusals_say_what_is_wrong(app, client, api_headers, rows):
     assert deep["error"] == "The body is not valid JSON: nested more than 32 levels deep."
     assert send(client, "POST", "/ai/start", "[1]", {}).json["error"] == "Send a JSON object ({…}) as the body."
     nul = send(client, "POST", "/api/candidates/", NUL_BODY, api_headers).json
-    assert nul == {"error": "The field “full_name” must not contain NUL characters.", "fields": {"full_name": "This field must not contain NUL characters."}}
+    assert nul == {
+        "error": "The field “full_name” must not contain NUL characters.",
+        "fields": {"full_name": "This field must not contain NUL characters."},
+    }
     surrogate = send(client, "POST", "/ai/answer", '{"session_key": "k", "answer": {"text": ["\\ud800"]}}', {}).json
-    assert surrogate["fields"] == {"answer.text[0]": "This field must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."}
+    assert surrogate["fields"] == {
+        "answer.text[0]": "This field must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."
+    }
 
 
 def test_cancel_endpoints_still_take_no_body_or_an_object(app, client, api_headers, rows):
@@ -97,11 +103,18 @@ def test_thirty_two_levels_are_fine(app, client, api_headers):
 
 
 @BOTH_DATABASES
-@pytest.mark.parametrize("method, url, body", [
-    ("POST", "/api/candidates/", NUL_BODY),
-    ("POST", "/api/interviews/slots/{slot_id}/book_slot/", '{"interview_id": "{interview_id}", "booking_notes": "a\\u0000b"}'),
-    ("POST", "/ai/answer", '{"session_key": "k\\u0000", "question_id": "x", "text": "a\\u0000"}'),
-])
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("POST", "/api/candidates/", NUL_BODY),
+        (
+            "POST",
+            "/api/interviews/slots/{slot_id}/book_slot/",
+            '{"interview_id": "{interview_id}", "booking_notes": "a\\u0000b"}',
+        ),
+        ("POST", "/ai/answer", '{"session_key": "k\\u0000", "question_id": "x", "text": "a\\u0000"}'),
+    ],
+)
 def test_nul_in_json_never_reaches_the_database(app, backend, client, api_headers, rows, method, url, body):
     body = body.replace("{interview_id}", str(rows["interview_id"]))
     response = send(client, method, url.format(**rows), body, api_headers)
@@ -158,12 +171,20 @@ def test_zone_query_arguments_fall_back_to_the_display_zone(app, rows, client, a
 
 @pytest.mark.parametrize("name", BAD_ZONES)
 def test_a_slot_timezone_field_that_is_no_zone_is_a_400(app, client, api_headers, rows, name):
-    body = {"job_id": str(rows["job_id"]), "interview_date": "2030-02-01", "start_time": "10:00", "end_time": "10:30", "timezone": name}
+    body = {
+        "job_id": str(rows["job_id"]),
+        "interview_date": "2030-02-01",
+        "start_time": "10:00",
+        "end_time": "10:30",
+        "timezone": name,
+    }
     response = client.post("/api/interviews/slots/", json=body, headers=api_headers)
     assert response.status_code == 400 and "timezone" in response.json["fields"], response.json
 
 
-@pytest.mark.parametrize("query", ["page=%20", "page=abc", "page=0", "page=-1", "page_size=abc", "page_size=0", "page=99999999999"])
+@pytest.mark.parametrize(
+    "query", ["page=%20", "page=abc", "page=0", "page=-1", "page_size=abc", "page_size=0", "page=99999999999"]
+)
 def test_bad_paging_arguments_are_a_400(app, client, api_headers, query):
     for url in ("/api/jobs/", "/api/candidates/"):
         response = client.get(f"{url}?{query}", headers=api_headers)

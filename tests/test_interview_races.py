@@ -5,6 +5,7 @@ two threads with their own app context and session read what they act on, meet a
 act at once (on PostgreSQL truly in parallel), then checks the outcome against the ones a serial
 order could give, the invariants, and Y's e-mails: exactly the winner's.
 """
+
 import itertools
 import threading
 from collections import Counter
@@ -61,6 +62,7 @@ def book_into(name):
     def prepare(ids):
         interview, slot = _y(ids), _slot(ids, name)
         return lambda: booking.book_interview(interview.candidate, slot, interview=interview)
+
     return prepare
 
 
@@ -68,6 +70,7 @@ def reschedule_to(name):
     def prepare(ids):
         interview, slot = _y(ids), _slot(ids, name)
         return lambda: booking.reschedule_interview(interview, slot)
+
     return prepare
 
 
@@ -94,6 +97,7 @@ def expire(ids):
         state = portal.portal_state(session, T0 + timedelta(minutes=11))
         if state != portal.EXPIRED:
             raise RefusedAction(f"page shows {state}")
+
     return view
 
 
@@ -139,11 +143,14 @@ def assert_invariants(ids):
     """Seats match bookings, nothing active in a cancelled slot, sessions follow their interviews."""
     db.session.expire_all()
     assert seat_discrepancies() == []
-    assert db.session.scalar(
-        select(func.count(Interview.id))
-        .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
-        .where(InterviewSlot.status == "cancelled", Interview.status.in_(("scheduled", "in_progress")))
-    ) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(Interview.id))
+            .join(InterviewSlot, Interview.slot_id == InterviewSlot.id)
+            .where(InterviewSlot.status == "cancelled", Interview.status.in_(("scheduled", "in_progress")))
+        )
+        == 0
+    )
     for interview in db.session.scalars(select(Interview).where(Interview.id.in_((ids["x"], ids["y"])))):
         sessions = db.session.scalars(select(InterviewSession).where(InterviewSession.interview_id == interview.id)).all()
         if interview.slot_id is None:  # never booked: no session to follow it
@@ -151,61 +158,121 @@ def assert_invariants(ids):
         else:
             assert [s.status for s in sessions] == [interview.status]
         if interview.status == "cancelled":
-            assert db.session.scalar(
-                select(func.count(OutboxEmail.id)).where(
-                    OutboxEmail.interview_id == interview.id, OutboxEmail.kind == "reminder", OutboxEmail.status.in_(("queued", "unconfigured"))
+            assert (
+                db.session.scalar(
+                    select(func.count(OutboxEmail.id)).where(
+                        OutboxEmail.interview_id == interview.id,
+                        OutboxEmail.kind == "reminder",
+                        OutboxEmail.status.in_(("queued", "unconfigured")),
+                    )
                 )
-            ) == 0, "a cancelled interview keeps no pending reminders"
+                == 0
+            ), "a cancelled interview keeps no pending reminders"
     for slot in db.session.scalars(select(InterviewSlot)):
         assert 0 <= slot.current_bookings <= slot.max_candidates
 
 
 # pair: (first action, second action, Y pending?, {(first's outcome, second's): (Y's status, Y's slot, Y's new e-mails)})
 PAIRS = {
-    "book A vs book B": (book_into("a"), book_into("b"), True, {
-        (OK, REFUSED): ("scheduled", "a", {"invitation": 1}),
-        (REFUSED, OK): ("scheduled", "b", {"invitation": 1}),
-    }),
-    "book vs cancel": (book_into("b"), cancel, True, {
-        (OK, REFUSED): ("scheduled", "b", {"invitation": 1}),
-        (REFUSED, OK): ("cancelled", None, {}),
-    }),
-    "reschedule vs cancel": (reschedule_to("b"), cancel, False, {
-        (OK, REFUSED): ("scheduled", "b", {"reschedule": 1}),
-        (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
-    }),
-    "reschedule vs reschedule": (reschedule_to("b"), reschedule_to("c"), False, {
-        (OK, REFUSED): ("scheduled", "b", {"reschedule": 1}),
-        (REFUSED, OK): ("scheduled", "c", {"reschedule": 1}),
-    }),
-    "cancel vs cancel": (cancel, cancel, False, {
-        (OK, REFUSED): ("cancelled", "a", {"cancellation": 1}),
-        (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
-    }),
-    "cancel vs slot cancel": (cancel, cancel_slot_a, False, {
-        (OK, OK): ("cancelled", "a", {"cancellation": 1}),
-        (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
-    }),
-    "reschedule vs slot cancel": (reschedule_to("b"), cancel_slot_a, False, {
-        (OK, OK): ("scheduled", "b", {"reschedule": 1}),
-        (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
-    }),
-    "start vs cancel": (start, cancel, False, {
-        (OK, REFUSED): ("in_progress", "a", {}),
-        (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
-    }),
-    "start vs reschedule": (start, reschedule_to("b"), False, {
-        (OK, REFUSED): ("in_progress", "a", {}),
-        (REFUSED, OK): ("scheduled", "b", {"reschedule": 1}),
-    }),
-    "expire vs start": (expire, start, False, {
-        (OK, REFUSED): ("expired", "a", {}),
-        (REFUSED, OK): ("in_progress", "a", {}),
-    }),
-    "expire vs cancel": (expire, cancel, False, {
-        (OK, REFUSED): ("expired", "a", {}),
-        (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
-    }),
+    "book A vs book B": (
+        book_into("a"),
+        book_into("b"),
+        True,
+        {
+            (OK, REFUSED): ("scheduled", "a", {"invitation": 1}),
+            (REFUSED, OK): ("scheduled", "b", {"invitation": 1}),
+        },
+    ),
+    "book vs cancel": (
+        book_into("b"),
+        cancel,
+        True,
+        {
+            (OK, REFUSED): ("scheduled", "b", {"invitation": 1}),
+            (REFUSED, OK): ("cancelled", None, {}),
+        },
+    ),
+    "reschedule vs cancel": (
+        reschedule_to("b"),
+        cancel,
+        False,
+        {
+            (OK, REFUSED): ("scheduled", "b", {"reschedule": 1}),
+            (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
+        },
+    ),
+    "reschedule vs reschedule": (
+        reschedule_to("b"),
+        reschedule_to("c"),
+        False,
+        {
+            (OK, REFUSED): ("scheduled", "b", {"reschedule": 1}),
+            (REFUSED, OK): ("scheduled", "c", {"reschedule": 1}),
+        },
+    ),
+    "cancel vs cancel": (
+        cancel,
+        cancel,
+        False,
+        {
+            (OK, REFUSED): ("cancelled", "a", {"cancellation": 1}),
+            (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
+        },
+    ),
+    "cancel vs slot cancel": (
+        cancel,
+        cancel_slot_a,
+        False,
+        {
+            (OK, OK): ("cancelled", "a", {"cancellation": 1}),
+            (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
+        },
+    ),
+    "reschedule vs slot cancel": (
+        reschedule_to("b"),
+        cancel_slot_a,
+        False,
+        {
+            (OK, OK): ("scheduled", "b", {"reschedule": 1}),
+            (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
+        },
+    ),
+    "start vs cancel": (
+        start,
+        cancel,
+        False,
+        {
+            (OK, REFUSED): ("in_progress", "a", {}),
+            (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
+        },
+    ),
+    "start vs reschedule": (
+        start,
+        reschedule_to("b"),
+        False,
+        {
+            (OK, REFUSED): ("in_progress", "a", {}),
+            (REFUSED, OK): ("scheduled", "b", {"reschedule": 1}),
+        },
+    ),
+    "expire vs start": (
+        expire,
+        start,
+        False,
+        {
+            (OK, REFUSED): ("expired", "a", {}),
+            (REFUSED, OK): ("in_progress", "a", {}),
+        },
+    ),
+    "expire vs cancel": (
+        expire,
+        cancel,
+        False,
+        {
+            (OK, REFUSED): ("expired", "a", {}),
+            (REFUSED, OK): ("cancelled", "a", {"cancellation": 1}),
+        },
+    ),
 }
 
 
@@ -301,6 +368,7 @@ def test_a_racing_second_booking_of_one_candidate_is_one_interview(app, clock, b
                 candidate = db.session.get(Candidate, scene["candidate"])
                 slot = _slot(scene, name)
                 return lambda: booking.book_interview(candidate, slot)
+
             return prepare
 
         results = race(app, book("a"), book("b"), ids)

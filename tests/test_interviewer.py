@@ -1,4 +1,5 @@
 """The interviewer without HTTP: keyword analysis, the offline plan, coverage, the LLM provider and its fall-back."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +26,14 @@ def app_context(app):
 def make_session(key="k" * 43, language="PYTHON", kind="technical", job=JOB, resume=RESUME):
     """An unsaved session snapshot (the plan needs no database)."""
     return InterviewSession(
-        session_key=key, job_title="Data Engineer", company_name="Acme", job_description=job, resume_text=resume,
-        coding_language=language, interview_type=kind, keyword_analysis={"CODING_LANG": language},
+        session_key=key,
+        job_title="Data Engineer",
+        company_name="Acme",
+        job_description=job,
+        resume_text=resume,
+        coding_language=language,
+        interview_type=kind,
+        keyword_analysis={"CODING_LANG": language},
     )
 
 
@@ -89,7 +96,10 @@ def test_plan_without_resume_or_skills_still_works():
 @pytest.mark.parametrize(
     "answer, matched",
     [
-        ("Use the global interpreter lock knowledge: only one thread runs bytecode; threads help I/O, multiprocessing for CPU work.", 4),
+        (
+            "Use the global interpreter lock knowledge: only one thread runs bytecode; threads help I/O, multiprocessing for CPU work.",
+            4,
+        ),
         ("I would rather talk about something else.", 0),
         ("", 0),
     ],
@@ -133,7 +143,12 @@ def fake_llm(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     FakeLLM.requests = []
-    app.config.update(LLM_API_BASE=f"http://127.0.0.1:{server.server_port}/v1", LLM_API_KEY="sk-test", LLM_MODEL="tiny-model", LLM_TIMEOUT_SECONDS=1)
+    app.config.update(
+        LLM_API_BASE=f"http://127.0.0.1:{server.server_port}/v1",
+        LLM_API_KEY="sk-test",
+        LLM_MODEL="tiny-model",
+        LLM_TIMEOUT_SECONDS=1,
+    )
     yield FakeLLM
     server.shutdown()
     thread.join(5)
@@ -146,8 +161,19 @@ def chat_reply(questions):
 
 LLM_QUESTIONS = (
     [{"kind": "intro", "text": "Tell us about yourself.", "expected_points": ["background"], "time_limit_seconds": 120}]
-    + [{"kind": "technical", "text": f"Technical question {n}?", "expected_points": ["point"], "time_limit_seconds": 180} for n in range(4)]
-    + [{"kind": "coding", "text": "Reverse a list.", "expected_points": ["slicing"], "time_limit_seconds": 600, "starter_code": "def rev(xs):\n    pass\n"}]
+    + [
+        {"kind": "technical", "text": f"Technical question {n}?", "expected_points": ["point"], "time_limit_seconds": 180}
+        for n in range(4)
+    ]
+    + [
+        {
+            "kind": "coding",
+            "text": "Reverse a list.",
+            "expected_points": ["slicing"],
+            "time_limit_seconds": 600,
+            "starter_code": "def rev(xs):\n    pass\n",
+        }
+    ]
     + [{"kind": "closing", "text": "Anything else?", "expected_points": [], "time_limit_seconds": 5}]
 )
 
@@ -216,9 +242,11 @@ def test_no_transaction_or_lock_is_held_while_the_provider_thinks(fake_llm, cloc
         try:
             with probe_engine.connect() as conn:
                 conn.execute(text("SELECT id FROM interview_sessions WHERE id = :id FOR UPDATE NOWAIT"), {"id": session_id})
-                seen["idle_in_transaction"] = conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
-                )).scalar()
+                seen["idle_in_transaction"] = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+                    )
+                ).scalar()
                 conn.rollback()
         except Exception as exc:  # noqa: BLE001 - the assertion below shows it
             seen["error"] = repr(exc)
@@ -231,17 +259,20 @@ def test_no_transaction_or_lock_is_held_while_the_provider_thinks(fake_llm, cloc
     assert session.status == "in_progress" and session.questions[0].text == LLM_QUESTIONS[0]["text"]
 
 
-@pytest.mark.parametrize(("data", "kind"), [
-    (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "audio/webm"),
-    (b"OggS\x00\x02\x00\x00", "audio/ogg"),
-    (b"\x00\x00\x00\x1cftypM4A ", "audio/mp4"),
-    (b"RIFF\x24\x08\x00\x00WAVEfmt ", "audio/wav"),
-    (b"ID3\x04\x00\x00", "audio/mpeg"),
-    (b"\xff\xfb\x90\x64", "audio/mpeg"),
-    (b"<html><script>", None),
-    (b"%PDF-1.7", None),
-    (b"RIFF\x24\x08\x00\x00AVI ", None),
-    (b"\xff", None),
-])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "audio/webm"),
+        (b"OggS\x00\x02\x00\x00", "audio/ogg"),
+        (b"\x00\x00\x00\x1cftypM4A ", "audio/mp4"),
+        (b"RIFF\x24\x08\x00\x00WAVEfmt ", "audio/wav"),
+        (b"ID3\x04\x00\x00", "audio/mpeg"),
+        (b"\xff\xfb\x90\x64", "audio/mpeg"),
+        (b"<html><script>", None),
+        (b"%PDF-1.7", None),
+        (b"RIFF\x24\x08\x00\x00AVI ", None),
+        (b"\xff", None),
+    ],
+)
 def test_recordings_are_recognised_by_their_bytes(data, kind):
     assert recordings.sniff_audio(data) == kind

@@ -1,4 +1,5 @@
 """Jobs: the service rules without HTTP, then the pages (admins edit, recruiters read)."""
+
 from datetime import UTC, datetime
 
 import pytest
@@ -40,7 +41,11 @@ def test_create_job_picks_or_creates_the_domain(app, admin):
     assert first.domain is not None and first.domain.name == "AI/ML"
     assert second.domain_id == first.domain_id
     assert db.session.scalar(select(func.count(Domain.id))) == 1
-    assert (first.coding_language, first.duration_minutes, first.job_description) == ("JAVASCRIPT", 45, "Train models.\nShip them.")
+    assert (first.coding_language, first.duration_minutes, first.job_description) == (
+        "JAVASCRIPT",
+        45,
+        "Train models.\nShip them.",
+    )
     assert first.tech_stack_details is None
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.subject_id == str(first.id))) == "job.created"
 
@@ -53,7 +58,11 @@ def test_defaults_python_and_30_minutes(app):
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"coding_language": "COBOL"}, "coding_language", "“COBOL” is not a valid coding language; choose one of PYTHON, JAVASCRIPT, JAVA, PHP, RUBY, CSHARP, SQL."),
+        (
+            {"coding_language": "COBOL"},
+            "coding_language",
+            "“COBOL” is not a valid coding language; choose one of PYTHON, JAVASCRIPT, JAVA, PHP, RUBY, CSHARP, SQL.",
+        ),
         ({"job_title": "   "}, "job_title", "Enter the job title."),
         ({"company_name": ""}, "company_name", "Enter the company name."),
         ({"job_title": "x" * 201}, "job_title", "Job title can be at most 200 characters (this is 201)."),
@@ -75,10 +84,13 @@ def test_lowercase_language_is_accepted(app):
     assert job.coding_language == "RUBY"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("Dev\x00 Ops", "Job title must not contain NUL characters."),
-    ("Dev \ud800", "Job title must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Dev\x00 Ops", "Job title must not contain NUL characters."),
+        ("Dev \ud800", "Job title must not contain unpaired surrogates (\\ud800-\\udfff); send valid Unicode text."),
+    ],
+)
 def test_nul_and_lone_surrogates_are_refused_not_dropped(app, text, message):
     with pytest.raises(InputError) as caught:
         jobs.create_job(job_data(job_title=text))
@@ -153,7 +165,11 @@ def test_recruiters_read_but_cannot_edit(recruiter_client):
     job = make_job()
     assert recruiter_client.get("/jobs/").status_code == 200
     page = recruiter_client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "Backend Engineer" in page and "Edit" not in page and "New job" not in recruiter_client.get("/jobs/").get_data(as_text=True)
+    assert (
+        "Backend Engineer" in page
+        and "Edit" not in page
+        and "New job" not in recruiter_client.get("/jobs/").get_data(as_text=True)
+    )
     assert recruiter_client.get("/jobs/new").status_code == 403
     assert recruiter_client.post("/jobs/new", data=job_data()).status_code == 403
     assert recruiter_client.post(f"/jobs/{job.id}/edit", data=job_data()).status_code == 403

@@ -1,4 +1,5 @@
 """Human labels from one mapping (services/labels.py), and no page showing a raw code."""
+
 import html as html_lib
 import re
 
@@ -12,13 +13,27 @@ from tools.demo_pages import PINNED_NOW, fetched_pages, seed
 @pytest.mark.parametrize(
     ("code", "kind", "expected"),
     [
-        ("PYTHON", "language", "Python"), ("JAVASCRIPT", "language", "JavaScript"), ("CSHARP", "language", "C#"),
-        ("SQL", "language", "SQL"), ("PHP", "language", "PHP"), ("RUBY", "language", "Ruby"), ("JAVA", "language", "Java"),
-        ("technical", "type", "Technical interview"), ("coding", "type", "Coding interview"), ("coding", "type_short", "Coding"),
-        ("in_progress", "state", "In progress"), ("scheduled", "state", "Scheduled"), ("unconfigured", "state", "Waiting for SMTP"),
-        ("machine_learning", "skill", "Machine learning"), ("csharp", "skill", "C# and .NET"), ("made_up_skill", "skill", "Made up skill"),
-        ("Asia/Calcutta", "zone", "Asia/Kolkata"), ("Asia/Kolkata", "zone", "Asia/Kolkata"), ("US/Eastern", "zone", "America/New_York"),
-        ("Europe/Amsterdam", "zone", "Europe/Amsterdam"), ("UTC", "zone", "UTC"),
+        ("PYTHON", "language", "Python"),
+        ("JAVASCRIPT", "language", "JavaScript"),
+        ("CSHARP", "language", "C#"),
+        ("SQL", "language", "SQL"),
+        ("PHP", "language", "PHP"),
+        ("RUBY", "language", "Ruby"),
+        ("JAVA", "language", "Java"),
+        ("technical", "type", "Technical interview"),
+        ("coding", "type", "Coding interview"),
+        ("coding", "type_short", "Coding"),
+        ("in_progress", "state", "In progress"),
+        ("scheduled", "state", "Scheduled"),
+        ("unconfigured", "state", "Waiting for SMTP"),
+        ("machine_learning", "skill", "Machine learning"),
+        ("csharp", "skill", "C# and .NET"),
+        ("made_up_skill", "skill", "Made up skill"),
+        ("Asia/Calcutta", "zone", "Asia/Kolkata"),
+        ("Asia/Kolkata", "zone", "Asia/Kolkata"),
+        ("US/Eastern", "zone", "America/New_York"),
+        ("Europe/Amsterdam", "zone", "Europe/Amsterdam"),
+        ("UTC", "zone", "UTC"),
     ],
 )
 def test_labels(code, kind, expected):
@@ -64,6 +79,8 @@ def test_invitation_email_names_the_language_and_type_in_words(clock, app):
     from tests.portal_support import book_session
 
     session = book_session(language="CSHARP", kind="coding")
-    email = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.interview_id == session.interview.id, OutboxEmail.kind == "invitation"))
+    email = db.session.scalar(
+        db.select(OutboxEmail).where(OutboxEmail.interview_id == session.interview.id, OutboxEmail.kind == "invitation")
+    )
     assert "Coding language:  C#" in email.body_text and "Interview type:   Coding interview" in email.body_text
     assert "CSHARP" not in email.body_text and "CSHARP" not in email.body_html and "CSHARP" not in (email.ics or "")

@@ -1,4 +1,5 @@
 """Mail settings: the seeds' EMAIL_* aliases, the port/TLS auto-fix, and the start-up log line."""
+
 import logging
 
 import pytest
@@ -33,8 +34,12 @@ def test_defaults_without_any_mail_setting(mail_env):
 
 def test_django_aliases_from_the_seeds(mail_env):
     mail_env(
-        EMAIL_HOST="smtp.gmail.com", EMAIL_PORT=587, EMAIL_HOST_USER="hr@example.com", EMAIL_HOST_PASSWORD="app-pass",
-        EMAIL_USE_TLS="True", DEFAULT_FROM_EMAIL="Hiring <hr@example.com>",
+        EMAIL_HOST="smtp.gmail.com",
+        EMAIL_PORT=587,
+        EMAIL_HOST_USER="hr@example.com",
+        EMAIL_HOST_PASSWORD="app-pass",
+        EMAIL_USE_TLS="True",
+        DEFAULT_FROM_EMAIL="Hiring <hr@example.com>",
     )
     settings = config.mail_settings()
     assert settings["MAIL_SERVER"] == "smtp.gmail.com"
@@ -108,8 +113,14 @@ def test_describe_mail_config_lines_and_warnings(app):
     assert line.startswith("Mail: no SMTP server configured (set MAIL_SERVER or EMAIL_HOST)")
     assert warnings == []
     app.config.update(
-        MAIL_SERVER="smtp.gmail.com", MAIL_PORT=587, MAIL_USE_TLS=True, MAIL_USE_SSL=False, MAIL_USERNAME="hr@example.com",
-        MAIL_PASSWORD="secret-pass", MAIL_DEFAULT_SENDER="Hiring <hr@example.com>", MAIL_TIMEOUT=10,
+        MAIL_SERVER="smtp.gmail.com",
+        MAIL_PORT=587,
+        MAIL_USE_TLS=True,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME="hr@example.com",
+        MAIL_PASSWORD="secret-pass",
+        MAIL_DEFAULT_SENDER="Hiring <hr@example.com>",
+        MAIL_TIMEOUT=10,
     )
     line, warnings = transport.describe_mail_config(app)
     assert line == "Mail: SMTP smtp.gmail.com:587 (STARTTLS) as hr@example.com, from Hiring <hr@example.com>, timeout 10 s"
@@ -127,7 +138,9 @@ def test_describe_mail_config_lines_and_warnings(app):
 
 
 def test_start_up_logs_the_mail_setup_once(app_config, caplog):
-    app_config.update(MAIL_SERVER="smtp.unique-for-this-test.example", MAIL_PORT=465, MAIL_USE_SSL=True, MAIL_DEFAULT_SENDER="hr@example.com")
+    app_config.update(
+        MAIL_SERVER="smtp.unique-for-this-test.example", MAIL_PORT=465, MAIL_USE_SSL=True, MAIL_DEFAULT_SENDER="hr@example.com"
+    )
     with caplog.at_level(logging.INFO, logger="services.outbox"):
         create_app(app_config)
         create_app(app_config)

@@ -1,4 +1,5 @@
 """Data migrations: what a revision backfills from the rows already there."""
+
 import uuid
 from datetime import UTC, datetime
 
@@ -14,8 +15,12 @@ BEFORE_AUDIO_CONSENT_AT = "c3f5e1b4a023"
 BEFORE_LINK_ISSUED_AT = "e2b7c4d9a610"
 
 AUDIT_EVENTS = sa.table(
-    "audit_events", sa.column("id", sa.Uuid), sa.column("created_at", sa.DateTime(timezone=True)),
-    sa.column("action", sa.String), sa.column("subject_type", sa.String), sa.column("subject_id", sa.String),
+    "audit_events",
+    sa.column("id", sa.Uuid),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("action", sa.String),
+    sa.column("subject_type", sa.String),
+    sa.column("subject_id", sa.String),
     sa.column("data", sa.JSON),
 )
 
@@ -23,10 +28,16 @@ AUDIT_EVENTS = sa.table(
 def record_events(conn, backend, action, subject_type, subject_id, *times):
     """Audit events as the app wrote them before a revision: one per time, in the order given."""
     for at in times:
-        conn.execute(AUDIT_EVENTS.insert().values(
-            id=uuid.uuid4(), created_at=at.replace(tzinfo=None) if backend == "sqlite" else at,
-            action=action, subject_type=subject_type, subject_id=str(subject_id), data={},
-        ))
+        conn.execute(
+            AUDIT_EVENTS.insert().values(
+                id=uuid.uuid4(),
+                created_at=at.replace(tzinfo=None) if backend == "sqlite" else at,
+                action=action,
+                subject_type=subject_type,
+                subject_id=str(subject_id),
+                data={},
+            )
+        )
 
 
 @BOTH_DATABASES
@@ -38,9 +49,7 @@ def test_audio_consent_is_backfilled_from_the_audit_log(backend, tmp_path, reque
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
         with app.app_context():
             upgrade(revision=BEFORE_AUDIO_CONSENT_AT)
-            sessions = sa.table(
-                "interview_sessions", *(sa.column(name, type_) for name, type_ in SESSION_COLUMNS.items())
-            )
+            sessions = sa.table("interview_sessions", *(sa.column(name, type_) for name, type_ in SESSION_COLUMNS.items()))
             with db.engine.begin() as conn:
                 for session_id in (consented, silent):
                     conn.execute(sessions.insert().values(**session_row(session_id)))
@@ -53,11 +62,23 @@ def test_audio_consent_is_backfilled_from_the_audit_log(backend, tmp_path, reque
 
 
 SESSION_COLUMNS = {
-    "id": sa.Uuid, "session_key": sa.String, "candidate_name": sa.String, "candidate_email": sa.String,
-    "job_title": sa.String, "company_name": sa.String, "job_description": sa.Text, "resume_text": sa.Text,
-    "coding_language": sa.String, "interview_type": sa.String, "duration_minutes": sa.Integer,
-    "scheduled_at": sa.DateTime(timezone=True), "status": sa.String, "language_code": sa.String,
-    "keyword_analysis": sa.JSON, "current_question_index": sa.Integer, "created_at": sa.DateTime(timezone=True),
+    "id": sa.Uuid,
+    "session_key": sa.String,
+    "candidate_name": sa.String,
+    "candidate_email": sa.String,
+    "job_title": sa.String,
+    "company_name": sa.String,
+    "job_description": sa.Text,
+    "resume_text": sa.Text,
+    "coding_language": sa.String,
+    "interview_type": sa.String,
+    "duration_minutes": sa.Integer,
+    "scheduled_at": sa.DateTime(timezone=True),
+    "status": sa.String,
+    "language_code": sa.String,
+    "keyword_analysis": sa.JSON,
+    "current_question_index": sa.Integer,
+    "created_at": sa.DateTime(timezone=True),
 }
 
 
@@ -65,10 +86,23 @@ def session_row(session_id):
     """The NOT NULL columns of an interview session as the schema before the revision has them."""
     at = datetime(2026, 11, 1, 8, 0)
     return {
-        "id": session_id, "session_key": session_id.hex, "candidate_name": "Asha", "candidate_email": "asha@example.com",
-        "job_title": "", "company_name": "", "job_description": "", "resume_text": "", "coding_language": "PYTHON",
-        "interview_type": "technical", "duration_minutes": 30, "scheduled_at": at, "status": "scheduled",
-        "language_code": "en-IN", "keyword_analysis": {}, "current_question_index": 0, "created_at": at,
+        "id": session_id,
+        "session_key": session_id.hex,
+        "candidate_name": "Asha",
+        "candidate_email": "asha@example.com",
+        "job_title": "",
+        "company_name": "",
+        "job_description": "",
+        "resume_text": "",
+        "coding_language": "PYTHON",
+        "interview_type": "technical",
+        "duration_minutes": 30,
+        "scheduled_at": at,
+        "status": "scheduled",
+        "language_code": "en-IN",
+        "keyword_analysis": {},
+        "current_question_index": 0,
+        "created_at": at,
     }
 
 

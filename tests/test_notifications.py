@@ -1,4 +1,5 @@
 """Outbox rows written by services/notifications.py: content, .ics, reminders, resend, recruiter view."""
+
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -24,18 +25,45 @@ START = datetime(2030, 1, 17, 4, 30, tzinfo=UTC)  # Thursday 17 January 2030, 10
 
 def make_interview(start=START, name="Asha Rao", email="asha@example.com", timezone=None, created_by=None, minutes=45):
     """A scheduled interview with its session, built directly from the models."""
-    job = Job(job_title="Backend Engineer", company_name="Acme Corp", job_description="APIs.", coding_language="JAVA", duration_minutes=minutes)
+    job = Job(
+        job_title="Backend Engineer",
+        company_name="Acme Corp",
+        job_description="APIs.",
+        coding_language="JAVA",
+        duration_minutes=minutes,
+    )
     candidate = Candidate(full_name=name, email=email, job=job, timezone=timezone)
-    slot = InterviewSlot(job=job, start_at=start, end_at=start + timedelta(minutes=minutes), ai_interview_type="coding", max_candidates=1, current_bookings=1)
+    slot = InterviewSlot(
+        job=job,
+        start_at=start,
+        end_at=start + timedelta(minutes=minutes),
+        ai_interview_type="coding",
+        max_candidates=1,
+        current_bookings=1,
+    )
     key = secrets.token_urlsafe(32)
     interview = Interview(
-        candidate=candidate, job=job, slot=slot, status=InterviewStatus.SCHEDULED, started_at=start,
-        ended_at=start + timedelta(minutes=minutes), session_key=key, created_by_id=getattr(created_by, "id", None),
+        candidate=candidate,
+        job=job,
+        slot=slot,
+        status=InterviewStatus.SCHEDULED,
+        started_at=start,
+        ended_at=start + timedelta(minutes=minutes),
+        session_key=key,
+        created_by_id=getattr(created_by, "id", None),
     )
     session = InterviewSession(
-        interview=interview, session_key=key, candidate_name=name, candidate_email=email, candidate_timezone=timezone,
-        job_title=job.job_title, company_name=job.company_name, coding_language="JAVA", interview_type="coding",
-        duration_minutes=minutes, scheduled_at=start,
+        interview=interview,
+        session_key=key,
+        candidate_name=name,
+        candidate_email=email,
+        candidate_timezone=timezone,
+        job_title=job.job_title,
+        company_name=job.company_name,
+        coding_language="JAVA",
+        interview_type="coding",
+        duration_minutes=minutes,
+        scheduled_at=start,
     )
     db.session.add_all([job, candidate, slot, interview, session])
     db.session.flush()
@@ -254,7 +282,9 @@ def test_resend_route_plain_post_redirects_back(clock, recruiter_client):
     interview = make_interview()
     notifications.queue_invitation(interview)
     db.session.commit()
-    response = recruiter_client.post(f"/interviews/{interview.id}/resend", headers={"Referer": "http://localhost/interviews/dashboard"})
+    response = recruiter_client.post(
+        f"/interviews/{interview.id}/resend", headers={"Referer": "http://localhost/interviews/dashboard"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/interviews/dashboard"
     assert len(emails("invitation")) == 2

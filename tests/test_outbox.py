@@ -1,4 +1,5 @@
 """The outbox sender against a real SMTP server (aiosmtpd): delivery, retries, faults, workers."""
+
 import smtplib
 import socket
 import threading
@@ -189,10 +190,17 @@ def test_a_batch_is_one_claim_and_two_marks_over_one_connection(smtp, clock, app
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
     with recorded_sql() as statements:
         assert queue.deliver_due() == {**NOTHING, "sent": 5, "failed": 1}
-    assert [executed.sql.split()[0] for executed in statements] == ["UPDATE", "UPDATE", "UPDATE"]  # claim, mark the sent, mark the failed
+    assert [executed.sql.split()[0] for executed in statements] == [
+        "UPDATE",
+        "UPDATE",
+        "UPDATE",
+    ]  # claim, mark the sent, mark the failed
     assert len(smtp.attempts) == 6
     assert len({session for session, _ in smtp.attempts}) == 1  # one SMTP connection, the refusal did not end it
-    assert sorted((r.status, r.last_error) for r in rows("invitation")) == [("failed", "550 5.1.1 mailbox unavailable")] + [("sent", None)] * 5
+    assert (
+        sorted((r.status, r.last_error) for r in rows("invitation"))
+        == [("failed", "550 5.1.1 mailbox unavailable")] + [("sent", None)] * 5
+    )
 
 
 def test_a_workers_connection_stays_open_across_batches_and_closes_when_idle(smtp, clock, app):
@@ -252,8 +260,15 @@ def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, 
 
     def row(n, status, due):
         return {
-            "idempotency_key": f"bulk:{n}", "kind": "invitation", "to_email": f"c{n}@example.com", "to_name": "",
-            "subject": "s", "body_text": "b", "body_html": "", "status": status, "next_attempt_at": due,
+            "idempotency_key": f"bulk:{n}",
+            "kind": "invitation",
+            "to_email": f"c{n}@example.com",
+            "to_name": "",
+            "subject": "s",
+            "body_text": "b",
+            "body_html": "",
+            "status": status,
+            "next_attempt_at": due,
         }
 
     past = clock.now() - timedelta(minutes=5)
@@ -458,9 +473,15 @@ def test_header_injection_is_neutralised(smtp, clock, app):
     interview = make_interview(name="Eve\r\nBcc: victim@example.com")
     db.session.add(
         OutboxEmail(
-            idempotency_key="manual:1", kind="invitation", interview_id=interview.id, to_email="eve@example.com",
-            to_name="Eve\r\nBcc: victim@example.com", subject="Hello\r\nBcc: victim@example.com\r\nX-Evil: 1",
-            body_text="body", status="queued", next_attempt_at=clock.now(),
+            idempotency_key="manual:1",
+            kind="invitation",
+            interview_id=interview.id,
+            to_email="eve@example.com",
+            to_name="Eve\r\nBcc: victim@example.com",
+            subject="Hello\r\nBcc: victim@example.com\r\nX-Evil: 1",
+            body_text="body",
+            status="queued",
+            next_attempt_at=clock.now(),
         )
     )
     db.session.commit()
@@ -600,13 +621,24 @@ def test_cli_outbox_worker_delivers_and_stops_on_sigterm(smtp, app, database_url
     for n in range(3):
         queue_invitation(email=f"c{n}@example.com", name=f"Candidate {n}")
     env = {
-        **os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "SECRET_KEY": "test", "OUTBOX_IN_PROCESS": "false",
-        "MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port), "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false",
-        "MAIL_DEFAULT_SENDER": "interviews@example.com", "BACKEND_URL": "http://testserver.local",
+        **os.environ,
+        "FLASK_APP": "app",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "OUTBOX_IN_PROCESS": "false",
+        "MAIL_SERVER": smtp.host,
+        "MAIL_PORT": str(smtp.port),
+        "MAIL_USE_TLS": "false",
+        "MAIL_USE_SSL": "false",
+        "MAIL_DEFAULT_SENDER": "interviews@example.com",
+        "BACKEND_URL": "http://testserver.local",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "outbox", "worker", "--poll", "0.2"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "flask", "outbox", "worker", "--poll", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         smtp.wait_for(3, timeout=20)

@@ -1,6 +1,7 @@
 """The in-process sender starts with the server, not on its first request: a real `flask run`
 (with and without the reloader) and a real gunicorn (with and without --preload) deliver an
 invitation queued by `flask create-link --no-send` while nobody sends them a single request."""
+
 import os
 import signal
 import subprocess
@@ -69,17 +70,31 @@ class Server:
 def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smtp, database_url, kind, senders):
     port = free_port()
     env = {
-        **os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "SECRET_KEY": "test", "FLASK_DEBUG": "0",
-        "BACKEND_URL": f"http://127.0.0.1:{port}", "MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port),
-        "MAIL_USE_TLS": "false", "MAIL_USE_SSL": "false", "MAIL_DEFAULT_SENDER": "interviews@example.com",
-        "OUTBOX_IN_PROCESS": "true", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+        **os.environ,
+        "FLASK_APP": "app",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "FLASK_DEBUG": "0",
+        "BACKEND_URL": f"http://127.0.0.1:{port}",
+        "MAIL_SERVER": smtp.host,
+        "MAIL_PORT": str(smtp.port),
+        "MAIL_USE_TLS": "false",
+        "MAIL_USE_SSL": "false",
+        "MAIL_DEFAULT_SENDER": "interviews@example.com",
+        "OUTBOX_IN_PROCESS": "true",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
     }
     server = Server(server_command(kind, port), env)
     try:
         server.wait_for_output(SENDER_STARTED, senders)
         queued = subprocess.run(
             [str(BIN / "flask"), "create-link", "--no-send", "PYTHON", "Jane Smith", "jane@example.com", "2030-10-20 14:30"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert queued.returncode == 0, queued.stdout + queued.stderr
         assert "E-mail: queued (--no-send; the server's sender delivers it)" in queued.stdout
@@ -99,8 +114,14 @@ def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smt
 @pytest.mark.parametrize("command", [["db", "current"], ["create-token", "nobody@example.com"], ["init-demo"]])
 def test_other_cli_commands_never_start_a_sender(app, smtp, database_url, command):
     env = {
-        **os.environ, "FLASK_APP": "app", "DATABASE_URL": database_url, "SECRET_KEY": "test", "OUTBOX_IN_PROCESS": "true",
-        "MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port), "LOG_LEVEL": "INFO",
+        **os.environ,
+        "FLASK_APP": "app",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "OUTBOX_IN_PROCESS": "true",
+        "MAIL_SERVER": smtp.host,
+        "MAIL_PORT": str(smtp.port),
+        "LOG_LEVEL": "INFO",
     }
     result = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert MAIL_LINE in result.stderr  # the app was created and logged its settings

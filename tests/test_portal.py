@@ -1,4 +1,5 @@
 """The candidate portal over HTTP: window states, 404s, rate limit, /ai/start, answers and their faults."""
+
 import dataclasses
 import errno
 import io
@@ -32,7 +33,9 @@ CLIENT_A, CLIENT_B = "tab-a-0000000001", "tab-b-0000000002"
 
 
 def start(client, session, client_id=CLIENT_A, **form):
-    return client.post("/interview/start", data={"session_key": session.session_key, "client_id": client_id, **form}, headers=hx())
+    return client.post(
+        "/interview/start", data={"session_key": session.session_key, "client_id": client_id, **form}, headers=hx()
+    )
 
 
 def answer(client, session, question, text="An answer.", client_id=CLIENT_A, **form):
@@ -174,7 +177,9 @@ def test_key_guessing_is_rate_limited_but_real_keys_are_not(app_config, clock):
 
 
 def test_key_guessing_is_still_limited_while_redis_is_down(app_config, clock, caplog):
-    app_config.update(PORTAL_LOOKUP_LIMIT="3/minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    app_config.update(
+        PORTAL_LOOKUP_LIMIT="3/minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0"
+    )  # nothing listens
     app = create_app(app_config)
     with app.app_context():
         db.create_all()
@@ -284,7 +289,9 @@ def test_ai_start_bad_input(client, clock, payload, status):
 
 
 def ai_answer(client, session, question_id, **fields):
-    return client.post("/ai/answer", json={"session_key": session.session_key, "question_id": str(question_id), **fields}, csrf=False)
+    return client.post(
+        "/ai/answer", json={"session_key": session.session_key, "question_id": str(question_id), **fields}, csrf=False
+    )
 
 
 @BOTH_DATABASES
@@ -341,7 +348,11 @@ def test_a_voice_answer_through_the_api_needs_consent_given_at_start(client, clo
     voice = b"OggS\x00\x02 a voice answer"
 
     def post_voice(question_id):
-        data = {"session_key": session.session_key, "question_id": question_id, "audio": (io.BytesIO(voice), "a.ogg", "audio/ogg")}
+        data = {
+            "session_key": session.session_key,
+            "question_id": question_id,
+            "audio": (io.BytesIO(voice), "a.ogg", "audio/ogg"),
+        }
         return client.post("/ai/answer", data=data, content_type="multipart/form-data", csrf=False)
 
     first = client.post("/ai/start", json={"session_key": session.session_key}, csrf=False).json
@@ -365,13 +376,20 @@ def test_a_voice_answer_on_a_full_disk_leaves_no_partial_file_and_can_be_sent_ag
         raise OSError(errno.ENOSPC, "No space left on device")
 
     def post_voice():
-        data = {"session_key": session.session_key, "question_id": first["question_id"], "audio": (io.BytesIO(b"OggS\x00\x02 voice"), "a.ogg", "audio/ogg")}
+        data = {
+            "session_key": session.session_key,
+            "question_id": first["question_id"],
+            "audio": (io.BytesIO(b"OggS\x00\x02 voice"), "a.ogg", "audio/ogg"),
+        }
         return client.post("/ai/answer", data=data, content_type="multipart/form-data", csrf=False)
 
     monkeypatch.setattr(storage.os, "fsync", short_write)
     refused = post_voice()
     assert refused.status_code == 507 and refused.json["code"] == "storage"
-    assert refused.json["error"] == "Your recording could not be saved: Storage is full; try again later. Your answer was not submitted."
+    assert (
+        refused.json["error"]
+        == "Your recording could not be saved: Storage is full; try again later. Your answer was not submitted."
+    )
     assert written and list(recordings.audio_folder().iterdir()) == []  # the partial file was there, and is gone
     assert current(session).position == 0 and current(session).answer is None
     monkeypatch.undo()
@@ -392,7 +410,9 @@ def test_answer_flow_to_completion_notifies_recruiter(client, clock, recruiter, 
         question = current(session)
         assert f"Question {number + 1} of {total}" in client.get(f"/?session_key={session.session_key}").text
         clock.advance(timedelta(seconds=30))
-        response = answer(client, session, question, text=f"Answer {number}", code="print(1)\n" if question.kind == "coding" else "")
+        response = answer(
+            client, session, question, text=f"Answer {number}", code="print(1)\n" if question.kind == "coding" else ""
+        )
         assert response.status_code == 200
         assert json.loads(response.headers["HX-Trigger"]) == {"answer-saved": {"question_id": str(question.id)}}
     assert stage_view(response.text) == ("completed", "completed")
@@ -494,7 +514,7 @@ def test_resubmitting_the_same_answer_is_idempotent(client, clock, backend):
 def _through_commit(statements):
     """The statements of a request up to its (first) COMMIT, and the ones after it."""
     ends = [n for n, statement in enumerate(statements) if statement.strip() == "COMMIT"]
-    return statements[: ends[0] + 1], statements[ends[0] + 1:]
+    return statements[: ends[0] + 1], statements[ends[0] + 1 :]
 
 
 @BOTH_DATABASES
@@ -511,7 +531,15 @@ def test_a_stored_answer_is_eight_statements_and_a_repeat_six(client, clock, bac
     # psycopg opens the transaction before the first statement, Python's sqlite3 before the first write.
     opening = ["BEGIN", "SELECT"] if backend == "postgresql" else ["SELECT", "BEGIN"]
     stored, shown = _through_commit(traced[0].statements)
-    assert [statement.split()[0] for statement in stored] == [*opening, "UPDATE", "UPDATE", "SELECT", "UPDATE", "INSERT", "COMMIT"], stored
+    assert [statement.split()[0] for statement in stored] == [
+        *opening,
+        "UPDATE",
+        "UPDATE",
+        "SELECT",
+        "UPDATE",
+        "INSERT",
+        "COMMIT",
+    ], stored
     assert [statement.split()[0] for statement in shown if statement.split()[0] not in ("BEGIN", "ROLLBACK")] == [], shown
     with driver_trace(backend, tmp_path / "repeat.trace") as traced:
         assert "already answered" not in answer(client, session, question).text
@@ -599,11 +627,15 @@ def test_two_tabs_the_later_takes_over(client, clock, backend):
     assert stage_view(response.text) == ("interview", "taken_over")
     assert "open in another tab" in response.text and question.answer is None
     heartbeat = client.get(
-        "/interview/stage", query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_A}, headers=hx()
+        "/interview/stage",
+        query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_A},
+        headers=hx(),
     )
     assert stage_view(heartbeat.text) == ("interview", "taken_over")
     heartbeat = client.get(
-        "/interview/stage", query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_B}, headers=hx()
+        "/interview/stage",
+        query_string={"session_key": session.session_key, "question_id": str(question.id), "client_id": CLIENT_B},
+        headers=hx(),
     )
     assert heartbeat.status_code == 204
     answer(client, session, question, client_id=CLIENT_B)
@@ -659,7 +691,11 @@ def test_a_heartbeat_from_a_question_no_longer_current_gets_the_current_stage(cl
     first = current(session)
     answer(client, session, first)
     response = heartbeat(client, session.session_key, first.id)
-    assert response.status_code == 200 and stage_view(response.text) == ("interview", "question") and "Question 2 of" in response.text
+    assert (
+        response.status_code == 200
+        and stage_view(response.text) == ("interview", "question")
+        and "Question 2 of" in response.text
+    )
     for question in list(session.questions)[1:]:
         answer(client, session, question)
     response = heartbeat(client, session.session_key, question.id)
@@ -696,7 +732,10 @@ def test_non_htmx_posts_redirect_back_to_the_portal(client, clock):
     open_window(session)
     response = client.post("/interview/start", data={"session_key": session.session_key, "client_id": CLIENT_A})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/?session_key={session.session_key}")
-    response = client.post("/interview/answer", data={"session_key": session.session_key, "question_id": str(current(session).id), "text": "hi", "client_id": CLIENT_A})
+    response = client.post(
+        "/interview/answer",
+        data={"session_key": session.session_key, "question_id": str(current(session).id), "text": "hi", "client_id": CLIENT_A},
+    )
     assert response.status_code == 303
     assert session.questions[0].answer.text == "hi"
 

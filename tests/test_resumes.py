@@ -1,4 +1,5 @@
 """Resumes: content checks, extraction, storage and replacement without HTTP, then upload and download."""
+
 import errno
 import io
 import sys
@@ -51,12 +52,20 @@ def test_pdf_docx_and_txt_text_is_extracted(app):
     "data, filename, message",
     [
         (EXECUTABLE, "cv.pdf", "This is not really a PDF: its content is a program (an executable)."),
-        (b"\x7fELF\x02\x01\x01" + b"\x00" * 50, "cv.docx", "This is not really a Word (DOCX) document: its content is a program (an executable)."),
+        (
+            b"\x7fELF\x02\x01\x01" + b"\x00" * 50,
+            "cv.docx",
+            "This is not really a Word (DOCX) document: its content is a program (an executable).",
+        ),
         (pdf_bytes("hi"), "cv.txt", "This is not really a plain-text file: its content is a PDF."),
         (b"plain words", "cv.pdf", "This is not really a PDF: its content is plain text."),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "photo.pdf", "This is not really a PDF: its content is not a PDF, DOCX or plain text."),
         (zip_bomb_docx(), "cv.docx", "The Word document is compressed suspiciously well; it looks like a zip bomb."),
-        (zip_bomb_docx(60 * 1024 * 1024), "cv.docx", "The Word document would expand to more than 50 MB; it looks like a zip bomb."),
+        (
+            zip_bomb_docx(60 * 1024 * 1024),
+            "cv.docx",
+            "The Word document would expand to more than 50 MB; it looks like a zip bomb.",
+        ),
         (b"PK\x03\x04 broken", "cv.docx", "The Word document is damaged (not a valid ZIP archive)."),
         (b"%PDF-1.7 nothing else", "cv.pdf", "The PDF could not be read; it may be damaged."),
         (b"", "cv.txt", "The file is empty."),
@@ -92,7 +101,8 @@ def test_a_pdf_too_slow_to_read_is_kept_without_text_and_the_worker_is_free(app,
     app.config["RESUME_EXTRACT_SECONDS"] = 0.5  # the test waits this long once
     job = make_job()
     response = client.post(
-        "/api/candidates/", headers=api_headers,
+        "/api/candidates/",
+        headers=api_headers,
         data={"full_name": "Asha Rao", "email": "asha@example.com", "job_id": str(job.id), "file": upload(slow_pdf(), "cv.pdf")},
     )
     # Read to the end (pypdf needs several seconds for this 3 KB file) it would have text: no text
@@ -223,12 +233,18 @@ def test_an_unwritable_upload_folder_is_a_503_through_the_api_and_a_retry_succee
     folder.write_text("a file where the folder should be")
 
     def post():
-        body = {"full_name": "Asha Rao", "email": "asha@example.com", "job_id": str(job.id), "file": upload(b"My resume", "cv.txt")}
+        body = {
+            "full_name": "Asha Rao",
+            "email": "asha@example.com",
+            "job_id": str(job.id),
+            "file": upload(b"My resume", "cv.txt"),
+        }
         return client.post("/api/candidates/", headers=api_headers, data=body)
 
     refused = post()
     assert refused.status_code == 503 and refused.json == {
-        "error": "Storage is unavailable; try again later.", "fields": {"file": "Storage is unavailable; try again later."},
+        "error": "Storage is unavailable; try again later.",
+        "fields": {"file": "Storage is unavailable; try again later."},
     }
     assert candidate_count() == 0 and resume_count() == 0
     folder.unlink()
@@ -238,7 +254,13 @@ def test_an_unwritable_upload_folder_is_a_503_through_the_api_and_a_retry_succee
 def test_a_full_disk_is_an_inline_error_in_the_candidate_form(recruiter_client, app, monkeypatch):
     job = make_job()
     disk_full(monkeypatch)
-    form = {"full_name": "Ben", "email": "ben@example.com", "job_id": str(job.id), "status": "new", "file": upload(b"Ben's resume", "ben.txt")}
+    form = {
+        "full_name": "Ben",
+        "email": "ben@example.com",
+        "job_id": str(job.id),
+        "status": "new",
+        "file": upload(b"Ben's resume", "ben.txt"),
+    }
     page = recruiter_client.post("/candidates/new", data=dict(form))
     assert page.status_code == 422 and "Storage is full; try again later." in page.get_data(as_text=True)
     assert candidate_count() == 0 and stored_files(app) == []
@@ -285,7 +307,9 @@ def test_htmx_upload_returns_the_resume_section(recruiter_client):
 
 def test_scanned_pdf_upload_warns(recruiter_client):
     candidate = make_candidate(make_job())
-    body = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(pdf_bytes(), "scan.pdf")}, headers=HX).get_data(as_text=True)
+    body = recruiter_client.post(
+        f"/candidates/{candidate.id}/resume", data={"file": upload(pdf_bytes(), "scan.pdf")}, headers=HX
+    ).get_data(as_text=True)
     assert "no text could be read from it (a scanned PDF?)" in body and "Download scan.pdf" in body
 
 
@@ -314,7 +338,13 @@ def test_a_file_over_the_resume_cap_is_an_inline_error(recruiter_client, app):
     job = candidate.job
     new = recruiter_client.post(
         "/candidates/new",
-        data={"full_name": "Ben", "email": "ben@example.com", "job_id": str(job.id), "status": "new", "file": upload(b"x" * 4096, "cv.txt")},
+        data={
+            "full_name": "Ben",
+            "email": "ben@example.com",
+            "job_id": str(job.id),
+            "status": "new",
+            "file": upload(b"x" * 4096, "cv.txt"),
+        },
     )
     assert new.status_code == 422 and db.session.scalar(select(func.count(Candidate.id))) == 1
     assert resume_count() == 0 and stored_files(app) == []
@@ -325,7 +355,9 @@ def test_a_body_over_the_request_limit_is_a_413(recruiter_client, app, headers):
     """The request-size guard refuses the body unread: 413 (htmx shows it as a toast), not a form."""
     app.config["MAX_CONTENT_LENGTH"] = 4096
     candidate = make_candidate(make_job())
-    response = recruiter_client.post(f"/candidates/{candidate.id}/resume", data={"file": upload(b"x" * 8192, "cv.txt")}, headers=headers)
+    response = recruiter_client.post(
+        f"/candidates/{candidate.id}/resume", data={"file": upload(b"x" * 8192, "cv.txt")}, headers=headers
+    )
     assert response.status_code == 413 and "The upload is too large." in response.get_data(as_text=True)
     assert resume_count() == 0 and stored_files(app) == []
 
@@ -334,7 +366,13 @@ def test_new_candidate_with_a_resume(recruiter_client):
     job = make_job()
     response = recruiter_client.post(
         "/candidates/new",
-        data={"full_name": "Ben", "email": "ben@example.com", "job_id": str(job.id), "status": "new", "file": upload(b"Ben's resume", "ben.txt")},
+        data={
+            "full_name": "Ben",
+            "email": "ben@example.com",
+            "job_id": str(job.id),
+            "status": "new",
+            "file": upload(b"Ben's resume", "ben.txt"),
+        },
     )
     assert response.status_code == 302
     assert "Ben&#39;s resume" in recruiter_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -358,7 +396,10 @@ def test_download_is_an_attachment_for_signed_in_users_only(client, auth, recrui
     auth.login("recruiter@example.com")
     response = client.get(url)
     assert response.status_code == 200 and response.data == data
-    assert response.headers["Content-Disposition"].startswith("attachment;") and "Asha CV.pdf" in response.headers["Content-Disposition"]
+    assert (
+        response.headers["Content-Disposition"].startswith("attachment;")
+        and "Asha CV.pdf" in response.headers["Content-Disposition"]
+    )
     assert response.headers["X-Content-Type-Options"] == "nosniff" and response.mimetype == "application/pdf"
     assert "no-store" in response.headers["Cache-Control"]
     assert client.get(f"/candidates/{make_candidate(candidate.job, 'Ben Stone').id}/resume").status_code == 404

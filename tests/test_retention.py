@@ -1,4 +1,5 @@
 """Voice recordings are kept AUDIO_RETENTION_DAYS: `flask audio purge` deletes older ones and stray files."""
+
 import os
 from datetime import timedelta
 

@@ -55,7 +55,9 @@ def test_audio_is_served_to_staff_only(clock, client, auth, recruiter):
 )
 def test_decision_updates_interview_and_candidate(clock, recruiter_client, recruiter, decision, candidate_status):
     interview = take_interview(recruiter_client, book_session(actor=recruiter), clock)
-    response = recruiter_client.post(f"/interviews/{interview.id}/review", data={"decision": decision, "review_notes": "Clear <b>answers</b>."})
+    response = recruiter_client.post(
+        f"/interviews/{interview.id}/review", data={"decision": decision, "review_notes": "Clear <b>answers</b>."}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/interviews/{interview.id}/review")
     interview = db.session.get(Interview, interview.id)
     db.session.refresh(interview)
@@ -69,7 +71,9 @@ def test_decision_updates_interview_and_candidate(clock, recruiter_client, recru
 
 def test_decision_form_through_htmx_returns_the_fragment(clock, recruiter_client, recruiter):
     interview = take_interview(recruiter_client, book_session(actor=recruiter), clock)
-    response = recruiter_client.post(f"/interviews/{interview.id}/review", data={"decision": "advance", "review_notes": ""}, headers=hx())
+    response = recruiter_client.post(
+        f"/interviews/{interview.id}/review", data={"decision": "advance", "review_notes": ""}, headers=hx()
+    )
     assert response.status_code == 200 and "<html" not in response.text
     assert 'id="review-decision"' in response.text and "Decision saved" in response.text
 

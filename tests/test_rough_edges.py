@@ -1,5 +1,6 @@
 """Rough edges people hit: an expired session during an htmx submit, candidates' error pages,
 the throttled sign-in's sentence."""
+
 import json
 from datetime import timedelta
 
@@ -110,7 +111,9 @@ def test_booking_dialog_from_a_slot_keeps_its_close_and_done_buttons(clock, recr
     dialog = recruiter_client.get(f"/interviews/book?slot_id={slot.id}", headers={"HX-Request": "true"})
     assert '<dialog id="booking-dialog"' in dialog.text and "data-close-dialog" in dialog.text
     done = recruiter_client.post(
-        "/interviews/book", data={"origin": "slot", "candidate_id": str(candidate.id), "slot_id": str(slot.id)}, headers={"HX-Request": "true"}
+        "/interviews/book",
+        data={"origin": "slot", "candidate_id": str(candidate.id), "slot_id": str(slot.id)},
+        headers={"HX-Request": "true"},
     )
     assert '<dialog id="booking-dialog"' in done.text and ">Done</button>" in done.text
 
@@ -130,7 +133,10 @@ def booked_slot(count):
 def test_cancel_slot_asks_first_saying_who_is_e_mailed(clock, recruiter_client):
     slot, _ = booked_slot(3)
     page = recruiter_client.get(f"/slots/{slot.id}/")
-    assert f'<a class="button danger" href="/slots/{slot.id}/cancel" data-open-dialog="#cancel-slot">Cancel this slot…</a>' in page.text
+    assert (
+        f'<a class="button danger" href="/slots/{slot.id}/cancel" data-open-dialog="#cancel-slot">Cancel this slot…</a>'
+        in page.text
+    )
     assert "Cancel this slot, its 3 interviews, and e-mail 3 candidates?" in page.text
 
     confirm = recruiter_client.get(f"/slots/{slot.id}/cancel")  # the second step without JavaScript
@@ -150,7 +156,7 @@ def test_cancel_slot_question_for_one_and_for_none(clock, recruiter_client):
     slot, _ = booked_slot(1)
     assert "Cancel this slot, its interview, and e-mail Asha Rao?" in recruiter_client.get(f"/slots/{slot.id}/cancel").text
     empty, _ = booked_slot(0)
-    assert "<h2 id=\"cancel-slot-title\">Cancel this slot?</h2>" in recruiter_client.get(f"/slots/{empty.id}/cancel").text
+    assert '<h2 id="cancel-slot-title">Cancel this slot?</h2>' in recruiter_client.get(f"/slots/{empty.id}/cancel").text
 
 
 def test_cancel_interview_asks_first_then_cancels(clock, recruiter_client):

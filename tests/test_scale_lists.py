@@ -1,4 +1,5 @@
 """Lists that stay flat as data grows: statement counts, cursor walks, capped counts, indexed search."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,10 +33,17 @@ def candidates_with_resumes(count, job=None):
     domain = Domain(name="AI/ML")
     db.session.add_all(
         Candidate(
-            full_name=f"Person {n:03d}", email=f"p{n}@example.com", job=job, domain=domain,
+            full_name=f"Person {n:03d}",
+            email=f"p{n}@example.com",
+            job=job,
+            domain=domain,
             resume=Resume(
-                original_filename="cv.txt", stored_name=f"cv-{n}.txt", content_type="text/plain",
-                size_bytes=8, sha256="0" * 64, parsed_text=f"resume {n}",
+                original_filename="cv.txt",
+                stored_name=f"cv-{n}.txt",
+                content_type="text/plain",
+                size_bytes=8,
+                sha256="0" * 64,
+                parsed_text=f"resume {n}",
             ),
         )
         for n in range(count)
@@ -138,7 +146,9 @@ def test_counts_stop_at_the_cap_and_say_so(app, clock, client, api_headers, recr
         booking.book_interview(candidate, slot)
     monkeypatch.setattr(dashboard, "COUNT_CAP", 3)
     html = recruiter_client.get("/interviews/dashboard").get_data(as_text=True)
-    assert "<strong>3+</strong> upcoming" in html and "<strong>3+</strong> scheduled" in html and "<strong>0</strong> past" in html
+    assert (
+        "<strong>3+</strong> upcoming" in html and "<strong>3+</strong> scheduled" in html and "<strong>0</strong> past" in html
+    )
 
 
 SEARCH_PEOPLE = [
@@ -159,7 +169,8 @@ def test_search_matches_substrings_in_any_case_alike_on_both_databases(app, back
     db.session.commit()
     for words in SEARCHES:
         expected = {
-            name for name, email, phone in SEARCH_PEOPLE
+            name
+            for name, email, phone in SEARCH_PEOPLE
             if all(word.lower() in f"{name} {email} {phone}".lower() for word in words.split())
         }
         assert {c.full_name for c in db.session.scalars(candidates.search_candidates(words))} == expected, words

@@ -1,5 +1,6 @@
 """The candidate's scheduling link over HTTP: picking, confirming, booking, managing, dead links,
 throttling, the waitlist and the expired portal's retake (services are tested in test_scheduling.py)."""
+
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -51,7 +52,9 @@ def test_picking_asks_to_confirm_then_books_and_shows_the_manage_page(client, li
     assert "You&#39;re booked" in page or "You're booked" in page
     assert f"session_key={interview.session_key}" in page and "interview.ics" in page and "Reschedule" in page
     ics = client.get(f"{link['path']}/interview.ics")
-    assert ics.status_code == 200 and ics.mimetype == "text/calendar" and f"interview-{interview.id}@" in ics.get_data(as_text=True)
+    assert (
+        ics.status_code == 200 and ics.mimetype == "text/calendar" and f"interview-{interview.id}@" in ics.get_data(as_text=True)
+    )
 
 
 def test_a_double_submit_makes_one_booking_and_shows_the_manage_page(client, link):

@@ -1,5 +1,6 @@
 """Candidate self-scheduling (services/scheduling.py): invitations, the rules of what a link
 offers, booking, rescheduling and cancelling from it, the waitlist and retakes; races on both databases."""
+
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +38,14 @@ def scene(app, clock, recruiter):
     slot = make_slot(job, TOMORROW)
     candidate = make_candidate(job)
     invitation, link = scheduling.invite(candidate, actor=recruiter)
-    return {"job": job, "slot": slot, "candidate": candidate, "invitation": invitation, "token": token_of(link), "recruiter": recruiter}
+    return {
+        "job": job,
+        "slot": slot,
+        "candidate": candidate,
+        "invitation": invitation,
+        "token": token_of(link),
+        "recruiter": recruiter,
+    }
 
 
 def test_invite_stores_only_a_hash_and_emails_the_link(scene):
@@ -116,7 +124,11 @@ def test_booking_from_the_link_creates_everything_and_tells_the_recruiter(scene)
     interview = scheduling.book(scene["invitation"], str(scene["slot"].id))
     db.session.refresh(scene["invitation"])
     assert scene["invitation"].status == "booked"
-    assert (interview.status, interview.slot_id, interview.scheduling_invitation_id) == ("scheduled", scene["slot"].id, scene["invitation"].id)
+    assert (interview.status, interview.slot_id, interview.scheduling_invitation_id) == (
+        "scheduled",
+        scene["slot"].id,
+        scene["invitation"].id,
+    )
     assert interview.session is not None and interview.created_by_id == scene["recruiter"].id
     (invitation_email,) = emails("invitation")
     assert "/schedule/" in invitation_email.body_text and "Reschedule or cancel" in invitation_email.body_text
@@ -156,10 +168,18 @@ def _bad_slot(scene, kind):
     return str(slot.id)
 
 
-@pytest.mark.parametrize("kind, refusal", [
-    ("unknown", scheduling.TimeNotOffered), ("other job", scheduling.TimeNotOffered), ("too soon", scheduling.TimeNotOffered),
-    ("too far", scheduling.TimeNotOffered), ("full", scheduling.TimeTaken), ("cancelled", scheduling.TimeTaken), ("past", scheduling.TimeTaken),
-])
+@pytest.mark.parametrize(
+    "kind, refusal",
+    [
+        ("unknown", scheduling.TimeNotOffered),
+        ("other job", scheduling.TimeNotOffered),
+        ("too soon", scheduling.TimeNotOffered),
+        ("too far", scheduling.TimeNotOffered),
+        ("full", scheduling.TimeTaken),
+        ("cancelled", scheduling.TimeTaken),
+        ("past", scheduling.TimeTaken),
+    ],
+)
 def test_booking_outside_the_rules_is_refused_and_writes_nothing(scene, kind, refusal):
     slot_id = _bad_slot(scene, kind)
     with pytest.raises(refusal) as refused:
@@ -196,7 +216,10 @@ def test_reschedule_moves_the_booking_keeps_the_link_and_counts(scene):
     assert db.session.get(InterviewSlot, scene["slot"].id).current_bookings == 0
     (reschedule_email,) = emails("reschedule")
     assert "/schedule/" in reschedule_email.body_text and f"SEQUENCE:{sequence + 1}" in reschedule_email.ics
-    assert [n.subject.split(" - ")[0] for n in emails("self_service_notice")] == ["Asha Rao booked an interview", "Asha Rao moved their interview"]
+    assert [n.subject.split(" - ")[0] for n in emails("self_service_notice")] == [
+        "Asha Rao booked an interview",
+        "Asha Rao moved their interview",
+    ]
     assert scheduling.open_link(scene["token"]).reschedules_left == 1
 
 
@@ -301,12 +324,15 @@ def test_resend_gives_a_new_link_and_a_fresh_expiry(scene, clock):
     assert [email.status for email in emails("scheduling_invitation")] == ["cancelled", "unconfigured"]
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("min_notice_hours", "-1", "Minimum notice (hours) must be between 0 and 720."),
-    ("booking_horizon_days", "0", "Offer slots up to (days ahead) must be between 1 and 365."),
-    ("invitation_expiry_days", "soon", "Invitation links expire after (days) must be a whole number."),
-    ("retakes_allowed", "11", "Retakes after a missed interview must be between 0 and 10."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("min_notice_hours", "-1", "Minimum notice (hours) must be between 0 and 720."),
+        ("booking_horizon_days", "0", "Offer slots up to (days ahead) must be between 1 and 365."),
+        ("invitation_expiry_days", "soon", "Invitation links expire after (days) must be a whole number."),
+        ("retakes_allowed", "11", "Retakes after a missed interview must be between 0 and 10."),
+    ],
+)
 def test_job_rules_are_validated(app, field, value, message):
     with pytest.raises(InputError) as refused:
         jobs.create_job({"job_title": "T", "company_name": "C", field: value})
@@ -315,8 +341,14 @@ def test_job_rules_are_validated(app, field, value, message):
 
 def test_job_rules_have_defaults_and_can_be_changed(app):
     job = jobs.create_job({"job_title": "T", "company_name": "C"})
-    assert (job.min_notice_hours, job.booking_horizon_days, job.change_cutoff_hours, job.max_self_reschedules,
-            job.invitation_expiry_days, job.retakes_allowed) == (12, 14, 2, 2, 7, 0)
+    assert (
+        job.min_notice_hours,
+        job.booking_horizon_days,
+        job.change_cutoff_hours,
+        job.max_self_reschedules,
+        job.invitation_expiry_days,
+        job.retakes_allowed,
+    ) == (12, 14, 2, 2, 7, 0)
     jobs.update_job(job, {"retakes_allowed": "1", "min_notice_hours": "0"}, partial=True)
     assert (job.retakes_allowed, job.min_notice_hours) == (1, 0)
 
@@ -356,6 +388,7 @@ def _booking_from(token, slot_id):
     def prepare():
         invitation = scheduling.find_link(token)
         return lambda: scheduling.book(invitation, str(slot_id))
+
     return prepare
 
 

@@ -1,5 +1,6 @@
 """Invitations in bulk and by id (services/scheduling_invitations.py): who is invited, who is
 skipped and why, batches over a filter, the API's filters and refusals; races on both databases."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,8 +19,11 @@ NOW = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # the pinned clock
 def live_invitations(candidate_id):
     """The candidate's invitations whose links work now."""
     return db.session.scalar(
-        select(func.count()).select_from(SchedulingInvitation).where(
-            SchedulingInvitation.candidate_id == candidate_id, SchedulingInvitation.status.in_(("sent", "opened")),
+        select(func.count())
+        .select_from(SchedulingInvitation)
+        .where(
+            SchedulingInvitation.candidate_id == candidate_id,
+            SchedulingInvitation.status.in_(("sent", "opened")),
             SchedulingInvitation.expires_at > NOW,
         )
     )
@@ -89,13 +93,16 @@ def test_everyone_matching_stops_after_a_run_and_continues_when_asked_again(crow
     assert [live_invitations(person.id) for person in crowd["people"]] == [1, 0, 1, 1, 1] and invitation_emails() == 1 + 5
 
 
-@pytest.mark.parametrize("candidate_ids, message", [
-    ([], "Select at least one candidate."),
-    ("not a list", "Select at least one candidate."),
-    (["not-an-id"], "Every entry must be a candidate id."),
-    ([7], "Every entry must be a candidate id."),
-    (["00000000-0000-4000-8000-000000000000"] * 1001, "At most 1,000 at a time; invite everyone matching a filter instead."),
-])
+@pytest.mark.parametrize(
+    "candidate_ids, message",
+    [
+        ([], "Select at least one candidate."),
+        ("not a list", "Select at least one candidate."),
+        (["not-an-id"], "Every entry must be a candidate id."),
+        ([7], "Every entry must be a candidate id."),
+        (["00000000-0000-4000-8000-000000000000"] * 1001, "At most 1,000 at a time; invite everyone matching a filter instead."),
+    ],
+)
 def test_bad_candidate_ids_are_refused_before_anything_is_written(crowd, candidate_ids, message):
     with pytest.raises(InputError) as refused:
         scheduling_invitations.invite_many(str(crowd["job"].id), actor=None, candidate_ids=candidate_ids)
@@ -116,24 +123,33 @@ def test_an_archived_or_unknown_job_is_refused(crowd):
 def test_one_invitation_by_ids_with_its_own_expiry(crowd):
     person = crowd["people"][2]
     invitation, link = scheduling_invitations.invite_to_job(
-        {"candidate_id": str(person.id), "job_id": str(crowd["job"].id), "expires_at": "2030-01-20T18:00:00+05:30"}, actor=crowd["recruiter"],
+        {"candidate_id": str(person.id), "job_id": str(crowd["job"].id), "expires_at": "2030-01-20T18:00:00+05:30"},
+        actor=crowd["recruiter"],
     )
-    assert invitation.expires_at == datetime(2030, 1, 20, 12, 30, tzinfo=UTC) and link.startswith("http://testserver.local/schedule/")
+    assert invitation.expires_at == datetime(2030, 1, 20, 12, 30, tzinfo=UTC) and link.startswith(
+        "http://testserver.local/schedule/"
+    )
     naive = scheduling_invitations.invite_to_job(
-        {"candidate_id": str(person.id), "job_id": str(crowd["job"].id), "expires_at": "2030-01-20T18:00"}, actor=None,
+        {"candidate_id": str(person.id), "job_id": str(crowd["job"].id), "expires_at": "2030-01-20T18:00"},
+        actor=None,
     )[0]
     assert naive.expires_at == datetime(2030, 1, 20, 12, 30, tzinfo=UTC)  # read in IST
     with pytest.raises(ServiceError) as other:
-        scheduling_invitations.invite_to_job({"candidate_id": str(crowd["stranger"].id), "job_id": str(crowd["job"].id)}, actor=None)
+        scheduling_invitations.invite_to_job(
+            {"candidate_id": str(crowd["stranger"].id), "job_id": str(crowd["job"].id)}, actor=None
+        )
     assert (other.value.status, other.value.code) == (400, "other_job")
 
 
-@pytest.mark.parametrize("value, message", [
-    ("tomorrow", "Give a date and time such as 2030-01-20T18:00:00+05:30."),
-    ("2030-01-15T09:00:00+05:30", "Choose a time after now and within 90 days."),
-    ("2030-06-01T00:00:00Z", "Choose a time after now and within 90 days."),
-    ("0001-01-01T00:00:00+05:00", "Give a date and time such as 2030-01-20T18:00:00+05:30."),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("tomorrow", "Give a date and time such as 2030-01-20T18:00:00+05:30."),
+        ("2030-01-15T09:00:00+05:30", "Choose a time after now and within 90 days."),
+        ("2030-06-01T00:00:00Z", "Choose a time after now and within 90 days."),
+        ("0001-01-01T00:00:00+05:00", "Give a date and time such as 2030-01-20T18:00:00+05:30."),
+    ],
+)
 def test_bad_expiry_is_a_field_error(crowd, value, message):
     errors = {}
     assert scheduling_invitations.parse_expiry(value, errors) is None
@@ -181,7 +197,9 @@ def test_two_recruiters_bulk_inviting_overlapping_sets_leave_one_live_invitation
         def prepare():
             def act():
                 outcomes.append(scheduling_invitations.invite_many(job_id, actor=None, candidate_ids=chosen))
+
             return act
+
         return prepare
 
     # Overlapping in opposite orders: a lock taken candidate by candidate would deadlock.

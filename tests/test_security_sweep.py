@@ -3,6 +3,7 @@
 Each check enumerates the routes; the small allowlists below say which routes are public or
 CSRF-exempt and why, and a test fails when a list names a route that no longer exists.
 """
+
 import re
 import uuid
 from datetime import UTC, datetime
@@ -113,7 +114,9 @@ def test_anonymous_users_are_sent_to_sign_in(app, client):
             if is_json_api(rule):
                 assert response.status_code == 401 and response.json["error"], f"{method} {rule.rule}"
             else:
-                assert response.status_code == 302 and "/login" in response.location, f"{method} {rule.rule} → {response.status_code}"
+                assert response.status_code == 302 and "/login" in response.location, (
+                    f"{method} {rule.rule} → {response.status_code}"
+                )
             checked += 1
     assert checked >= 40
 
@@ -121,8 +124,14 @@ def test_anonymous_users_are_sent_to_sign_in(app, client):
 def test_recruiters_get_403_on_admin_routes(app, client, auth, recruiter):
     admin_only = [rule for rule in rules(app) if getattr(app.view_functions[rule.endpoint], "admin_only", False)]
     assert {
-        "auth.users", "auth.toggle_user", "auth.change_role", "auth.send_reset", "auth.disable_user_two_factor",
-        "auth.require_two_factor", "jobs.create", "jobs.edit",
+        "auth.users",
+        "auth.toggle_user",
+        "auth.change_role",
+        "auth.send_reset",
+        "auth.disable_user_two_factor",
+        "auth.require_two_factor",
+        "jobs.create",
+        "jobs.edit",
     } <= {rule.endpoint for rule in admin_only}
     auth.login(RECRUITER_EMAIL)
     for rule in admin_only:
@@ -135,13 +144,24 @@ def hostile_data(app, clock, admin, recruiter):
     """Every user-typed text field holds markup; returns the ids the routes take."""
     job = jobs.create_job(
         {
-            "job_title": PAYLOAD, "company_name": PAYLOAD, "job_description": PAYLOAD, "coding_language": "PYTHON",
-            "domain": PAYLOAD, "tech_stack_details": PAYLOAD, "duration_minutes": 30,
+            "job_title": PAYLOAD,
+            "company_name": PAYLOAD,
+            "job_description": PAYLOAD,
+            "coding_language": "PYTHON",
+            "domain": PAYLOAD,
+            "tech_stack_details": PAYLOAD,
+            "duration_minutes": 30,
         },
         actor=admin,
     )
     candidate = candidates.create_candidate(
-        {"full_name": PAYLOAD, "email": "hostile@example.com", "phone": "+91 98765 43210", "job_id": str(job.id), "domain": PAYLOAD},
+        {
+            "full_name": PAYLOAD,
+            "email": "hostile@example.com",
+            "phone": "+91 98765 43210",
+            "job_id": str(job.id),
+            "domain": PAYLOAD,
+        },
         actor=recruiter,
     )
     slot = make_slot(job, T0, capacity=2)
@@ -150,8 +170,12 @@ def hostile_data(app, clock, admin, recruiter):
     accounts.create_token(recruiter, PAYLOAD)
     db.session.commit()
     return {
-        "job_id": job.id, "candidate_id": candidate.id, "slot_id": slot.id, "interview_id": interview.id,
-        "user_id": recruiter.id, "token_id": db.session.scalars(db.select(ApiToken.id)).first(),
+        "job_id": job.id,
+        "candidate_id": candidate.id,
+        "slot_id": slot.id,
+        "interview_id": interview.id,
+        "user_id": recruiter.id,
+        "token_id": db.session.scalars(db.select(ApiToken.id)).first(),
         "session_key": interview.session_key,
     }
 
@@ -191,9 +215,16 @@ def test_no_script_runs_from_stored_markup_in_a_browser(app, live_server, browse
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     browser_login(page, live_server, ADMIN_EMAIL)
     for path in (
-        "/jobs/", f"/jobs/{hostile_data['job_id']}", "/candidates/", f"/candidates/{hostile_data['candidate_id']}",
-        "/slots/?date=2030-01-16", f"/slots/{hostile_data['slot_id']}/", f"/interviews/{hostile_data['interview_id']}",
-        "/interviews/dashboard", "/account/", f"/?session_key={hostile_data['session_key']}",
+        "/jobs/",
+        f"/jobs/{hostile_data['job_id']}",
+        "/candidates/",
+        f"/candidates/{hostile_data['candidate_id']}",
+        "/slots/?date=2030-01-16",
+        f"/slots/{hostile_data['slot_id']}/",
+        f"/interviews/{hostile_data['interview_id']}",
+        "/interviews/dashboard",
+        "/account/",
+        f"/?session_key={hostile_data['session_key']}",
     ):
         page.goto(live_server + path)
         expect(page.locator("main")).to_be_visible()
@@ -203,7 +234,9 @@ def test_no_script_runs_from_stored_markup_in_a_browser(app, live_server, browse
 
 def test_sql_shaped_input_round_trips_as_data(app, client, api_headers):
     job = client.post(
-        "/api/jobs/", json={"job_title": SQL_SHAPED, "company_name": "Acme' OR '1'='1", "job_description": "x"}, headers=api_headers
+        "/api/jobs/",
+        json={"job_title": SQL_SHAPED, "company_name": "Acme' OR '1'='1", "job_description": "x"},
+        headers=api_headers,
     ).json
     created = client.post(
         "/api/candidates/", json={"full_name": SQL_SHAPED, "email": "bobby@example.com", "job_id": job["id"]}, headers=api_headers

@@ -1,5 +1,6 @@
 """Moving a slot (services/slots/crud.py update_slot with move_to): validation, confirmation, the
 interviews that move with it, their e-mails, and a booking racing the move."""
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -22,8 +23,11 @@ NEW = datetime(2030, 1, 21, 9, 0, tzinfo=UTC)  # Mon 21 Jan 2030, 14:30 IST
 def move(slot, start_at, end_at=None, **options):
     """Move `slot` keeping its capacity and type."""
     return slot_crud.update_slot(
-        slot, max_candidates=slot.max_candidates, ai_interview_type=slot.ai_interview_type,
-        move_to=(start_at, end_at or start_at + timedelta(minutes=30)), **options,
+        slot,
+        max_candidates=slot.max_candidates,
+        ai_interview_type=slot.ai_interview_type,
+        move_to=(start_at, end_at or start_at + timedelta(minutes=30)),
+        **options,
     )
 
 
@@ -59,10 +63,14 @@ def test_move_times_keep_what_is_not_given_in_the_zone(app, clock):
     with pytest.raises(slot_parsing.SlotInputError) as refused:
         slot_parsing.move_times(slot, start_time="16:00")
     assert refused.value.fields == {"end_time": "The end must be after the start."}
-    assert slot_parsing.move_times(slot, start_time="16:00", end_time="16:45") == (T0 + timedelta(minutes=90), T0 + timedelta(minutes=135))
+    assert slot_parsing.move_times(slot, start_time="16:00", end_time="16:45") == (
+        T0 + timedelta(minutes=90),
+        T0 + timedelta(minutes=135),
+    )
     # 14:30 IST is 04:00 in New York; only the date changes, the New York clock times stay.
     assert slot_parsing.move_times(slot, interview_date="2030-07-01", timezone="America/New_York") == (
-        datetime(2030, 7, 1, 8, 0, tzinfo=UTC), datetime(2030, 7, 1, 8, 30, tzinfo=UTC),
+        datetime(2030, 7, 1, 8, 0, tzinfo=UTC),
+        datetime(2030, 7, 1, 8, 30, tzinfo=UTC),
     )
 
 
@@ -77,8 +85,11 @@ def test_move_times_keep_what_is_not_given_in_the_zone(app, clock):
         ({"end_time": "23:00"}, "end_time", "A slot lasts from 5 minutes to 8 hours."),
         ({"interview_date": "2030-01-14"}, "interview_date", "This time is in the past; pick a future time."),
         ({"timezone": "Mars/Olympus"}, "timezone", "Unknown time zone 'Mars/Olympus'."),
-        ({"interview_date": "2030-03-10", "start_time": "02:30", "end_time": "03:30", "timezone": "America/New_York"},
-         "start_time", "2030-03-10 02:30 does not exist in America/New_York (clocks skip it)."),
+        (
+            {"interview_date": "2030-03-10", "start_time": "02:30", "end_time": "03:30", "timezone": "America/New_York"},
+            "start_time",
+            "2030-03-10 02:30 does not exist in America/New_York (clocks skip it).",
+        ),
     ],
 )
 def test_bad_move_times_name_the_field(app, clock, changes, field, message):
@@ -144,10 +155,18 @@ def test_confirmed_move_takes_the_interviews_along_with_their_links(app, clock, 
         assert new_event.decoded("DTSTART") == NEW and str(new_event["URL"]) == str(old_event["URL"])
     # The reminders queued for the old time are withdrawn; new ones wait for the new time.
     reminders = emails("reminder")
-    assert {r.next_attempt_at for r in reminders if r.status == "cancelled"} == {T0 - timedelta(hours=24), T0 - timedelta(hours=1)}
-    assert {r.next_attempt_at for r in reminders if r.status != "cancelled"} == {NEW - timedelta(hours=24), NEW - timedelta(hours=1)}
+    assert {r.next_attempt_at for r in reminders if r.status == "cancelled"} == {
+        T0 - timedelta(hours=24),
+        T0 - timedelta(hours=1),
+    }
+    assert {r.next_attempt_at for r in reminders if r.status != "cancelled"} == {
+        NEW - timedelta(hours=24),
+        NEW - timedelta(hours=1),
+    }
     assert len(reminders) == 8
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(("slot.moved", "interview.rescheduled")))).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.in_(("slot.moved", "interview.rescheduled")))
+    ).all()
     assert sorted(actions) == ["interview.rescheduled", "interview.rescheduled", "slot.moved"]
     assert seat_discrepancies() == []
 
@@ -195,7 +214,9 @@ def test_move_and_capacity_change_are_one_transaction(app, clock):
     """A capacity below the bookings refuses the whole edit: the interviews stay where they were."""
     slot, interviews = booked_slot(make_job())
     with pytest.raises(slot_parsing.SlotInputError) as refused:
-        slot_crud.update_slot(slot, max_candidates=1, ai_interview_type="technical", move_to=(NEW, NEW + timedelta(minutes=30)), confirm=True)
+        slot_crud.update_slot(
+            slot, max_candidates=1, ai_interview_type="technical", move_to=(NEW, NEW + timedelta(minutes=30)), confirm=True
+        )
     assert refused.value.fields == {"max_candidates": "2 candidates are booked; capacity can't go below 2."}
     db.session.expire_all()
     assert db.session.get(InterviewSlot, slot.id).start_at == T0
@@ -262,8 +283,12 @@ HX = {"HX-Request": "true"}
 
 def edit_form(**changes):
     data = {
-        "interview_date": "2030-01-16", "start_time": "14:30", "end_time": "15:00", "timezone": "Asia/Kolkata",
-        "ai_interview_type": "technical", "max_candidates": "3",
+        "interview_date": "2030-01-16",
+        "start_time": "14:30",
+        "end_time": "15:00",
+        "timezone": "Asia/Kolkata",
+        "ai_interview_type": "technical",
+        "max_candidates": "3",
     }
     data.update(changes)
     return data
@@ -272,11 +297,19 @@ def edit_form(**changes):
 def test_edit_page_shows_the_slots_time_and_moves_an_empty_slot(clock, recruiter_client):
     slot = make_slot(make_job(), T0, capacity=3)
     page = recruiter_client.get(f"/slots/{slot.id}/edit").get_data(as_text=True)
-    for html in ('value="2030-01-16"', 'value="14:30"', 'value="15:00"', 'id="slot-edit"', "Nobody is booked yet, so the slot moves straight away."):
+    for html in (
+        'value="2030-01-16"',
+        'value="14:30"',
+        'value="15:00"',
+        'id="slot-edit"',
+        "Nobody is booked yet, so the slot moves straight away.",
+    ):
         assert html in page
     response = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21"))
     assert response.status_code == 302 and response.headers["Location"] == f"/slots/{slot.id}/"
-    assert "Slot updated: Mon 21 Jan 2030, 14:30 IST." in recruiter_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Slot updated: Mon 21 Jan 2030, 14:30 IST." in recruiter_client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     db.session.refresh(slot)
     assert slot.start_at == NEW
 
@@ -284,7 +317,10 @@ def test_edit_page_shows_the_slots_time_and_moves_an_empty_slot(clock, recruiter
 def test_editing_only_the_capacity_of_a_past_slot_still_works(clock, recruiter_client):
     slot = make_slot(make_job(), clock.now() - timedelta(hours=1), capacity=3)
     page = recruiter_client.get(f"/slots/{slot.id}/edit").get_data(as_text=True)
-    values = {name: page.split(f'name="{name}"')[1].split('value="')[1].split('"')[0] for name in ("interview_date", "start_time", "end_time")}
+    values = {
+        name: page.split(f'name="{name}"')[1].split('value="')[1].split('"')[0]
+        for name in ("interview_date", "start_time", "end_time")
+    }
     response = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(**values, max_candidates="2"))
     assert response.status_code == 302
     db.session.refresh(slot)
@@ -327,10 +363,14 @@ def test_a_booked_slot_asks_first_then_moves_and_emails(clock, recruiter_client)
     assert slot.start_at == T0 and emails("reschedule") == []
 
     # Typed again to another time, the old confirmation does not count: it asks about the new time.
-    retyped = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-22", confirm_move="2030-01-21T09:00:00Z"))
+    retyped = recruiter_client.post(
+        f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-22", confirm_move="2030-01-21T09:00:00Z")
+    )
     assert "Move 3 interviews to Tue 22 Jan 14:30 IST and e-mail 3 candidates?" in retyped.get_data(as_text=True)
 
-    confirmed = recruiter_client.post(f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21", confirm_move="2030-01-21T09:00:00Z"))
+    confirmed = recruiter_client.post(
+        f"/slots/{slot.id}/edit", data=edit_form(interview_date="2030-01-21", confirm_move="2030-01-21T09:00:00Z")
+    )
     assert confirmed.status_code == 302
     page = recruiter_client.get(confirmed.headers["Location"]).get_data(as_text=True)
     assert "Slot updated: Mon 21 Jan 2030, 14:30 IST; 3 candidates e-mailed the new time." in page
@@ -348,7 +388,9 @@ def test_the_confirm_flow_over_htmx(clock, recruiter_client):
     assert "Move 1 interview to Wed 16 Jan 16:00 IST and e-mail 1 candidate?" in body
     assert "HX-Request" in asked.headers["Vary"]
     done = recruiter_client.post(
-        f"/slots/{slot.id}/edit", data=edit_form(start_time="16:00", end_time="16:30", confirm_move="2030-01-16T10:30:00Z"), headers=HX
+        f"/slots/{slot.id}/edit",
+        data=edit_form(start_time="16:00", end_time="16:30", confirm_move="2030-01-16T10:30:00Z"),
+        headers=HX,
     )
     assert done.status_code == 200 and done.headers["HX-Redirect"] == f"/slots/{slot.id}/"
     db.session.refresh(slot)

@@ -1,4 +1,5 @@
 """Slots on the web: the calendar (page and fragment), creating one or a pattern, editing, cancelling."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -102,7 +103,9 @@ def test_calendar_files_slots_under_their_local_day_across_a_dst_change(app, clo
     assert labels(week) == {9: ["23:30–00:00"], 10: ["00:15–00:45", "03:30–04:00", "23:45–00:15"]}
     month = slot_calendars.calendar_view("month", datetime(2030, 3, 1).date(), new_york)
     assert labels(month) == {
-        9: ["23:30–00:00"], 10: ["00:15–00:45", "03:30–04:00", "12:00–12:30", "23:45–00:15"], 11: ["00:00–00:30"],
+        9: ["23:30–00:00"],
+        10: ["00:15–00:45", "03:30–04:00", "12:00–12:30", "23:45–00:15"],
+        11: ["00:00–00:30"],
     }
     assert [slot.job_title for slot in month.days[datetime(2030, 3, 10).date()]][2] == "Designer"
     assert all(count == 0 for count in month.more.values())
@@ -137,10 +140,16 @@ def test_create_one_slot(clock, recruiter_client):
 
 def test_create_slot_in_a_dst_zone_and_in_its_gap(clock, recruiter_client):
     job = make_job()
-    ok = recruiter_client.post("/slots/new", data=slot_form(job, interview_date="2030-07-01", start_time="09:00", end_time="10:00", timezone="America/New_York"))
+    ok = recruiter_client.post(
+        "/slots/new",
+        data=slot_form(job, interview_date="2030-07-01", start_time="09:00", end_time="10:00", timezone="America/New_York"),
+    )
     assert ok.status_code == 302
     assert db.session.scalar(select(InterviewSlot.start_at)) == datetime(2030, 7, 1, 13, 0, tzinfo=UTC)
-    gap = recruiter_client.post("/slots/new", data=slot_form(job, interview_date="2030-03-10", start_time="02:15", end_time="03:30", timezone="America/New_York"))
+    gap = recruiter_client.post(
+        "/slots/new",
+        data=slot_form(job, interview_date="2030-03-10", start_time="02:15", end_time="03:30", timezone="America/New_York"),
+    )
     assert gap.status_code == 422
     assert "2030-03-10 02:15 does not exist in America/New_York (clocks skip it)." in gap.get_data(as_text=True)
 
@@ -172,7 +181,9 @@ def test_overlapping_slot_needs_confirmation(clock, recruiter_client):
     html = warned.get_data(as_text=True)
     assert warned.status_code == 422 and "This overlaps 1 existing slot for the same job:" in html
     assert "Create anyway, although it overlaps" in html and slot_count() == 1
-    confirmed = recruiter_client.post("/slots/new", data=slot_form(job, start_time="14:45", end_time="15:15", confirm_overlap="y"))
+    confirmed = recruiter_client.post(
+        "/slots/new", data=slot_form(job, start_time="14:45", end_time="15:15", confirm_overlap="y")
+    )
     assert confirmed.status_code == 302 and slot_count() == 2
 
 
@@ -208,26 +219,37 @@ def test_pattern_preview_then_create(clock, recruiter_client):
     created = recruiter_client.post("/slots/pattern", data=pattern_form(job, confirm_overlap="y"))
     assert created.status_code == 302 and slot_count() == 11
     new = db.session.scalars(select(InterviewSlot).where(InterviewSlot.id != existing.id).order_by(InterviewSlot.start_at)).all()
-    assert new[0].start_at == datetime(2030, 1, 21, 4, 30, tzinfo=UTC) and new[-1].start_at == datetime(2030, 1, 25, 8, 30, tzinfo=UTC)
+    assert new[0].start_at == datetime(2030, 1, 21, 4, 30, tzinfo=UTC) and new[-1].start_at == datetime(
+        2030, 1, 25, 8, 30, tzinfo=UTC
+    )
     assert all(s.duration_minutes == 45 and s.ai_interview_type == "coding" and s.max_candidates == 2 for s in new)
 
 
 def test_pattern_bad_input_and_past_days(clock, recruiter_client):
     job = make_job()
-    bad = recruiter_client.post("/slots/pattern/preview", data=pattern_form(job, weekdays=[], start_times="9am", end_date="2030-01-01"), headers=HX)
+    bad = recruiter_client.post(
+        "/slots/pattern/preview", data=pattern_form(job, weekdays=[], start_times="9am", end_date="2030-01-01"), headers=HX
+    )
     html = bad.get_data(as_text=True)
     assert "Pick at least one day of the week." in html and "“9am” is not a time in the form HH:MM (24-hour)." in html
     assert "The last day must not be before the first." in html
     # Today (Tue 15 Jan, 10:00 IST): the 10:00 start is already past and skipped; 14:00 is kept.
-    today = recruiter_client.post("/slots/pattern/preview", data=pattern_form(job, start_date="2030-01-15", end_date="2030-01-15"), headers=HX)
+    today = recruiter_client.post(
+        "/slots/pattern/preview", data=pattern_form(job, start_date="2030-01-15", end_date="2030-01-15"), headers=HX
+    )
     assert "<strong>1 slot</strong>" in today.get_data(as_text=True) and "Skipped: in the past" in today.get_data(as_text=True)
 
 
 def test_pattern_in_a_dst_zone_skips_the_missing_hour(app, clock):
     job = make_job()
     plan = slot_patterns.plan_pattern(
-        job_id=job.id, start_date="2030-03-09", end_date="2030-03-11", weekdays=[str(n) for n in range(7)],
-        start_times="02:30", length_minutes=30, timezone="America/New_York",
+        job_id=job.id,
+        start_date="2030-03-09",
+        end_date="2030-03-11",
+        weekdays=[str(n) for n in range(7)],
+        start_times="02:30",
+        length_minutes=30,
+        timezone="America/New_York",
     )
     assert [timeutil.isoformat_z(s.start_at) for s in plan.slots] == ["2030-03-09T07:30:00Z", "2030-03-11T06:30:00Z"]
     assert "does not exist in America/New_York" in plan.skipped_past[0][1]

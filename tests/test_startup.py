@@ -1,4 +1,5 @@
 """Start-up: create_app() does no work a request does not need; `flask db …` still works."""
+
 import json
 import subprocess
 import sys
@@ -34,7 +35,14 @@ def cli_env(tmp_path):
 
 
 def test_create_app_imports_no_migration_or_resume_libraries_and_hashes_nothing(tmp_path):
-    result = subprocess.run([sys.executable, "-c", LOADED_AFTER_CREATE_APP], cwd=ROOT, env=cli_env(tmp_path), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_AFTER_CREATE_APP],
+        cwd=ROOT,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == {"modules": [], "dummy_hashes": 0}
 
@@ -43,7 +51,9 @@ def test_flask_db_upgrade_then_check_and_help(tmp_path):
     env = cli_env(tmp_path)
 
     def flask(*args):
-        return subprocess.run([FLASK, "--app", "app", "db", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [FLASK, "--app", "app", "db", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
 
     upgraded = flask("upgrade")
     assert upgraded.returncode == 0, upgraded.stderr

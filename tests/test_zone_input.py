@@ -1,5 +1,6 @@
 """Time zones are typed with suggestions (a native datalist, the common zones first) and checked on
 the server: account settings, the slot forms and the calendar."""
+
 import re
 
 import pytest
@@ -30,10 +31,13 @@ def test_account_zone_is_a_typed_field_with_suggestions(admin_client, admin):
     assert db.session.get(User, admin.id).timezone == "Asia/Kolkata"  # an alias is stored as its canonical name
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("Mars/Base", "Unknown time zone &#39;Mars/Base&#39;."),
-    ("Europe/" + "x" * 80, "Unknown time zone &#39;Europe/" + "x" * 57 + "&#39;."),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Mars/Base", "Unknown time zone &#39;Mars/Base&#39;."),
+        ("Europe/" + "x" * 80, "Unknown time zone &#39;Europe/" + "x" * 57 + "&#39;."),
+    ],
+)
 def test_account_refuses_an_unknown_zone_inline(admin_client, admin, typed, message):
     response = admin_client.post("/account/", data={"prefs-timezone": typed})
     html = response.get_data(as_text=True)
@@ -43,15 +47,24 @@ def test_account_refuses_an_unknown_zone_inline(admin_client, admin, typed, mess
 
 def test_slot_form_refuses_an_unknown_zone_inline(clock, recruiter_client):
     job = make_job()
-    data = {"job_id": str(job.id), "interview_date": "2030-01-16", "start_time": "14:30", "end_time": "15:00",
-            "ai_interview_type": "technical", "max_candidates": "1", "timezone": "Nowhere/Land"}
+    data = {
+        "job_id": str(job.id),
+        "interview_date": "2030-01-16",
+        "start_time": "14:30",
+        "end_time": "15:00",
+        "ai_interview_type": "technical",
+        "max_candidates": "1",
+        "timezone": "Nowhere/Land",
+    }
     response = recruiter_client.post("/slots/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Unknown time zone &#39;Nowhere/Land&#39;." in html
     assert 'value="Nowhere/Land"' in html  # kept as typed, to correct
     assert recruiter_client.post("/slots/new", data=data | {"timezone": "Europe/London"}).status_code == 302
     for path in ("/slots/new", "/slots/pattern"):
-        assert 'autocomplete="off" data-zone-input="" id="timezone" list="zone-names" name="timezone"' in recruiter_client.get(path).get_data(as_text=True)
+        assert 'autocomplete="off" data-zone-input="" id="timezone" list="zone-names" name="timezone"' in recruiter_client.get(
+            path
+        ).get_data(as_text=True)
 
 
 def test_calendar_zone_is_an_input_and_an_unknown_one_falls_back(clock, recruiter_client):

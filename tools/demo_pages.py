@@ -5,6 +5,7 @@ pages at their worst: an 80-character job title at a 200-character company, long
 names, a booked interview, a taken and reviewed one, a session whose window is open. The clock
 is pinned (services.timeutil.set_now) so every run renders the same pages.
 """
+
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -52,14 +53,23 @@ class Page:
 
 def _resume(name):
     return Resume(
-        original_filename=f"{name.split()[0].lower()}-cv.txt", stored_name=f"demo-{name.split()[0].lower()}.txt",
-        content_type="text/plain", size_bytes=len(RESUME), sha256="0" * 64, parsed_text=RESUME,
+        original_filename=f"{name.split()[0].lower()}-cv.txt",
+        stored_name=f"demo-{name.split()[0].lower()}.txt",
+        content_type="text/plain",
+        size_bytes=len(RESUME),
+        sha256="0" * 64,
+        parsed_text=RESUME,
     )
 
 
 def _slot(job, start_at, kind="technical", capacity=2):
-    slot = InterviewSlot(job=job, start_at=start_at, end_at=start_at + timedelta(minutes=job.duration_minutes),
-                         ai_interview_type=kind, max_candidates=capacity)
+    slot = InterviewSlot(
+        job=job,
+        start_at=start_at,
+        end_at=start_at + timedelta(minutes=job.duration_minutes),
+        ai_interview_type=kind,
+        max_candidates=capacity,
+    )
     db.session.add(slot)
     return slot
 
@@ -71,10 +81,20 @@ def _take(session, at):
     for question in list(session.questions):
         at += timedelta(seconds=75)
         timeutil.set_now(at)
-        code = "def median(values):\n    ordered = sorted(values)\n    return ordered[len(ordered) // 2]\n" if question.kind == "coding" else ""
-        session_flow.submit_answer(session, question_id=question.id, text=f"My approach to question {question.position + 1}: "
-                                  "start from the data, measure, then pick the simplest model that works.", code=code,
-                                  client_id=CLIENT_ID, now=at)
+        code = (
+            "def median(values):\n    ordered = sorted(values)\n    return ordered[len(ordered) // 2]\n"
+            if question.kind == "coding"
+            else ""
+        )
+        session_flow.submit_answer(
+            session,
+            question_id=question.id,
+            text=f"My approach to question {question.position + 1}: "
+            "start from the data, measure, then pick the simplest model that works.",
+            code=code,
+            client_id=CLIENT_ID,
+            now=at,
+        )
 
 
 def seed(app):
@@ -87,27 +107,54 @@ def seed(app):
     tz = timeutil.zone()
     today = timeutil.to_zone(PINNED_NOW, tz).date()
 
-    long_job = Job(job_title=LONG_TITLE, company_name=LONG_COMPANY, coding_language="CSHARP", duration_minutes=45,
-                   domain=Domain(name="Financial technology and payments"),
-                   job_description="Design streaming feature pipelines in C# and SQL; ship models behind low-latency APIs.\n" * 6)
+    long_job = Job(
+        job_title=LONG_TITLE,
+        company_name=LONG_COMPANY,
+        coding_language="CSHARP",
+        duration_minutes=45,
+        domain=Domain(name="Financial technology and payments"),
+        job_description="Design streaming feature pipelines in C# and SQL; ship models behind low-latency APIs.\n" * 6,
+    )
     db.session.add(long_job)
     people = [
-        Candidate(full_name="Asha Rao", email="asha.rao@example.com", phone="+91 98765 43210", job=demo_job, resume=_resume("Asha Rao"), work_experience=6),
+        Candidate(
+            full_name="Asha Rao",
+            email="asha.rao@example.com",
+            phone="+91 98765 43210",
+            job=demo_job,
+            resume=_resume("Asha Rao"),
+            work_experience=6,
+        ),
         Candidate(full_name="Ben Okafor", email="ben.okafor@example.com", job=demo_job, status="interviewed"),
         Candidate(full_name="Chen Wei", email="chen.wei@example.com", job=demo_job, status="hired"),
         Candidate(full_name="Dana Iyer", email="dana.iyer@example.com", job=demo_job, resume=_resume("Dana Iyer")),
         Candidate(full_name="Farah Khan", email="farah.khan@example.com", job=demo_job, resume=_resume("Farah Khan")),
-        Candidate(full_name=LONG_PERSON, email="maximiliana.alexandrovna.bartholomew-featherstonehaugh@example-very-long-domain.co.in",
-                  job=long_job, status="rejected", phone="+44 20 7946 0958"),
+        Candidate(
+            full_name=LONG_PERSON,
+            email="maximiliana.alexandrovna.bartholomew-featherstonehaugh@example-very-long-domain.co.in",
+            job=long_job,
+            status="rejected",
+            phone="+44 20 7946 0958",
+        ),
     ]
     db.session.add_all(people)
     for offset, hour in ((1, 9), (2, 11), (3, 15)):
-        _slot(long_job, timeutil.combine_local(today + timedelta(days=offset), datetime.min.time().replace(hour=hour), tz), kind="coding")
+        _slot(
+            long_job,
+            timeutil.combine_local(today + timedelta(days=offset), datetime.min.time().replace(hour=hour), tz),
+            kind="coding",
+        )
     db.session.commit()
 
-    demo_slots = list(db.session.scalars(select(InterviewSlot).where(InterviewSlot.job_id == demo_job.id).order_by(InterviewSlot.start_at)))
-    booked = booking.book_interview(people[0], demo_slots[0], actor=admin, notes="Prefers mornings; send the calendar invite to her work address.")
-    long_slot = db.session.scalar(select(InterviewSlot).where(InterviewSlot.job_id == long_job.id).order_by(InterviewSlot.start_at))
+    demo_slots = list(
+        db.session.scalars(select(InterviewSlot).where(InterviewSlot.job_id == demo_job.id).order_by(InterviewSlot.start_at))
+    )
+    booked = booking.book_interview(
+        people[0], demo_slots[0], actor=admin, notes="Prefers mornings; send the calendar invite to her work address."
+    )
+    long_slot = db.session.scalar(
+        select(InterviewSlot).where(InterviewSlot.job_id == long_job.id).order_by(InterviewSlot.start_at)
+    )
     booking.book_interview(people[5], long_slot, actor=admin)
 
     # A taken and reviewed interview, two days ago.
@@ -127,14 +174,26 @@ def seed(app):
     opening = booking.book_interview(people[4], open_slot, actor=admin)
     db.session.commit()
     links = _scheduling_links(admin, demo_job, people[0])
-    return Demo(password, {
-        **links,
-        "job": demo_job.id, "long_job": long_job.id, "candidate": people[0].id, "long_candidate": people[5].id,
-        "free_candidate": people[1].id, "slot": demo_slots[0].id, "free_slot": demo_slots[3].id, "long_slot": long_slot.id,
-        "interview": booked.id, "taken": taken.id, "today": today.isoformat(),
-        "countdown_key": booked.session.session_key, "open_key": opening.session.session_key,
-        "open_at": opening.session.scheduled_at,
-    })
+    return Demo(
+        password,
+        {
+            **links,
+            "job": demo_job.id,
+            "long_job": long_job.id,
+            "candidate": people[0].id,
+            "long_candidate": people[5].id,
+            "free_candidate": people[1].id,
+            "slot": demo_slots[0].id,
+            "free_slot": demo_slots[3].id,
+            "long_slot": long_slot.id,
+            "interview": booked.id,
+            "taken": taken.id,
+            "today": today.isoformat(),
+            "countdown_key": booked.session.session_key,
+            "open_key": opening.session.session_key,
+            "open_at": opening.session.scheduled_at,
+        },
+    )
 
 
 def _token(link):
@@ -158,7 +217,9 @@ def _scheduling_links(admin, demo_job, booked_candidate):
     scheduling.invite(booked_candidate, actor=admin)
     offered = scheduling.offered_days(demo_job, timeutil.zone(), timeutil.now())[0].slots[0]
     return {
-        "pick_token": _token(pick_link), "booked_token": _token(booked_link), "waitlist_token": _token(waitlist_link),
+        "pick_token": _token(pick_link),
+        "booked_token": _token(booked_link),
+        "waitlist_token": _token(waitlist_link),
         "offered_slot": offered.id,
     }
 

@@ -5,6 +5,7 @@ as the demo admin in Chromium (/usr/bin/chromium, Playwright) and saves one full
 page and size: screenshots/<page>-desktop.png, <page>-phone.png and <page>-phone-dark.png. Pages that
 scroll sideways at phone width are listed at the end (and make the exit status 1).
 """
+
 import shutil
 import sys
 import tempfile
@@ -60,11 +61,17 @@ def main(out_dir=ROOT / "screenshots", only=""):
     """Render every page (or those whose name holds `only`) at both sizes; returns the names of pages that overflow on a phone."""
     out_dir.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="screenshots-"))
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'demo.db'}", "SECRET_KEY": "screenshots",
-        "UPLOAD_FOLDER": str(workdir / "uploads"), "MAIL_SERVER": None, "OUTBOX_IN_PROCESS": False,
-        "RATELIMIT_STORAGE_URI": "memory://", "SESSION_COOKIE_SECURE": False,
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'demo.db'}",
+            "SECRET_KEY": "screenshots",
+            "UPLOAD_FOLDER": str(workdir / "uploads"),
+            "MAIL_SERVER": None,
+            "OUTBOX_IN_PROCESS": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     overflowing = []
     with app.app_context():
         server, base_url = serve(app)

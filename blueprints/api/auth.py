@@ -1,4 +1,5 @@
 """Token authentication for the JSON API: `Authorization: Token <token>`."""
+
 from flask import abort, g, request
 
 from blueprints.api import bp

@@ -3,6 +3,7 @@
 Refused bookings and slot changes answer as the seeds' API did (the handlers below); other
 refusals are ServiceErrors, answered by blueprints/errors.py.
 """
+
 from flask import g, jsonify
 
 from blueprints.api import bp
@@ -53,7 +54,9 @@ def move_needs_confirmation(error):
 @bp.errorhandler(slot_crud.SlotOverlap)
 def overlap_conflict(error):
     """409 naming the job's slots a new or moved slot would overlap."""
-    message = f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to go ahead anyway."
+    message = (
+        f"This overlaps {len(error.clashes)} existing slot(s) for the same job; send allow_overlap: true to go ahead anyway."
+    )
     return jsonify(error=message, overlaps=[Slot.of(clash).as_json() for clash in error.clashes]), 409
 
 
@@ -66,33 +69,61 @@ def slot_refused(error):
 
 
 @operation(
-    "GET", "/interviews/slots/", summary="Slots, soonest first, paginated; without `from` and `to`, from today on", tag=TAG_SLOTS,
-    query=SlotListQuery, response=page_of(Slot), errors=(400, 404),
+    "GET",
+    "/interviews/slots/",
+    summary="Slots, soonest first, paginated; without `from` and `to`, from today on",
+    tag=TAG_SLOTS,
+    query=SlotListQuery,
+    response=page_of(Slot),
+    errors=(400, 404),
 )
 def list_slots(query):
     """Slots, soonest first, paginated; filter with job_id, status, from and to (YYYY-MM-DD in the zone; from today by default)."""
     tz, job = query.zone(), get_or_404(Job, query.job_id, "Job") if query.job_id else None
     rows = interview_requests.slot_list(job=job, status=query.status, day_from=query.from_, day_to=query.to, tz=tz)
-    return paginated(rows, Slot, serialize=lambda slot: Slot.of(slot, tz), count_column=InterviewSlot.id, keyset=slot_crud.LIST_KEYSET)
+    return paginated(
+        rows, Slot, serialize=lambda slot: Slot.of(slot, tz), count_column=InterviewSlot.id, keyset=slot_crud.LIST_KEYSET
+    )
 
 
 @operation(
-    "POST", "/interviews/slots/", summary="Create a slot (times in IST unless `timezone`)", tag=TAG_SLOTS,
-    body=SlotInput, response=Slot, status=201, errors=(400, 409),
+    "POST",
+    "/interviews/slots/",
+    summary="Create a slot (times in IST unless `timezone`)",
+    tag=TAG_SLOTS,
+    body=SlotInput,
+    response=Slot,
+    status=201,
+    errors=(400, 409),
 )
 def create_slot(body):
     """A slot from `job_id, interview_date, start_time, end_time` (IST unless `timezone`), capacity, type."""
     return Slot.of(*interview_requests.create_slot(schemas.changes(body, partial=False), actor=g.api_user))
 
 
-@operation("GET", "/interviews/slots/<slot_id>/", summary="One slot", tag=TAG_SLOTS, rows=SLOT, query=SlotZoneQuery, response=Slot, errors=(404,))
+@operation(
+    "GET",
+    "/interviews/slots/<slot_id>/",
+    summary="One slot",
+    tag=TAG_SLOTS,
+    rows=SLOT,
+    query=SlotZoneQuery,
+    response=Slot,
+    errors=(404,),
+)
 def get_slot(slot, query):
     """One slot."""
     return Slot.of(slot, query.zone())
 
 
 @operation(
-    ("PUT", "PATCH"), "/interviews/slots/<slot_id>/", tag=TAG_SLOTS, rows=SLOT, body=SlotUpdate, response=Slot, errors=(400, 404, 409),
+    ("PUT", "PATCH"),
+    "/interviews/slots/<slot_id>/",
+    tag=TAG_SLOTS,
+    rows=SLOT,
+    body=SlotUpdate,
+    response=Slot,
+    errors=(400, 404, 409),
     summary="Change capacity (never below the bookings), type or time (a booked slot moves with confirm: true)",
 )
 def update_slot(slot, body):
@@ -103,8 +134,15 @@ def update_slot(slot, body):
 
 
 @operation(
-    "POST", "/interviews/slots/<slot_id>/cancel/", summary="Cancel the slot and every booking in it (candidates are told)", tag=TAG_SLOTS,
-    rows=SLOT, body=SlotCancel, body_optional=True, response=SlotCancelled, errors=(404, 409),
+    "POST",
+    "/interviews/slots/<slot_id>/cancel/",
+    summary="Cancel the slot and every booking in it (candidates are told)",
+    tag=TAG_SLOTS,
+    rows=SLOT,
+    body=SlotCancel,
+    body_optional=True,
+    response=SlotCancelled,
+    errors=(404, 409),
 )
 def cancel_slot(slot, body):
     """Cancel the slot and every booking in it."""
@@ -113,7 +151,12 @@ def cancel_slot(slot, body):
 
 
 @operation(
-    "POST", "/interviews/", tag=TAG_INTERVIEWS, body=InterviewCreate, invalid="candidate_id and job_id are required", errors=(400, 404, 409),
+    "POST",
+    "/interviews/",
+    tag=TAG_INTERVIEWS,
+    body=InterviewCreate,
+    invalid="candidate_id and job_id are required",
+    errors=(400, 404, 409),
     summary="An interview for a candidate of a job: pending (book it next), or booked at once with slot_id or scheduled_at",
     responses={201: ((BookedInterview, Interview), "Created; booked ones carry their session and link")},
 )
@@ -127,7 +170,12 @@ def create_interview(body):
     candidate, job = get_or_404(Candidate, body.candidate_id, "Candidate"), get_or_404(Job, body.job_id, "Job")
     slot = get_or_404(InterviewSlot, body.slot_id, "Slot") if body.slot_id else None
     interview, booked = interview_requests.create_interview(
-        candidate, job, slot=slot, scheduled_at=body.scheduled_at, notes=str(body.booking_notes or ""), actor=g.api_user,
+        candidate,
+        job,
+        slot=slot,
+        scheduled_at=body.scheduled_at,
+        notes=str(body.booking_notes or ""),
+        actor=g.api_user,
     )
     if not booked:
         return Interview.of(interview), 201
@@ -135,7 +183,15 @@ def create_interview(body):
     return BookedInterview.of(interview), 201
 
 
-@operation("GET", "/interviews/<interview_id>/", summary="One interview", tag=TAG_INTERVIEWS, rows=INTERVIEW, response=Interview, errors=(404,))
+@operation(
+    "GET",
+    "/interviews/<interview_id>/",
+    summary="One interview",
+    tag=TAG_INTERVIEWS,
+    rows=INTERVIEW,
+    response=Interview,
+    errors=(404,),
+)
 def get_interview(interview):
     """One interview with its link and e-mail state."""
     return Interview.of(interview)
@@ -147,8 +203,15 @@ def _book(interview, slot, notes):
 
 
 @operation(
-    "POST", "/interviews/slots/<slot_id>/book_slot/", summary="Book an interview into this slot", tag=TAG_SLOTS, rows=SLOT,
-    body=SlotBooking, invalid="interview_id is required", responses=BOOKED, errors=(400, 404, 409),
+    "POST",
+    "/interviews/slots/<slot_id>/book_slot/",
+    summary="Book an interview into this slot",
+    tag=TAG_SLOTS,
+    rows=SLOT,
+    body=SlotBooking,
+    invalid="interview_id is required",
+    responses=BOOKED,
+    errors=(400, 404, 409),
 )
 def book_slot(slot, body):
     """Book `interview_id` into the slot (with `booking_notes`)."""
@@ -156,8 +219,14 @@ def book_slot(slot, body):
 
 
 @operation(
-    "POST", "/interviews/schedules/book_interview/", summary="Book an interview into a slot", tag=TAG_INTERVIEWS,
-    body=InterviewBooking, invalid="interview_id and slot_id are required", responses=BOOKED, errors=(400, 404, 409),
+    "POST",
+    "/interviews/schedules/book_interview/",
+    summary="Book an interview into a slot",
+    tag=TAG_INTERVIEWS,
+    body=InterviewBooking,
+    invalid="interview_id and slot_id are required",
+    responses=BOOKED,
+    errors=(400, 404, 409),
 )
 def book_interview(body):
     """Book `interview_id` into `slot_id`."""
@@ -166,8 +235,13 @@ def book_interview(body):
 
 
 @operation(
-    "POST", "/interviews/schedules/create_interview_session/", summary="The booked interview's session and link (idempotent)",
-    tag=TAG_INTERVIEWS, body=SessionRequest, invalid="interview_id is required", errors=(400, 404, 409),
+    "POST",
+    "/interviews/schedules/create_interview_session/",
+    summary="The booked interview's session and link (idempotent)",
+    tag=TAG_INTERVIEWS,
+    body=SessionRequest,
+    invalid="interview_id is required",
+    errors=(400, 404, 409),
     responses={201: (InterviewSessionLink, "First call"), 200: (InterviewSessionLink, "Same session again")},
 )
 def create_interview_session(body):
@@ -179,8 +253,15 @@ def create_interview_session(body):
 
 
 @operation(
-    "POST", "/interviews/<interview_id>/reschedule/", summary="Move to another slot; the link stays the same", tag=TAG_INTERVIEWS,
-    rows=INTERVIEW, body=Reschedule, invalid="slot_id is required", response=Interview, errors=(400, 404, 409),
+    "POST",
+    "/interviews/<interview_id>/reschedule/",
+    summary="Move to another slot; the link stays the same",
+    tag=TAG_INTERVIEWS,
+    rows=INTERVIEW,
+    body=Reschedule,
+    invalid="slot_id is required",
+    response=Interview,
+    errors=(400, 404, 409),
 )
 def reschedule(interview, body):
     """Move the interview to `slot_id`; the link stays the same."""
@@ -189,8 +270,15 @@ def reschedule(interview, body):
 
 
 @operation(
-    "POST", "/interviews/<interview_id>/cancel/", summary="Cancel and free the seat (the candidate is told)", tag=TAG_INTERVIEWS,
-    rows=INTERVIEW, body=InterviewCancel, body_optional=True, response=Interview, errors=(404, 409),
+    "POST",
+    "/interviews/<interview_id>/cancel/",
+    summary="Cancel and free the seat (the candidate is told)",
+    tag=TAG_INTERVIEWS,
+    rows=INTERVIEW,
+    body=InterviewCancel,
+    body_optional=True,
+    response=Interview,
+    errors=(404, 409),
 )
 def cancel(interview, body):
     """Cancel the interview and free its seat."""

@@ -5,6 +5,7 @@ and answers) and the pydantic models of services/schemas/. The candidate portal'
 described by hand below (services/interviewer/session_flow.py reads their bodies). A test fails when a route
 under /api/ (or /ai/) is missing here, and schemathesis checks every response against it.
 """
+
 from flask import jsonify, render_template
 from flask_login import login_required
 
@@ -27,7 +28,9 @@ def json_body(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-@operation("GET", "/openapi.json", summary="This description (no token needed)", tag="Meta", public=True, response={"type": "object"})
+@operation(
+    "GET", "/openapi.json", summary="This description (no token needed)", tag="Meta", public=True, response={"type": "object"}
+)
 def openapi_json():
     """The machine-readable description."""
     return jsonify(SPEC)
@@ -44,7 +47,8 @@ def _tidy(schema):
     """pydantic's JSON schema without what the description never said: titles and null defaults."""
     if isinstance(schema, dict):
         return {
-            key: _tidy(value) for key, value in schema.items()
+            key: _tidy(value)
+            for key, value in schema.items()
             if not (key == "title" and isinstance(value, str)) and not (key == "default" and value is None)
         }
     if isinstance(schema, list):
@@ -66,7 +70,10 @@ def schema_of(model):
 
 
 def _parameters(op):
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": "A UUID"} for name in op.path_params]
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": "A UUID"}
+        for name in op.path_params
+    ]
     if op.query is not None:
         for name, schema in _tidy(op.query.model_json_schema())["properties"].items():
             description = schema.pop("description", "")
@@ -126,7 +133,7 @@ AI_ANSWER_ERRORS = {
     403: "The countdown is still running, or the interview was not started (call /ai/start first)",
     404: "Unknown or malformed session key",
     409: "Not the current question, an answer already stored, time up (the next question is now current), "
-         "the interview completed, or another tab holds it: `code` says which",
+    "the interview completed, or another tab holds it: `code` says which",
     410: "The window has passed (expired) or the interview was cancelled",
     413: "The answer, the code or the recording is too large",
     429: "Too many unknown keys from this address",
@@ -146,11 +153,15 @@ AI_PATHS = {
             "Start (or resume) the interview and get the current question (idempotent)",
             "AiQuestion",
             AI_START_ERRORS,
-            body={"type": "object", "required": ["session_key"], "properties": {
-                "session_key": {"type": "string"},
-                "client_id": {"type": "string"},
-                "audio_consent": {"type": "boolean", "description": "The candidate agreed to voice answers being recorded"},
-            }},
+            body={
+                "type": "object",
+                "required": ["session_key"],
+                "properties": {
+                    "session_key": {"type": "string"},
+                    "client_id": {"type": "string"},
+                    "audio_consent": {"type": "boolean", "description": "The candidate agreed to voice answers being recorded"},
+                },
+            },
         ),
     },
     "/ai/answer": {
@@ -158,13 +169,31 @@ AI_PATHS = {
             "Answer the current question; returns the next one, or `status: completed` after the last",
             "AiAnswerResult",
             AI_ANSWER_ERRORS,
-        ) | {"requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"type": "object", "required": ["session_key", "question_id"], "properties": AI_ANSWER_FIELDS}},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["session_key", "question_id"], "properties": {
-                **AI_ANSWER_FIELDS,
-                "audio": {"type": "string", "format": "binary", "description": "A voice answer (WebM, Ogg, MP4, WAV or MP3); needs the candidate's consent"},
-            }}},
-        }}},
+        )
+        | {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "required": ["session_key", "question_id"], "properties": AI_ANSWER_FIELDS}
+                    },
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["session_key", "question_id"],
+                            "properties": {
+                                **AI_ANSWER_FIELDS,
+                                "audio": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "A voice answer (WebM, Ogg, MP4, WAV or MP3); needs the candidate's consent",
+                                },
+                            },
+                        }
+                    },
+                },
+            }
+        },
     },
 }
 AI_QUESTION = {
@@ -203,7 +232,7 @@ SPEC = {
         "version": "1.0.0",
         "description": "Send `Authorization: Token <token>` (make one with `flask create-token EMAIL` or on the "
         "Account page). Times are entered in IST (`Asia/Kolkata`) unless a `timezone` is given and returned both "
-        "as local fields and as UTC instants. Errors are `{\"error\": \"…\"}`, with `fields` for bad input.",
+        'as local fields and as UTC instants. Errors are `{"error": "…"}`, with `fields` for bad input.',
     },
     "servers": [{"url": "/"}],
     "security": [{"tokenAuth": []}],
@@ -215,4 +244,3 @@ SPEC = {
     },
     "paths": _paths() | AI_PATHS,
 }
-

@@ -9,6 +9,7 @@ Own code rather than spectree, flask-openapi3 or flask-smorest: those bring thei
 class or routing (or marshmallow), and their own error bodies; ours keep Flask's routes and the
 API's `{"error", "fields"}` answers with the project's messages. See README "Architecture".
 """
+
 import re
 from dataclasses import dataclass, field
 from functools import wraps
@@ -28,8 +29,8 @@ ERROR_TEXT = {
     403: "Not allowed for this user's role",
     404: "Unknown or malformed id",
     409: "Conflict: the slot is full, cancelled or past, the booking overlaps another, or a booked slot is moved without "
-         "confirm; the candidate already has an interview for this job (`code` already_scheduled, its `interview_id`); "
-         "or another request changed the interview first (`code` changed_meanwhile; nothing was changed)",
+    "confirm; the candidate already has an interview for this job (`code` already_scheduled, its `interview_id`); "
+    "or another request changed the interview first (`code` changed_meanwhile; nothing was changed)",
     413: "The upload is too large",
     429: "Too many requests",
     503: "Storage is unavailable (the upload folder cannot be written); nothing was saved, try again later",
@@ -58,9 +59,26 @@ class Operation:
 OPERATIONS = []
 
 
-def operation(methods, rule, *, summary, tag, response=None, status=200, responses=None, body=None, query=None,
-              errors=(), public=False, multipart=None, invalid=InputError.message, also=None, body_optional=False,
-              admin=False, rows=None):
+def operation(
+    methods,
+    rule,
+    *,
+    summary,
+    tag,
+    response=None,
+    status=200,
+    responses=None,
+    body=None,
+    query=None,
+    errors=(),
+    public=False,
+    multipart=None,
+    invalid=InputError.message,
+    also=None,
+    body_optional=False,
+    admin=False,
+    rows=None,
+):
     """Route `methods` ("POST", or ("PUT", "PATCH")) of `rule` (under /api/) to the view and describe it.
 
     `response` answers with `status` (or `responses`: {status: (model, description)}); `errors`
@@ -73,14 +91,28 @@ def operation(methods, rule, *, summary, tag, response=None, status=200, respons
     """
     rows = rows or {}
     methods = (methods,) if isinstance(methods, str) else tuple(methods)
-    error_text = errors if isinstance(errors, dict) else {code: ERROR_TEXT[code] for code in (*errors, *((403,) if admin else ()))}
+    error_text = (
+        errors if isinstance(errors, dict) else {code: ERROR_TEXT[code] for code in (*errors, *((403,) if admin else ()))}
+    )
     path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", bp.url_prefix + rule)
     answers = responses or {status: (response, "Created" if status == 201 else "OK")}
     for index, method in enumerate(methods):
-        OPERATIONS.append(Operation(
-            method.lower(), path, summary if index == 0 else (also or f"Same as {methods[0]}"), tag, answers, error_text,
-            body=body, query=query, multipart=multipart, public=public, body_optional=body_optional, path_params=re.findall(r"{([^}]+)}", path),
-        ))
+        OPERATIONS.append(
+            Operation(
+                method.lower(),
+                path,
+                summary if index == 0 else (also or f"Same as {methods[0]}"),
+                tag,
+                answers,
+                error_text,
+                body=body,
+                query=query,
+                multipart=multipart,
+                public=public,
+                body_optional=body_optional,
+                path_params=re.findall(r"{([^}]+)}", path),
+            )
+        )
 
     def decorate(view):
         @wraps(view)

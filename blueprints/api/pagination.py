@@ -3,6 +3,7 @@
 Lists with a keyset hand out cursors: `next` carries one, and following it costs the same on any
 page. `page` keeps working for the first MAX_OFFSET rows. Counts stop at COUNT_CAP (`count_capped`).
 """
+
 from urllib.parse import urlencode
 
 from flask import current_app, request
@@ -52,7 +53,10 @@ def paginated(query, item, *, count_column, keyset=None, count_cap=None, seriali
     size = min(size, MAX_PAGE_SIZE)  # like DRF's max_page_size: larger requests get the largest page
     offset = 0 if cursor else (page - 1) * size
     if offset >= MAX_OFFSET:
-        raise InputError({"page": f"Pages reach the first {MAX_OFFSET:,} rows; beyond them follow `next` (a cursor)."}, message="Invalid paging arguments.")
+        raise InputError(
+            {"page": f"Pages reach the first {MAX_OFFSET:,} rows; beyond them follow `next` (a cursor)."},
+            message="Invalid paging arguments.",
+        )
     count = capped_count(query.with_only_columns(count_column), count_cap)
     if keyset is not None:
         result = keyset_page(query, keyset, size, cursor=cursor, offset=offset)

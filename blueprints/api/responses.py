@@ -1,4 +1,5 @@
 """What every API module shares: reading the JSON body, finding rows by public id."""
+
 import uuid
 
 from flask import abort, request

@@ -1,4 +1,5 @@
 """JSON API views. Each area adds its endpoints in its own module of this package."""
+
 from flask import g
 
 from blueprints.api.operations import operation

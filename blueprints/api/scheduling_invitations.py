@@ -5,6 +5,7 @@ The shapes are services/schemas/scheduling_invitations.py; refusals are ServiceE
 by blueprints/errors.py as `{"error", "fields", "code"}`; the rules live in
 services/scheduling_invitations.py.
 """
+
 from flask import g
 
 from blueprints.api.operations import operation
@@ -25,7 +26,7 @@ ERRORS = {
     400: "Bad input; `fields` names what is wrong (`code` other_job: the candidate applied for another job)",
     404: "Unknown or malformed id (`fields` names it)",
     409: "Not possible in the invitation's state: revoked, expired or booked (`code` booked: cancel or move the interview instead), "
-         "or the candidate changed it meanwhile (`code` changed_meanwhile)",
+    "or the candidate changed it meanwhile (`code` changed_meanwhile)",
     410: "The job is archived (`code` role_closed)",
 }
 
@@ -35,8 +36,13 @@ def _errors(*codes):
 
 
 @operation(
-    "GET", "/scheduling-invitations/", summary="Invitations, newest first, paginated", tag=TAG,
-    query=SchedulingInvitationListQuery, response=page_of(SchedulingInvitation), errors=_errors(400),
+    "GET",
+    "/scheduling-invitations/",
+    summary="Invitations, newest first, paginated",
+    tag=TAG,
+    query=SchedulingInvitationListQuery,
+    response=page_of(SchedulingInvitation),
+    errors=_errors(400),
 )
 def list_scheduling_invitations(query):
     """Invitations, newest first, paginated; filter by `job_id`, `candidate_id` and `status`."""
@@ -45,9 +51,14 @@ def list_scheduling_invitations(query):
 
 
 @operation(
-    "POST", "/scheduling-invitations/", summary="Invite a candidate to pick a time of their job: e-mails the link and revokes their older one",
-    tag=TAG, body=SchedulingInvitationInput, errors=_errors(400, 404, 410),
-    responses={201: (SchedulingInvitation, "Created; `scheduling_link` is shown only here and in the e-mail")}, status=201,
+    "POST",
+    "/scheduling-invitations/",
+    summary="Invite a candidate to pick a time of their job: e-mails the link and revokes their older one",
+    tag=TAG,
+    body=SchedulingInvitationInput,
+    errors=_errors(400, 404, 410),
+    responses={201: (SchedulingInvitation, "Created; `scheduling_link` is shown only here and in the e-mail")},
+    status=201,
 )
 def create_scheduling_invitation(body):
     """Invite `candidate_id` to pick a time of `job_id` (optional `expires_at`); 201 with the link."""
@@ -55,8 +66,12 @@ def create_scheduling_invitation(body):
 
 
 @operation(
-    "GET", "/scheduling-invitations/<uuid:invitation_id>/", summary="One invitation", tag=TAG,
-    response=SchedulingInvitation, errors=_errors(404),
+    "GET",
+    "/scheduling-invitations/<uuid:invitation_id>/",
+    summary="One invitation",
+    tag=TAG,
+    response=SchedulingInvitation,
+    errors=_errors(404),
 )
 def get_scheduling_invitation(invitation_id):
     """One invitation, its state as of now."""
@@ -64,8 +79,12 @@ def get_scheduling_invitation(invitation_id):
 
 
 @operation(
-    "POST", "/scheduling-invitations/<uuid:invitation_id>/revoke/", summary="Stop the invitation's links working", tag=TAG,
-    response=SchedulingInvitation, errors=_errors(404, 409),
+    "POST",
+    "/scheduling-invitations/<uuid:invitation_id>/revoke/",
+    summary="Stop the invitation's links working",
+    tag=TAG,
+    response=SchedulingInvitation,
+    errors=_errors(404, 409),
 )
 def revoke_scheduling_invitation(invitation_id):
     """Stop the invitation's links working."""
@@ -73,9 +92,12 @@ def revoke_scheduling_invitation(invitation_id):
 
 
 @operation(
-    "POST", "/scheduling-invitations/<uuid:invitation_id>/resend/",
-    summary="E-mail an unused invitation again with a new link and a fresh expiry (older links keep working)", tag=TAG,
-    responses={200: (SchedulingInvitation, "Sent; `scheduling_link` is the new link")}, errors=_errors(404, 409, 410),
+    "POST",
+    "/scheduling-invitations/<uuid:invitation_id>/resend/",
+    summary="E-mail an unused invitation again with a new link and a fresh expiry (older links keep working)",
+    tag=TAG,
+    responses={200: (SchedulingInvitation, "Sent; `scheduling_link` is the new link")},
+    errors=_errors(404, 409, 410),
 )
 def resend_scheduling_invitation(invitation_id):
     """E-mail the invitation again with a new link (in the answer)."""
@@ -83,9 +105,16 @@ def resend_scheduling_invitation(invitation_id):
 
 
 @operation(
-    "POST", "/scheduling-invitations/bulk/", summary="Invite many candidates of a job at once", tag=TAG,
-    body=BulkSchedulingInvitationInput, response=BulkSchedulingInvitationResult, errors=_errors(400, 404, 410),
+    "POST",
+    "/scheduling-invitations/bulk/",
+    summary="Invite many candidates of a job at once",
+    tag=TAG,
+    body=BulkSchedulingInvitationInput,
+    response=BulkSchedulingInvitationResult,
+    errors=_errors(400, 404, 410),
 )
 def bulk_scheduling_invitations(body):
     """Invite `candidate_ids` to pick a time of `job_id`: how many were created, skipped and why."""
-    return BulkSchedulingInvitationResult.of(scheduling_invitations.invite_many(body.job_id, actor=g.api_user, candidate_ids=body.candidate_ids))
+    return BulkSchedulingInvitationResult.of(
+        scheduling_invitations.invite_many(body.job_id, actor=g.api_user, candidate_ids=body.candidate_ids)
+    )

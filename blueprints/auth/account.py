@@ -1,4 +1,5 @@
 """The signed-in user's account page: preferences, password, two-factor sign-in and API tokens."""
+
 from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
@@ -41,7 +42,9 @@ def account():
     return render_account(prefs=prefs, status=422 if prefs.errors else 200)
 
 
-def render_account(prefs=None, token_form=None, new_token=None, password_form=None, disable_form=None, codes_form=None, status=200):
+def render_account(
+    prefs=None, token_form=None, new_token=None, password_form=None, disable_form=None, codes_form=None, status=200
+):
     """The account page (or, for htmx, its API tokens section) with any form given kept as typed."""
     return render_page_or_fragment(
         "auth/account.html",

@@ -62,15 +62,23 @@ class NewPasswordFields(FlaskForm):
     """A new password typed twice (its strength is checked by services.accounts)."""
 
     new_password = PasswordField(
-        "New password", description=NEW_PASSWORD_HINT, validators=[DataRequired(message="Enter a new password."), Length(max=MAX_LENGTH)]
+        "New password",
+        description=NEW_PASSWORD_HINT,
+        validators=[DataRequired(message="Enter a new password."), Length(max=MAX_LENGTH)],
     )
     confirm = PasswordField(
-        "Type the new password again", validators=[DataRequired(message="Type the new password again."), EqualTo("new_password", message="The two passwords differ.")]
+        "Type the new password again",
+        validators=[
+            DataRequired(message="Type the new password again."),
+            EqualTo("new_password", message="The two passwords differ."),
+        ],
     )
 
 
 class ChangePasswordForm(NewPasswordFields):
-    current_password = PasswordField("Current password", validators=[DataRequired(message="Enter your current password."), Length(max=MAX_LENGTH)])
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(message="Enter your current password."), Length(max=MAX_LENGTH)]
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -78,7 +86,9 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ConfirmTwoFactorForm(FlaskForm):
-    code = StringField("6-digit code from your app", validators=[DataRequired(message="Enter the code your app shows."), Length(max=12)])
+    code = StringField(
+        "6-digit code from your app", validators=[DataRequired(message="Enter the code your app shows."), Length(max=12)]
+    )
 
 
 PASSWORD_AGAIN = [DataRequired(message="Enter your password."), Length(max=MAX_LENGTH)]

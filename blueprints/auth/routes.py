@@ -1,5 +1,6 @@
 """Sign-in (with its two-factor step), sign-out and password reset; the admin's Users page is in
 users.py, the signed-in user's account page in account.py."""
+
 import json
 import unicodedata
 import uuid

@@ -1,4 +1,5 @@
 """The admin's Users page: add accounts, and per row enable/disable, role, reset link, two-factor off."""
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -19,7 +20,9 @@ def users():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = user_actions.add_user(form.email.data, form.password.data, form.role.data, form.full_name.data or "", actor=current_user)
+            user = user_actions.add_user(
+                form.email.data, form.password.data, form.role.data, form.full_name.data or "", actor=current_user
+            )
         except accounts.PasswordTooWeak as exc:
             form.password.errors.append(str(exc))
         except accounts.AccountError as exc:

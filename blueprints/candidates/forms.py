@@ -1,4 +1,5 @@
 """Candidate and resume forms. Rules live in services/candidates.py and services/resumes.py."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectChoice, SelectField, StringField
@@ -6,7 +7,9 @@ from wtforms import SelectChoice, SelectField, StringField
 from models import CandidateStatus
 
 STATUS_CHOICES = [SelectChoice(value, value.capitalize()) for value in CandidateStatus]
-RESUME_ACCEPT = ".pdf,.docx,.txt,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain"
+RESUME_ACCEPT = (
+    ".pdf,.docx,.txt,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain"
+)
 
 
 class CandidateForm(FlaskForm):

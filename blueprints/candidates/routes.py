@@ -1,4 +1,5 @@
 """Candidates: search, add and edit them, their resumes (upload, replace, download) and interviews."""
+
 from flask import abort, flash, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -55,7 +56,9 @@ def _job_choices(form, current_job=None):
     choices = slot_crud.open_jobs()
     if current_job is not None and current_job not in choices:
         choices.insert(0, current_job)
-    form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices]
+    form.job_id.choices = [SelectChoice("", "Choose a job")] + [
+        SelectChoice(str(job.id), f"{job.job_title} · {job.company_name}") for job in choices
+    ]
 
 
 def _candidate_form(**kwargs):
@@ -149,7 +152,11 @@ def upload_resume(candidate_id):
             form = ResumeForm(formdata=None)
     # For htmx this replaces the resume section (outerHTML), saved or with its errors (422).
     return render_page_or_fragment(
-        "candidates/detail.html", "candidates/_resume.html", status=form_status(form.errors), **_detail_context(candidate, form), notice=notice,
+        "candidates/detail.html",
+        "candidates/_resume.html",
+        status=form_status(form.errors),
+        **_detail_context(candidate, form),
+        notice=notice,
     )
 
 
@@ -160,8 +167,12 @@ def download_resume(candidate_id):
     if resume is None:
         abort(404, description="This candidate has no resume.")
     response = send_from_directory(
-        resumes.upload_folder(), resume.stored_name, as_attachment=True,
-        download_name=resume.original_filename, mimetype=resume.content_type, max_age=0,
+        resumes.upload_folder(),
+        resume.stored_name,
+        as_attachment=True,
+        download_name=resume.original_filename,
+        mimetype=resume.content_type,
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
@@ -174,7 +185,9 @@ def invite(candidate_id):
     candidate = _candidate_or_404(candidate_id)
     back_url = url_for("candidates.detail", candidate_id=candidate.id)
     if request.method == "GET":
-        return render_template("confirm.html", question="candidates/_invite_question.html", candidate=candidate, back_url=back_url)
+        return render_template(
+            "confirm.html", question="candidates/_invite_question.html", candidate=candidate, back_url=back_url
+        )
     try:
         scheduling.invite(candidate, actor=current_user)
     except ServiceError as refusal:
@@ -209,7 +222,9 @@ def revoke_invitation(candidate_id, invitation_id):
     """Stop the invitation's links working (unless the candidate changed it meanwhile)."""
     candidate = _candidate_or_404(candidate_id)
     try:
-        scheduling.revoke(_invitation_or_404(candidate, invitation_id), actor=current_user, seen_status=request.form.get("seen_status"))
+        scheduling.revoke(
+            _invitation_or_404(candidate, invitation_id), actor=current_user, seen_status=request.form.get("seen_status")
+        )
     except ServiceError as refusal:
         flash(refusal.message, "error")
     else:
@@ -261,12 +276,16 @@ def _invite_many_preview(selection, back_url):
 
 
 def _flash_bulk_result(result):
-    flash(f"Invited {result.created} candidate{'s' if result.created != 1 else ''} to pick a time.", "success" if result.created else "warning")
+    flash(
+        f"Invited {result.created} candidate{'s' if result.created != 1 else ''} to pick a time.",
+        "success" if result.created else "warning",
+    )
     if result.skipped_total:
         reasons = "; ".join(f"{count} {words}" for _, words, count in result.reasons())
         flash(f"Skipped {result.skipped_total}: {reasons}.", "warning")
     if result.unfinished:
         flash(
             f"This run stopped after {scheduling_invitations.MAX_CREATED_PER_RUN:,} invitations: "
-            "invite everyone matching again to continue (those invited are skipped).", "warning",
+            "invite everyone matching again to continue (those invited are skipped).",
+            "warning",
         )

@@ -1,5 +1,6 @@
 """Forms for booking, rescheduling, cancelling and reviewing interviews. Rules live in
 services/booking.py and services/review.py; these only carry input (with CSRF) and show per-field errors."""
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length

@@ -1,4 +1,5 @@
 """An interview's e-mails for recruiters: states, last errors, and "resend invitation"."""
+
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -32,6 +33,9 @@ def resend_invitation(interview_id):
         return _back_to_page()
     # Replaces the #interview-messages section of the interview page.
     return render_template(
-        "interviews/_messages.html", interview=interview, emails=notifications.interview_emails(interview),
-        messages_notice=error or "The invitation is queued again.", messages_error=bool(error),
+        "interviews/_messages.html",
+        interview=interview,
+        emails=notifications.interview_emails(interview),
+        messages_notice=error or "The invitation is queued again.",
+        messages_error=bool(error),
     )

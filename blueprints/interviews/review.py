@@ -1,4 +1,5 @@
 """The recruiter's review of a taken interview: transcript, code, audio, notes and decision."""
+
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, send_file, url_for
@@ -21,7 +22,9 @@ def _context(interview, form, saved=False):
         "questions": reviews.transcript(interview),
         "form": form,
         "saved": saved,
-        "prism_language": session_flow.PRISM_LANGUAGES.get(interview.session.coding_language if interview.session else "", "none"),
+        "prism_language": session_flow.PRISM_LANGUAGES.get(
+            interview.session.coding_language if interview.session else "", "none"
+        ),
     }
 
 
@@ -41,7 +44,9 @@ def review(interview_id):
                 return redirect(url_for("interviews.review", interview_id=interview.id))
             # Replaces #review-decision with the saved form.
             return render_template("interviews/_review_form.html", **_context(interview, form, saved=True))
-    return render_page_or_fragment("interviews/review.html", "interviews/_review_form.html", status=form_status(form.errors), **_context(interview, form))
+    return render_page_or_fragment(
+        "interviews/review.html", "interviews/_review_form.html", status=form_status(form.errors), **_context(interview, form)
+    )
 
 
 @bp.get("/<uuid:interview_id>/answers/<uuid:answer_id>/audio")

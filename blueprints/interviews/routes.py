@@ -63,7 +63,9 @@ def book():
     if form.validate_on_submit():
         try:
             chosen_slot, chosen_candidate = booking.booking_choice(form.slot_id.data, form.candidate_id.data, form.candidate.data)
-            interview = booking.book_interview(chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or "")
+            interview = booking.book_interview(
+                chosen_candidate, chosen_slot, actor=current_user, notes=form.booking_notes.data or ""
+            )
         except ServiceError as refusal:
             error = apply_refusal(form, refusal)
             existing_interview_id = getattr(refusal, "interview_id", None)  # AlreadyScheduled names it
@@ -71,19 +73,30 @@ def book():
             return _booked(interview, slot, candidate)
     page = _booking_page(slot, candidate)
     context = {
-        "form": form, "slot": slot, "candidate": candidate, "origin": origin, "error": error,
-        "existing_interview_id": existing_interview_id, **page, **_picker(slot, candidate, page["standalone"]),
+        "form": form,
+        "slot": slot,
+        "candidate": candidate,
+        "origin": origin,
+        "error": error,
+        "existing_interview_id": existing_interview_id,
+        **page,
+        **_picker(slot, candidate, page["standalone"]),
     }
     # For htmx the dialog (or the page's card) is replaced, with its errors in place.
-    return render_page_or_fragment("interviews/book.html", "interviews/_book_dialog.html", status=form_status(form.errors, error), **context)
+    return render_page_or_fragment(
+        "interviews/book.html", "interviews/_book_dialog.html", status=form_status(form.errors, error), **context
+    )
 
 
 def _picker(slot, candidate, standalone):
     """The slot picker of the dialog: a candidate's open slots to pick from, or the slot it was opened from."""
     zone_name = viewer_zone()
     confirm = {
-        "confirm_url": url_for("interviews.book"), "confirm_fields": "interviews/_book_fields.html",
-        "confirm_target": "#booking-box", "confirm_heading": "Confirm the time", "confirm_label": "Book",
+        "confirm_url": url_for("interviews.book"),
+        "confirm_fields": "interviews/_book_fields.html",
+        "confirm_target": "#booking-box",
+        "confirm_heading": "Confirm the time",
+        "confirm_label": "Book",
     }
     if slot is not None:
         return slot_picker.picker_context([], zone_name, picker_url=None, **confirm) | {"chosen_slot": slot}
@@ -102,7 +115,9 @@ def candidate_options():
     if slot is None:
         abort(404, description="Slot not found.")
     typed = request.args.get("candidate", "").strip()
-    return render_template("interviews/_candidate_options.html", matches=slot_crud.candidate_suggestions(slot, typed), typed=typed)
+    return render_template(
+        "interviews/_candidate_options.html", matches=slot_crud.candidate_suggestions(slot, typed), typed=typed
+    )
 
 
 def _booking_page(slot, candidate):
@@ -172,7 +187,10 @@ def reschedule(interview_id):
         except ServiceError as refusal:
             error = apply_refusal(form, refusal)
         else:
-            flash(f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.", "success")
+            flash(
+                f"Rescheduled to {timeutil.format_local(new_slot.start_at, timeutil.zone(viewer_zone()))}; the candidate is told and the link stays the same.",
+                "success",
+            )
             return redirect_after_post(url_for("interviews.detail", interview_id=interview.id))
     context = {"form": form, "interview": interview, "error": error}
     return render_page_or_fragment(

@@ -1,4 +1,5 @@
 """Jobs: admins create, edit and archive them; recruiters read them."""
+
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
@@ -18,7 +19,9 @@ def index():
     """Jobs matching the search, open ones first; htmx swaps just the list as the user types."""
     query_text = request.args.get("q", "").strip()
     show_archived = request.args.get("archived") == "1"
-    page = db.paginate(jobs.search_jobs(query_text, include_archived=show_archived), per_page=PER_PAGE, max_per_page=100, error_out=False)
+    page = db.paginate(
+        jobs.search_jobs(query_text, include_archived=show_archived), per_page=PER_PAGE, max_per_page=100, error_out=False
+    )
     return render_page_or_fragment("jobs/index.html", "jobs/_list.html", results=page, q=query_text, show_archived=show_archived)
 
 
@@ -78,7 +81,10 @@ def confirm_remove(job_id):
     """Without JavaScript, the second step: archive (or delete) the job?"""
     job = _job_or_404(job_id)
     return render_template(
-        "confirm.html", question="jobs/_remove_question.html", job=job, in_use=jobs.is_in_use(job),
+        "confirm.html",
+        question="jobs/_remove_question.html",
+        job=job,
+        in_use=jobs.is_in_use(job),
         back_url=url_for("jobs.detail", job_id=job.id),
     )
 

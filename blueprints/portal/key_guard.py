@@ -10,6 +10,7 @@ When that storage (Redis) fails, lookups are counted in this process's memory fo
 STORAGE_RETRY_SECONDS before it is tried again: an outage neither locks candidates out of their
 interviews with 500s nor leaves guessing unchecked.
 """
+
 import time
 from functools import lru_cache
 
@@ -67,7 +68,8 @@ class _FailedLookupCounter:
                 return getattr(shared, method)(*args)
             except (StorageError, *_as_tuple(limiter.storage.base_exceptions)):
                 current_app.logger.warning(
-                    "Rate-limit storage unreachable: failed portal key lookups are counted in memory for %d s", STORAGE_RETRY_SECONDS
+                    "Rate-limit storage unreachable: failed portal key lookups are counted in memory for %d s",
+                    STORAGE_RETRY_SECONDS,
                 )
                 self._shared_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
         if self._in_memory is None:
@@ -88,7 +90,9 @@ def _counter():
 
 def _applies():
     # The bare "/" without a key only redirects to sign-in: it looks nothing up.
-    return current_app.config["RATELIMIT_ENABLED"] and not (request.endpoint == "portal.index" and "session_key" not in request.args)
+    return current_app.config["RATELIMIT_ENABLED"] and not (
+        request.endpoint == "portal.index" and "session_key" not in request.args
+    )
 
 
 def _limit():
@@ -98,4 +102,3 @@ def _limit():
 @lru_cache(maxsize=8)
 def _parsed(limit_string):
     return parse(limit_string)
-

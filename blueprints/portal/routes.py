@@ -3,6 +3,7 @@
 Every view here looks a session key up; key_guard's per-IP limit, which only unknown keys use up,
 makes guessing keys slow while a candidate's own page never runs into it.
 """
+
 import json
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
@@ -168,7 +169,9 @@ def start():
     try:
         # Recording needs the page's JavaScript, so only an htmx start records consent to it.
         session_flow.start_interview(
-            session, now, session_flow.valid_client_id(request.form.get("client_id")),
+            session,
+            now,
+            session_flow.valid_client_id(request.form.get("client_id")),
             audio_consent=is_htmx() and request.form.get("audio_consent") == "yes",
         )
     except ServiceError as refusal:
@@ -188,8 +191,13 @@ def answer():
     notice, view, headers = None, None, {}
     try:
         session_flow.submit_answer(
-            session, question_id=question_id, text=request.form.get("text", ""), code=request.form.get("code", ""),
-            audio=request.files.get("audio") or None, client_id=session_flow.valid_client_id(request.form.get("client_id")), now=now,
+            session,
+            question_id=question_id,
+            text=request.form.get("text", ""),
+            code=request.form.get("code", ""),
+            audio=request.files.get("audio") or None,
+            client_id=session_flow.valid_client_id(request.form.get("client_id")),
+            now=now,
         )
         headers["HX-Trigger"] = json.dumps({"answer-saved": {"question_id": str(question_id)}})
     except ServiceError as refusal:
@@ -217,13 +225,18 @@ def ai_start():
     fields = _api_fields()
     try:
         session_flow.start_interview(
-            session, now, session_flow.valid_client_id(fields.get("client_id")), audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
+            session,
+            now,
+            session_flow.valid_client_id(fields.get("client_id")),
+            audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
         )
     except interview_errors.InterviewError as exc:
         return _api_refusal(exc, session, now)
     view = session_flow.question_view(session, now)
     if view is None:
-        return jsonify(error=interview_errors.AlreadyFinished.message, code=interview_errors.AlreadyFinished.code, state=portal.COMPLETED), 409
+        return jsonify(
+            error=interview_errors.AlreadyFinished.message, code=interview_errors.AlreadyFinished.code, state=portal.COMPLETED
+        ), 409
     return jsonify(status=session.status, **view)
 
 
@@ -249,8 +262,13 @@ def ai_answer():
     now = timeutil.now()
     try:
         saved = session_flow.submit_answer(
-            session, question_id=question_id, text=text, code=code, audio=request.files.get("audio") or None,
-            client_id=session_flow.valid_client_id(fields.get("client_id")), now=now,
+            session,
+            question_id=question_id,
+            text=text,
+            code=code,
+            audio=request.files.get("audio") or None,
+            client_id=session_flow.valid_client_id(fields.get("client_id")),
+            now=now,
         )
     except interview_errors.InterviewError as exc:
         return _api_refusal(exc, session, now)

@@ -5,6 +5,7 @@ No sign-in and no JavaScript needed: day and time choices are links, each change
 one page (404 unknown or malformed, 410 revoked or expired), and key_guard's per-IP budget of
 failed lookups, shared with the portal's keys, makes guessing slow.
 """
+
 from flask import make_response, redirect, render_template, request, url_for
 
 from blueprints import slot_picker
@@ -37,7 +38,10 @@ def _picker_context(token, page, zone_name, *, changing=False, notice=None):
         zone_name,
         picker_url=url_for("schedule.reschedule" if changing else "schedule.show", token=token),
         confirm_url=url_for("schedule.reschedule" if changing else "schedule.book", token=token),
-        token=token, view=page, changing=changing, notice=notice,
+        token=token,
+        view=page,
+        changing=changing,
+        notice=notice,
     )
 
 
@@ -103,7 +107,12 @@ def cancel(token):
         else:
             return redirect_after_post(url_for("schedule.show", token=token, done="cancelled"))
     return render_template(
-        "schedule/cancel.html", token=token, view=page, notice=notice, contact=scheduling.contact_line(invitation), tz=timeutil.zone(_zone_name()),
+        "schedule/cancel.html",
+        token=token,
+        view=page,
+        notice=notice,
+        contact=scheduling.contact_line(invitation),
+        tz=timeutil.zone(_zone_name()),
     ), form_status(notice)
 
 
@@ -127,8 +136,11 @@ def calendar_file(token):
     interview = page.interview
     link = notifications.interview_link(interview.session_key)
     ics = calendar_invite.build_invite(
-        interview, summary=f"Interview: {interview.job.job_title} at {interview.job.company_name}",
-        description=f"Join the interview: {link}", link=link, organizer=transport.default_sender(),
+        interview,
+        summary=f"Interview: {interview.job.job_title} at {interview.job.company_name}",
+        description=f"Join the interview: {link}",
+        link=link,
+        organizer=transport.default_sender(),
     )
     response = make_response(ics)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=REQUEST"

@@ -1,4 +1,5 @@
 """Organisation settings (admins) and the public files they publish (the brand's logo and colours)."""
+
 from flask import Blueprint
 
 from blueprints.web import staff_required

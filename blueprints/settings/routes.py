@@ -1,4 +1,5 @@
 """The branding page, and the brand's public logo and stylesheet."""
+
 from flask import abort, flash, make_response, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
@@ -24,9 +25,11 @@ def edit_branding():
         upload = form.logo.data
         try:
             logo = branding.save(
-                organisation_name=form.organisation_name.data, accent_color=form.accent_color.data,
+                organisation_name=form.organisation_name.data,
+                accent_color=form.accent_color.data,
                 logo_data=upload.read(branding.MAX_LOGO_BYTES + 1) if upload else None,
-                remove_logo=form.remove_logo.data, actor=current_user,
+                remove_logo=form.remove_logo.data,
+                actor=current_user,
             )
         except ServiceError as refusal:
             apply_errors(form, refusal.fields)
@@ -34,7 +37,9 @@ def edit_branding():
             removed = f" Taken out of the SVG: {', '.join(logo.removed)}." if logo and logo.removed else ""
             flash(f"Branding saved.{removed}", "success")
             return redirect(url_for("settings.edit_branding"))
-    return render_template("settings/branding.html", form=form, brand=brand, default_accent=branding.DEFAULT_ACCENT), form_status(form.errors)
+    return render_template("settings/branding.html", form=form, brand=brand, default_accent=branding.DEFAULT_ACCENT), form_status(
+        form.errors
+    )
 
 
 @brand_bp.get("/logo/<name>")

@@ -1,5 +1,6 @@
 """Forms for slots. Rules live in services/slots/; these only carry input (with CSRF) and show
 per-field errors, so the API and the pages share one validation."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, widgets
 
@@ -8,7 +9,10 @@ from models import InterviewType
 from services import timeutil
 
 TYPE_CHOICES = [SelectChoice(InterviewType.TECHNICAL, "Technical"), SelectChoice(InterviewType.CODING, "Coding")]
-WEEKDAY_CHOICES = [SelectChoice(str(n), name) for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))]
+WEEKDAY_CHOICES = [
+    SelectChoice(str(n), name)
+    for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+]
 
 
 class ZoneMixin:

@@ -1,4 +1,5 @@
 """Slots: the calendar, creating (one or from a pattern), the slot page, editing and cancelling."""
+
 import uuid
 from datetime import date
 
@@ -60,7 +61,9 @@ def calendar():
 
 def _slot_form_context(form):
     jobs = slot_crud.open_jobs()
-    form.job_id.choices = [SelectChoice("", "Choose a job")] + [SelectChoice(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs]
+    form.job_id.choices = [SelectChoice("", "Choose a job")] + [
+        SelectChoice(str(j.id), f"{j.job_title} · {j.company_name}") for j in jobs
+    ]
     form.init_zone(viewer_zone())
     return jobs
 
@@ -71,7 +74,9 @@ def create():
     form = SlotForm()
     if request.method == "GET":
         # From "New slot" (job) or a click on the calendar's empty time (day, hour, zone, job).
-        for name, value in calendar_grid.new_slot_prefill(**{key: request.args.get(key) for key in ("job", "tz", "date", "start")}).items():
+        for name, value in calendar_grid.new_slot_prefill(
+            **{key: request.args.get(key) for key in ("job", "tz", "date", "start")}
+        ).items():
             form[name].data = value
     _slot_form_context(form)
     context = {"form": form, "clashes": [], "error": None}
@@ -102,7 +107,13 @@ def _refusal_context(form, refusal, move_to=None):
     """How a slot form shows a refusal: messages beside their fields, an overlap's clashes above its
     tick box, a booked slot's move as the confirmation step, anything else as a message."""
     if isinstance(refusal, slot_crud.MoveNeedsConfirmation):
-        return {"pending_move": {"count": refusal.interview_count, "start_at": move_to[0], "confirms": timeutil.isoformat_z(move_to[0])}}
+        return {
+            "pending_move": {
+                "count": refusal.interview_count,
+                "start_at": move_to[0],
+                "confirms": timeutil.isoformat_z(move_to[0]),
+            }
+        }
     apply_errors(form, refusal.fields)
     clashes = refusal.clashes if refusal.code == slot_crud.SlotOverlap.code else []
     return {"clashes": clashes, "error": None if refusal.fields or clashes else refusal.message}
@@ -143,7 +154,9 @@ def create_pattern():
                 error = apply_refusal(form, refusal)
         else:
             flash(f"Created {len(created)} slots.", "success")
-            return redirect(url_for("slots.calendar", job=plan.job.id, date=created[0].start_at.date().isoformat(), tz=form.timezone.data))
+            return redirect(
+                url_for("slots.calendar", job=plan.job.id, date=created[0].start_at.date().isoformat(), tz=form.timezone.data)
+            )
     return render_template("slots/pattern.html", form=form, plan=plan, error=error), form_status(form.errors, error)
 
 
@@ -196,12 +209,20 @@ def edit(slot_id):
     if form.validate_on_submit():
         try:
             move_to = slot_parsing.move_times(
-                slot, interview_date=form.interview_date.data, start_time=form.start_time.data, end_time=form.end_time.data,
+                slot,
+                interview_date=form.interview_date.data,
+                start_time=form.start_time.data,
+                end_time=form.end_time.data,
                 timezone=form.timezone.data,
             )
             moved = slot_crud.update_slot(
-                slot, max_candidates=form.max_candidates.data, ai_interview_type=form.ai_interview_type.data, move_to=move_to,
-                confirm=form.confirm_move.data == timeutil.isoformat_z(move_to[0]), allow_overlap=form.confirm_overlap.data, actor=current_user,
+                slot,
+                max_candidates=form.max_candidates.data,
+                ai_interview_type=form.ai_interview_type.data,
+                move_to=move_to,
+                confirm=form.confirm_move.data == timeutil.isoformat_z(move_to[0]),
+                allow_overlap=form.confirm_overlap.data,
+                actor=current_user,
             )
         except ServiceError as refusal:
             context |= _refusal_context(form, refusal, move_to)
@@ -223,8 +244,11 @@ def confirm_cancel(slot_id):
     """Without JavaScript, the second step: who cancelling the slot cancels and e-mails."""
     slot = _slot_or_404(slot_id)
     return render_template(
-        "confirm.html", question="slots/_cancel_question.html", slot=slot,
-        to_cancel=slot_crud.cancelled_with_slot(slot_crud.slot_interviews(slot)), back_url=url_for("slots.detail", slot_id=slot.id),
+        "confirm.html",
+        question="slots/_cancel_question.html",
+        slot=slot,
+        to_cancel=slot_crud.cancelled_with_slot(slot_crud.slot_interviews(slot)),
+        back_url=url_for("slots.detail", slot_id=slot.id),
     )
 
 

@@ -1,4 +1,5 @@
 """Voice answers: the accepted containers, checking an upload's bytes against its type, and where recordings live."""
+
 import secrets
 from pathlib import Path
 
@@ -10,8 +11,14 @@ from services.interviewer.errors import AnswerTooLarge, BadAnswer
 AUDIO_EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/mpeg": "mp3", "audio/wav": "wav"}
 # Browsers label one container in more than one way (Chromium records audio/webm, Firefox
 # audio/ogg, Safari audio/mp4); the stored type is always the one the bytes show.
-AUDIO_TYPE_ALIASES = {"video/webm": "audio/webm", "audio/x-m4a": "audio/mp4", "audio/mp3": "audio/mpeg",
-                      "audio/x-wav": "audio/wav", "audio/wave": "audio/wav", "audio/vnd.wave": "audio/wav"}
+AUDIO_TYPE_ALIASES = {
+    "video/webm": "audio/webm",
+    "audio/x-m4a": "audio/mp4",
+    "audio/mp3": "audio/mpeg",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+    "audio/vnd.wave": "audio/wav",
+}
 
 
 def recording_of(audio):
@@ -23,7 +30,9 @@ def recording_of(audio):
         raise BadAnswer("The recording is not an audio file this site accepts.")
     data = audio.stream.read(current_app.config["AUDIO_MAX_BYTES"] + 1)
     if len(data) > current_app.config["AUDIO_MAX_BYTES"]:
-        raise AnswerTooLarge(f"The recording is too large; the limit is {current_app.config['AUDIO_MAX_BYTES'] // (1024 * 1024)} MB.")
+        raise AnswerTooLarge(
+            f"The recording is too large; the limit is {current_app.config['AUDIO_MAX_BYTES'] // (1024 * 1024)} MB."
+        )
     if not data:
         return None
     if sniff_audio(data) != declared:

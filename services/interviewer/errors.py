@@ -1,4 +1,5 @@
 """What the interview refuses: each a RefusedAction with its HTTP status and a code for the page."""
+
 from services.errors import RefusedAction
 
 

@@ -1,4 +1,5 @@
 """The curated question bank (data/questions/*.json) and the offline plan drawn from it, seeded by the session key."""
+
 import hashlib
 import json
 import random
@@ -14,8 +15,13 @@ QUESTION_KINDS = ("intro", "technical", "behavioural", "coding", "closing")
 
 # The skill of the bank that matches each job language.
 LANGUAGE_SKILL = {
-    "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
-    "RUBY": "ruby", "CSHARP": "csharp", "SQL": "sql",
+    "PYTHON": "python",
+    "JAVASCRIPT": "javascript",
+    "JAVA": "java",
+    "PHP": "php",
+    "RUBY": "ruby",
+    "CSHARP": "csharp",
+    "SQL": "sql",
 }
 
 
@@ -63,10 +69,18 @@ def _technical_questions(analysis, language, count, rng, context):
     """Round-robin over skills: shared by job and resume first, then the job's, the language, the resume's."""
     skills = load_bank()["technical"]["skills"]
     order = []
-    for name in analysis["matched_skills"] + analysis["job_skills"] + [LANGUAGE_SKILL.get(language)] + analysis["resume_skills"] + ["fundamentals"]:
+    for name in (
+        analysis["matched_skills"]
+        + analysis["job_skills"]
+        + [LANGUAGE_SKILL.get(language)]
+        + analysis["resume_skills"]
+        + ["fundamentals"]
+    ):
         if name in skills and name not in order:
             order.append(name)
-    pools = {name: _closest(skills[name]["questions"], analysis["difficulty"], rng, len(skills[name]["questions"])) for name in order}
+    pools = {
+        name: _closest(skills[name]["questions"], analysis["difficulty"], rng, len(skills[name]["questions"])) for name in order
+    }
     time_limit = load_bank()["technical"]["time_limit_seconds"]
     chosen = []
     while len(chosen) < count and any(pools.values()):
@@ -86,11 +100,16 @@ def offline_plan(session, analysis):
 
     def pick(name, count=1):
         section = bank[name]
-        return [_planned(section["kind"], item, section["time_limit_seconds"], context) for item in rng.sample(section["questions"], count)]
+        return [
+            _planned(section["kind"], item, section["time_limit_seconds"], context)
+            for item in rng.sample(section["questions"], count)
+        ]
 
     tasks = bank["coding"]["languages"].get(session.coding_language) or bank["coding"]["languages"]["PYTHON"]
-    coding = [_planned("coding", item, bank["coding"]["time_limit_seconds"], context)
-              for item in sorted(_closest(tasks, analysis["difficulty"], rng, coding_count), key=lambda q: q.get("difficulty", 2))]
+    coding = [
+        _planned("coding", item, bank["coding"]["time_limit_seconds"], context)
+        for item in sorted(_closest(tasks, analysis["difficulty"], rng, coding_count), key=lambda q: q.get("difficulty", 2))
+    ]
     return (
         pick("intro")
         + _technical_questions(analysis, session.coding_language, technical_count, rng, context)

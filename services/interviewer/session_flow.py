@@ -3,6 +3,7 @@
 Every function that changes state commits, so each answer is durable before the next question
 appears; the server's clock (timeutil.now) enforces each question's time limit across reloads.
 """
+
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -44,8 +45,13 @@ SUBMIT_GRACE_SECONDS = 10
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Prism.js grammar names, for highlighting code in the editor and in the review.
 PRISM_LANGUAGES = {
-    "PYTHON": "python", "JAVASCRIPT": "javascript", "JAVA": "java", "PHP": "php",
-    "RUBY": "ruby", "CSHARP": "csharp", "SQL": "sql",
+    "PYTHON": "python",
+    "JAVASCRIPT": "javascript",
+    "JAVA": "java",
+    "PHP": "php",
+    "RUBY": "ruby",
+    "CSHARP": "csharp",
+    "SQL": "sql",
 }
 
 NOT_OPEN_MESSAGES = {
@@ -82,11 +88,17 @@ def _seconds_left(started_at, time_limit_seconds, now):
 # current question with that question's clock.
 HEARTBEAT_BY_KEY = LoneSelect(
     select(
-        InterviewSession.status, InterviewSession.active_client_id, InterviewSession.question_started_at,
-        InterviewQuestion.id, InterviewQuestion.time_limit_seconds,
+        InterviewSession.status,
+        InterviewSession.active_client_id,
+        InterviewSession.question_started_at,
+        InterviewQuestion.id,
+        InterviewQuestion.time_limit_seconds,
     )
-    .outerjoin(InterviewQuestion, (InterviewQuestion.session_id == InterviewSession.id)
-               & (InterviewQuestion.position == InterviewSession.current_question_index))
+    .outerjoin(
+        InterviewQuestion,
+        (InterviewQuestion.session_id == InterviewSession.id)
+        & (InterviewQuestion.position == InterviewSession.current_question_index),
+    )
     .where(InterviewSession.session_key == bindparam("key"))
 )
 
@@ -106,7 +118,8 @@ def heartbeat_changes_nothing(session_key, shown_question_id, client_id, now):
     status, active_client_id, started_at, question_id, time_limit_seconds = row
     return (
         status == SessionStatus.IN_PROGRESS
-        and question_id is not None and str(question_id) == shown_question_id
+        and question_id is not None
+        and str(question_id) == shown_question_id
         and (not active_client_id or client_id == active_client_id)
         and _seconds_left(started_at, time_limit_seconds, now + timedelta(seconds=-SUBMIT_GRACE_SECONDS)) > 0
     )
@@ -154,7 +167,9 @@ def start_interview(session, now, client_id=None, audio_consent=False):
         planned = plan_questions(snapshot)
     lock_session(session)
     # What is decided and changed below, re-read in one SELECT (the planning texts only if needed).
-    _reload_with_questions(session, joinedload(InterviewSession.interview), *([undefer_group("planning")] if to_plan and not planned else []))
+    _reload_with_questions(
+        session, joinedload(InterviewSession.interview), *([undefer_group("planning")] if to_plan and not planned else [])
+    )
     # Decided again under the lock: a cancellation, reschedule or expiry may have come first.
     _refuse_unless_open(session, now)
     if session.status == SessionStatus.SCHEDULED:
@@ -194,7 +209,8 @@ def _reload_with_questions(session, *options):
     SELECT; returns its questions."""
     session_id = sa_inspect(session).identity[0]  # not session.id: that would load the expired row by itself first
     db.session.execute(
-        select(InterviewSession).where(InterviewSession.id == session_id)
+        select(InterviewSession)
+        .where(InterviewSession.id == session_id)
         .options(joinedload(InterviewSession.questions).joinedload(InterviewQuestion.answer), *options)
         .execution_options(populate_existing=True)
     ).unique().one()
@@ -254,10 +270,16 @@ def close_timed_out_question(session, now):
         finish_interview(session, now)
         db.session.commit()
         return True
-    db.session.add(InterviewAnswer(
-        question=question, session_id=session.id, submitted_at=now, seconds_taken=question.time_limit_seconds,
-        timed_out=True, keyword_coverage=keyword_coverage(question.expected_points, ""),
-    ))
+    db.session.add(
+        InterviewAnswer(
+            question=question,
+            session_id=session.id,
+            submitted_at=now,
+            seconds_taken=question.time_limit_seconds,
+            timed_out=True,
+            keyword_coverage=keyword_coverage(question.expected_points, ""),
+        )
+    )
     _move_on(session, now)
     db.session.commit()
     return True
@@ -302,7 +324,11 @@ def submit_answer(session, *, question_id, text="", code="", audio=None, client_
         raise BadAnswer("Voice answers need your consent to recording, given before the interview starts.")
     recording = _check_sizes(text, code, audio)
     answer = InterviewAnswer(
-        question=question, session_id=session.id, text=text.strip(), code=code, submitted_at=now,
+        question=question,
+        session_id=session.id,
+        text=text.strip(),
+        code=code,
+        submitted_at=now,
         seconds_taken=question.time_limit_seconds - seconds_left(session, question, now),
         keyword_coverage=keyword_coverage(question.expected_points, f"{text}\n{code}"),
     )

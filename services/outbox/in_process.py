@@ -1,4 +1,5 @@
 """The in-process sender: a thread delivering the outbox inside the web process, woken by commits that add rows."""
+
 import logging
 import os
 import socket
@@ -78,7 +79,7 @@ class InProcessSender:
 
 
 def flask_run_role():
-    """"serving" in the process `flask run` serves from, "watching" in its reloader's watcher (which
+    """ "serving" in the process `flask run` serves from, "watching" in its reloader's watcher (which
     only restarts the server), None anywhere else (gunicorn, other CLI commands, tests)."""
     from flask.cli import get_debug_flag, run_command
 

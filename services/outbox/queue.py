@@ -1,4 +1,5 @@
 """The outbox as a queue: claiming due rows under a lease, sending a batch, and marking what became of each row."""
+
 import functools
 import logging
 import os
@@ -25,7 +26,10 @@ PROMPT_SEND_SECONDS = 5  # the longest `flask create-link` waits for each SMTP s
 # Rows a sender may claim once their next_attempt_at has passed: for `sending`, the lease ran out
 # (its worker died). UNCONFIGURED rows count too, because nothing is claimed without SMTP.
 CLAIMABLE_STATUSES = (
-    EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.SENDING, EmailStatus.UNCONFIGURED,
+    EmailStatus.QUEUED,
+    EmailStatus.RETRYING,
+    EmailStatus.SENDING,
+    EmailStatus.UNCONFIGURED,
 )
 
 
@@ -90,13 +94,20 @@ def _build_claim_statement(dialect, limit, email_ids=None):
         update(outbox_emails)
         .where(outbox_emails.c.id.in_(select(batch.c.id).limit(limit)))
         .values(
-            status=EmailStatus.SENDING, claimed_at=now, claimed_by=bindparam("worker"),
+            status=EmailStatus.SENDING,
+            claimed_at=now,
+            claimed_by=bindparam("worker"),
             next_attempt_at=bindparam("lease_end", type_=outbox_emails.c.next_attempt_at.type),
             attempts=outbox_emails.c.attempts + 1,
         )
         .returning(
-            outbox_emails.c.id, outbox_emails.c.attempts, outbox_emails.c.idempotency_key, outbox_emails.c.kind,
-            outbox_emails.c.interview_id, outbox_emails.c.mime_message, outbox_emails.c.envelope_from,
+            outbox_emails.c.id,
+            outbox_emails.c.attempts,
+            outbox_emails.c.idempotency_key,
+            outbox_emails.c.kind,
+            outbox_emails.c.interview_id,
+            outbox_emails.c.mime_message,
+            outbox_emails.c.envelope_from,
             outbox_emails.c.envelope_to,
         )
     )
@@ -128,7 +139,10 @@ def _release(email_ids, worker_id):
         update(OutboxEmail)
         .where(OutboxEmail.id.in_(email_ids), *_held_by(worker_id))
         .values(
-            status=EmailStatus.QUEUED, claimed_at=None, claimed_by=None, attempts=OutboxEmail.attempts - 1,
+            status=EmailStatus.QUEUED,
+            claimed_at=None,
+            claimed_by=None,
+            attempts=OutboxEmail.attempts - 1,
             next_attempt_at=timeutil.now(),
         )
         .execution_options(synchronize_session=False)
@@ -142,9 +156,11 @@ def _moot_reminders(claimed):
     reminders = {row.id: row.interview_id for row in claimed if row.kind == "reminder" and row.interview_id is not None}
     if not reminders:
         return set()
-    active = set(db.session.scalars(
-        select(Interview.id).where(Interview.id.in_(set(reminders.values())), Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
-    ))
+    active = set(
+        db.session.scalars(
+            select(Interview.id).where(Interview.id.in_(set(reminders.values())), Interview.status.in_(ACTIVE_INTERVIEW_STATUSES))
+        )
+    )
     return {email_id for email_id, interview_id in reminders.items() if interview_id not in active}
 
 
@@ -184,7 +200,9 @@ def _mark_statements():
     mark_sent = (
         update(outbox_emails)
         .where(outbox_emails.c.id.in_(bindparam("ids", expanding=True)), *held)
-        .values(status=EmailStatus.SENT, sent_at=bindparam("now", type_=outbox_emails.c.sent_at.type), last_error=None, **released)
+        .values(
+            status=EmailStatus.SENT, sent_at=bindparam("now", type_=outbox_emails.c.sent_at.type), last_error=None, **released
+        )
     )
     mark_others = (
         update(outbox_emails)
@@ -266,7 +284,9 @@ def deliver_due(limit=BATCH_SIZE, worker_id=None, stop=None, email_ids=None, tim
                     outcomes.record(row.id, EmailStatus.FAILED, reason)
                 else:
                     retry_at = timeutil.now() + backoff(row.attempts, base_backoff)
-                    log.info("Outbox %s attempt %s failed (%s); retrying at %s", row.idempotency_key, row.attempts, reason, retry_at)
+                    log.info(
+                        "Outbox %s attempt %s failed (%s); retrying at %s", row.idempotency_key, row.attempts, reason, retry_at
+                    )
                     outcomes.record(row.id, EmailStatus.RETRYING, reason, retry_at)
             else:
                 outcomes.record(row.id, EmailStatus.SENT)

@@ -1,4 +1,5 @@
 """The SMTP side of the outbox: a row's message and its bytes, the connection, and what an SMTP error means."""
+
 import hashlib
 import smtplib
 import socket
@@ -263,7 +264,10 @@ def send_test_message(to_email):
     server = f"{current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']}"
     body, html = email_render.render("mail_test", server=server, sent_at=timeutil.isoformat_z(timeutil.now()))
     message = AddressedMessage(
-        subject="Interview scheduler: test message", to=mail_address("", to_email), body=body, html=html,
+        subject="Interview scheduler: test message",
+        to=mail_address("", to_email),
+        body=body,
+        html=html,
         sender=mail_address(*default_sender()),
     )
     with open_connection() as connection:

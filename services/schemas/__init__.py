@@ -8,6 +8,7 @@ the refusal of itself is `Described` (documented, passed through).
 Bodies forbid fields they do not declare; a field the API accepts and ignores (a seed's quirk) is
 declared, and says so. PUT/PATCH are partial: `changes(fields, partial=True)` is what was sent.
 """
+
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.validation import Checked
@@ -70,7 +71,9 @@ def read(model, data, *, partial):
     A form's own fields (csrf_token, submit) are not the model's and are left out.
     """
     try:
-        fields = data if isinstance(data, model) else model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
+        fields = (
+            data if isinstance(data, model) else model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
+        )
     except ValidationError as error:
         return {}, field_errors(model, error)
     return changes(fields, partial=partial), {}

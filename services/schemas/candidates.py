@@ -1,4 +1,5 @@
 """Candidates and their resumes: what a recruiter sends to add or change one, and a candidate as answered."""
+
 from typing import Annotated
 
 from pydantic import create_model
@@ -44,7 +45,9 @@ def given_job(value, errors):
     return value
 
 
-EMAIL = Checked(parse_email, {"type": "string", "format": "email", "maxLength": EMAIL_MAX, "description": "Stored lower-case; unique per job"})
+EMAIL = Checked(
+    parse_email, {"type": "string", "format": "email", "maxLength": EMAIL_MAX, "description": "Stored lower-case; unique per job"}
+)
 JOB_ID = Checked(given_job, UUID)
 PHONE = Checked(parse_phone, {"type": "string", "maxLength": PHONE_MAX})
 
@@ -57,8 +60,10 @@ def _candidate_fields(*, new):
         "phone": (Annotated[str, PHONE], "" if new else None),
         "work_experience": (WholeNumber("Work experience (years)", low=0, high=MAX_EXPERIENCE_YEARS, description="Years"), None),
         "domain": (
-            Described({"type": ["string", "null"], "maxLength": 80},
-                      "An existing domain's name (any case); only admins may name a new one"),
+            Described(
+                {"type": ["string", "null"], "maxLength": 80},
+                "An existing domain's name (any case); only admins may name a new one",
+            ),
             None,
         ),
         "domain_id": (Described({"type": ["string", "null"], "format": "uuid"}, "Or pick an existing domain by id"), None),
@@ -71,7 +76,9 @@ def _candidate_fields(*, new):
 
 
 CandidateInput = create_model("CandidateInput", __base__=Body, **_candidate_fields(new=True))
-CandidateUpdate = create_model("CandidateUpdate", __base__=Body, __doc__="Only the fields sent change", **_candidate_fields(new=False))
+CandidateUpdate = create_model(
+    "CandidateUpdate", __base__=Body, __doc__="Only the fields sent change", **_candidate_fields(new=False)
+)
 
 
 class CandidateListQuery(CursorPaging):

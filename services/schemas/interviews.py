@@ -1,4 +1,5 @@
 """Interviews (seeds 001/002): create one, book it into a slot, its session and link, move or cancel it."""
+
 from models import CodingLanguage, InterviewStatus
 from services import notifications, timeutil
 from services.schemas import INSTANT, NULLABLE_STRING, NULLABLE_UUID, STRING, UUID, Answer, Body

@@ -1,4 +1,5 @@
 """Jobs: what an admin sends to create or change one (seed 001's `coding_language`), and a job as answered."""
+
 from pydantic import create_model
 
 from models import CodingLanguage
@@ -19,6 +20,7 @@ PYTHON = CodingLanguage.PYTHON
 def _job_fields(*, new):
     """The fields of a new job (title and company required, blanks take the defaults) or of a change
     (PUT/PATCH: every field optional, blanks refused where a value is required)."""
+
     def blank(default):
         return default if new else KEEP_BLANK
 
@@ -31,13 +33,24 @@ def _job_fields(*, new):
         "job_description": (Text("Job description", max_length=DESCRIPTION_MAX, multiline=True), default("")),
         "coding_language": (Choice("Coding language", list(CodingLanguage), upper=True, blank=blank(PYTHON)), default(PYTHON)),
         "domain": (
-            Text("Domain", max_length=DOMAIN_MAX, nullable=True, description="A domain's name: picked when it exists (any case), else created"),
+            Text(
+                "Domain",
+                max_length=DOMAIN_MAX,
+                nullable=True,
+                description="A domain's name: picked when it exists (any case), else created",
+            ),
             None,
         ),
         "domain_id": (Described(NULLABLE_UUID, "Or pick an existing domain by id"), None),
         "duration_minutes": (
-            WholeNumber("Interview duration (minutes)", low=5, high=MAX_DURATION_MINUTES, required=True, default=DEFAULT_DURATION_MINUTES,
-                        blank=blank(DEFAULT_DURATION_MINUTES)),
+            WholeNumber(
+                "Interview duration (minutes)",
+                low=5,
+                high=MAX_DURATION_MINUTES,
+                required=True,
+                default=DEFAULT_DURATION_MINUTES,
+                blank=blank(DEFAULT_DURATION_MINUTES),
+            ),
             default(DEFAULT_DURATION_MINUTES),
         ),
         "tech_stack_details": (
@@ -46,7 +59,10 @@ def _job_fields(*, new):
         ),
         # The self-scheduling rules (services/job_rules.py); blank on a new job: the column's default.
         **{
-            rule.name: (WholeNumber(rule.label, low=rule.low, high=rule.high, required=True, description=rule.hint, blank=blank(None)), None)
+            rule.name: (
+                WholeNumber(rule.label, low=rule.low, high=rule.high, required=True, description=rule.hint, blank=blank(None)),
+                None,
+            )
             for rule in RULES
         },
     }

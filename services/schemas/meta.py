@@ -1,4 +1,5 @@
 """What every operation shares: the error body, the token's user, a page of a list."""
+
 from functools import cache
 
 from pydantic import create_model
@@ -19,8 +20,13 @@ class Error(Answer):
     ) = None
     interview_id: Described(UUID, "already_scheduled: the candidate's open interview for the job") = None
     state: Described({"enum": PORTAL_STATES}, "/ai/ refusals: the portal's state") = None
-    interviews_to_move: Described({"type": "integer", "minimum": 1}, "Moving a booked slot without confirm: how many interviews would move") = None
-    overlaps: Described({"type": "array", "items": {"type": "object"}}, "A new or moved slot that would overlap: the job's slots in the way (as Slot)") = None
+    interviews_to_move: Described(
+        {"type": "integer", "minimum": 1}, "Moving a booked slot without confirm: how many interviews would move"
+    ) = None
+    overlaps: Described(
+        {"type": "array", "items": {"type": "object"}},
+        "A new or moved slot that would overlap: the job's slots in the way (as Slot)",
+    ) = None
 
 
 class User(Answer):
@@ -55,7 +61,9 @@ def page_of(item):
 class Paging(Query):
     """?page= and ?page_size= of every list (read by blueprints/api/pagination.py)."""
 
-    page: Described({"type": "integer", "minimum": 1}, "Page number, from 1 (while page × page_size stays within 10,000 rows)") = None
+    page: Described(
+        {"type": "integer", "minimum": 1}, "Page number, from 1 (while page × page_size stays within 10,000 rows)"
+    ) = None
     page_size: Described({"type": "integer", "minimum": 1, "maximum": 100}, "Rows per page (default 20)") = None
 
 

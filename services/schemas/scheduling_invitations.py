@@ -3,6 +3,7 @@ list and read them, revoke, resend, and invite many at once.
 
 services/scheduling_invitations.py reads the ids and the expiry and words their refusals.
 """
+
 from pydantic import ConfigDict
 
 from models import InvitationStatus
@@ -28,7 +29,9 @@ class BulkSchedulingInvitationInput(Body):
     model_config = ConfigDict(json_schema_extra={"required": ["job_id", "candidate_ids"]})
 
     job_id: Described(UUID)
-    candidate_ids: Described({"type": "array", "items": UUID, "minItems": 1, "maxItems": scheduling_invitations.MAX_CANDIDATE_IDS}) = None
+    candidate_ids: Described(
+        {"type": "array", "items": UUID, "minItems": 1, "maxItems": scheduling_invitations.MAX_CANDIDATE_IDS}
+    ) = None
 
 
 class SchedulingInvitationListQuery(CursorPaging):
@@ -48,7 +51,8 @@ class SchedulingInvitation(Answer):
     is_retake: Described({"type": "boolean"}, "Started by the candidate after a missed interview") = None
     reschedules_used: Described(COUNT) = None
     scheduling_link: Described(
-        {"type": "string"}, "Create and resend only: `{BACKEND_URL}/schedule/<token>`, the link the e-mail carries; never shown again"
+        {"type": "string"},
+        "Create and resend only: `{BACKEND_URL}/schedule/<token>`, the link the e-mail carries; never shown again",
     ) = None
 
     @classmethod
@@ -81,7 +85,8 @@ class BulkSchedulingInvitationResult(Answer):
     skipped: Described(COUNT)
     skipped_reasons: Described(
         {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
-        "How many were skipped for each reason: " + "; ".join(f"{code}: {words}" for code, words in scheduling_invitations.SKIP_REASONS.items()),
+        "How many were skipped for each reason: "
+        + "; ".join(f"{code}: {words}" for code, words in scheduling_invitations.SKIP_REASONS.items()),
     )
     skipped_candidates: list[SkippedCandidate]
 
@@ -91,5 +96,8 @@ class BulkSchedulingInvitationResult(Answer):
             created=result.created,
             skipped=result.skipped_total,
             skipped_reasons={code: count for code, _, count in result.reasons()},
-            skipped_candidates=[SkippedCandidate(candidate_id=str(candidate_id), reason=reason) for candidate_id, reason in result.skipped_candidates],
+            skipped_candidates=[
+                SkippedCandidate(candidate_id=str(candidate_id), reason=reason)
+                for candidate_id, reason in result.skipped_candidates
+            ],
         )

@@ -3,6 +3,7 @@
 services/slots/ reads the date, times, zone, capacity and type and words their refusals, so
 those fields are documented here and passed through to it.
 """
+
 from pydantic import Field
 
 from models import InterviewType, SlotStatus
@@ -48,8 +49,12 @@ class SlotUpdate(Body):
     interview_date: Described(DATE, "Moves the slot; omitted (or null) keeps the current date in `timezone`") = None
     start_time: Described(CLOCK, "Moves the slot; omitted (or null) keeps the current start") = None
     end_time: Described(CLOCK, "Moves the slot; omitted (or null) keeps the current end") = None
-    timezone: Described({**ZONE, "description": "IANA zone of the date and times sent and answered (default Asia/Kolkata)"}) = None
-    confirm: Flag("confirm", description="Move a booked slot: its interviews move too (same links) and each candidate is e-mailed") = False
+    timezone: Described({**ZONE, "description": "IANA zone of the date and times sent and answered (default Asia/Kolkata)"}) = (
+        None
+    )
+    confirm: Flag(
+        "confirm", description="Move a booked slot: its interviews move too (same links) and each candidate is e-mailed"
+    ) = False
     allow_overlap: Flag("allow_overlap", description="Move even when it overlaps another slot of the job") = False
     id: Described(UUID, READ_ONLY) = None
     job_id: Described(UUID, READ_ONLY) = None
@@ -136,4 +141,3 @@ class Slot(Answer):
 class SlotCancelled(Answer):
     slot: Slot
     cancelled_interviews: Described(UUID_LIST)
-

@@ -1,4 +1,5 @@
 """The slot calendar: one week or month of slots in a zone, read in one query."""
+
 import calendar as calendar_module
 import functools
 import uuid
@@ -96,9 +97,9 @@ def _calendar_query(mode, day_count, for_one_job):
     """
     instant = InterviewSlot.start_at.type
     midnight = [bindparam(f"midnight_{n}", type_=instant) for n in range(day_count + 1)]
-    grid_days = union_all(*[
-        select(literal(n).label("day"), midnight[n].label("starts"), midnight[n + 1].label("ends")) for n in range(day_count)
-    ]).subquery("grid_days")
+    grid_days = union_all(
+        *[select(literal(n).label("day"), midnight[n].label("starts"), midnight[n + 1].label("ends")) for n in range(day_count)]
+    ).subquery("grid_days")
     in_its_day = and_(InterviewSlot.start_at >= grid_days.c.starts, InterviewSlot.start_at < grid_days.c.ends)
     of_the_job = [InterviewSlot.job_id == bindparam("job_id")] if for_one_job else []
     # The whole grid's bounds as well: they give PostgreSQL's planner a true estimate of the rows
@@ -108,17 +109,30 @@ def _calendar_query(mode, day_count, for_one_job):
 
     def slots_in_grid(*columns):
         return (
-            select(*columns).join_from(grid_days, InterviewSlot, in_its_day).join(Job, Job.id == InterviewSlot.job_id)
+            select(*columns)
+            .join_from(grid_days, InterviewSlot, in_its_day)
+            .join(Job, Job.id == InterviewSlot.job_id)
             .where(*in_the_grid, *of_the_job)
         )
 
-    shown = [InterviewSlot.id, InterviewSlot.job_id, InterviewSlot.start_at, InterviewSlot.end_at, InterviewSlot.ai_interview_type,
-             InterviewSlot.current_bookings, InterviewSlot.max_candidates, InterviewSlot.status]
+    shown = [
+        InterviewSlot.id,
+        InterviewSlot.job_id,
+        InterviewSlot.start_at,
+        InterviewSlot.end_at,
+        InterviewSlot.ai_interview_type,
+        InterviewSlot.current_bookings,
+        InterviewSlot.max_candidates,
+        InterviewSlot.status,
+    ]
     if mode == "week":
         return slots_in_grid(*shown, Job.job_title, grid_days.c.day).order_by(InterviewSlot.start_at, Job.job_title)
     day_order = {"partition_by": grid_days.c.day, "order_by": (InterviewSlot.start_at, Job.job_title)}
     ranked = slots_in_grid(
-        InterviewSlot.id, InterviewSlot.start_at, Job.job_title, grid_days.c.day,
+        InterviewSlot.id,
+        InterviewSlot.start_at,
+        Job.job_title,
+        grid_days.c.day,
         func.row_number().over(**day_order).label("rank"),
         func.count().over(**day_order, rows=(None, None)).label("day_total"),
     ).subquery("ranked")
@@ -158,8 +172,16 @@ def calendar_view(mode="week", anchor=None, tz=None, job=None):
         start, end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
         days[day].append(
             CalendarSlot(
-                row.id, row.job_id, row.job_title, start, end, f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}", row.ai_interview_type,
-                row.current_bookings, row.max_candidates, state_of(row, now),
+                row.id,
+                row.job_id,
+                row.job_title,
+                start,
+                end,
+                f"{start.hour:02}:{start.minute:02}–{end.hour:02}:{end.minute:02}",
+                row.ai_interview_type,
+                row.current_bookings,
+                row.max_candidates,
+                state_of(row, now),
             )
         )
     return CalendarView(mode, anchor, first, last, tz, job, days, more, now)

@@ -2,6 +2,7 @@
 
 Booking, cancelling and seat counting live in services/booking.py.
 """
+
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
@@ -181,7 +182,14 @@ def _move_slot(slot, start_at, end_at, *, confirm, actor):
         db.session.flush()
         notifications.queue_reschedule(interview, previous)
         audit.record("interview.rescheduled", interview, actor=actor, slot=slot.id, reason="slot moved")
-    audit.record("slot.moved", slot, actor=actor, old_start_at=old_start.isoformat(), start_at=start_at.isoformat(), interviews=len(interviews))
+    audit.record(
+        "slot.moved",
+        slot,
+        actor=actor,
+        old_start_at=old_start.isoformat(),
+        start_at=start_at.isoformat(),
+        interviews=len(interviews),
+    )
     return interviews
 
 
@@ -248,7 +256,10 @@ def slot_interviews(slot):
     """Every interview ever booked into the slot, oldest first, with sessions loaded."""
     return list(
         db.session.scalars(
-            select(Interview).where(Interview.slot_id == slot.id).options(selectinload(Interview.session)).order_by(Interview.created_at)
+            select(Interview)
+            .where(Interview.slot_id == slot.id)
+            .options(selectinload(Interview.session))
+            .order_by(Interview.created_at)
         )
     )
 

@@ -2,6 +2,7 @@
 
 Times are typed in a zone (IST by default) and stored as UTC instants.
 """
+
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -88,7 +89,9 @@ def parse_start(text, name, errors):
         errors[name] = str(exc)
         return None
     except ValueError:
-        errors[name] = f"“{text}” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in {timeutil.zone().key}."
+        errors[name] = (
+            f"“{text}” is not a time: send ISO 8601 with an offset (2030-01-16T14:30:00+05:30) or YYYY-MM-DD HH:MM in {timeutil.zone().key}."
+        )
         return None
     if not YEARS.start <= instant.year < YEARS.stop:
         errors[name] = f"Enter a date between {YEARS.start} and {YEARS.stop - 1}."
@@ -189,7 +192,10 @@ def move_times(slot, *, interview_date=None, start_time=None, end_time=None, tim
         raise SlotInputError(errors)
     start, end = timeutil.to_zone(slot.start_at, tz), timeutil.to_zone(slot.end_at, tz)
     current = (start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}")
-    typed = tuple(now if value is None else str(value).strip() for value, now in zip((interview_date, start_time, end_time), current, strict=True))
+    typed = tuple(
+        now if value is None else str(value).strip()
+        for value, now in zip((interview_date, start_time, end_time), current, strict=True)
+    )
     if typed == current:  # not a move: a past or overlong slot may still have its capacity edited
         return slot.start_at, slot.end_at
     start_at, end_at = parse_slot_times(*typed, tz, errors)

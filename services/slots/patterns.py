@@ -1,4 +1,5 @@
 """Slot patterns: days of the week × start times over a date range, planned with their clashes, then saved at once."""
+
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +39,16 @@ class PatternPlan:
 
 
 def plan_pattern(
-    *, job_id, start_date, end_date, weekdays, start_times, length_minutes, max_candidates=1, ai_interview_type=None, timezone=None
+    *,
+    job_id,
+    start_date,
+    end_date,
+    weekdays,
+    start_times,
+    length_minutes,
+    max_candidates=1,
+    ai_interview_type=None,
+    timezone=None,
 ):
     """Expand days of week × start times × length over a date range into slot specs with clashes."""
     errors = {}
@@ -71,7 +81,9 @@ def plan_pattern(
         clocks.append(clock)
     if not clocks and "start_times" not in errors:
         errors["start_times"] = "Enter at least one start time, e.g. 09:00, 14:30."
-    length = parse_int(length_minutes, "length_minutes", errors, low=MIN_SLOT_MINUTES, high=MAX_SLOT_MINUTES, label="Length", required=True)
+    length = parse_int(
+        length_minutes, "length_minutes", errors, low=MIN_SLOT_MINUTES, high=MAX_SLOT_MINUTES, label="Length", required=True
+    )
     capacity = parse_int(max_candidates, "max_candidates", errors, low=1, high=MAX_CAPACITY, label="Capacity", required=True)
     kind = parse_type(ai_interview_type, errors)
     if errors:
@@ -108,7 +120,8 @@ def _mark_clashes(job, specs):
     for index, spec in enumerate(specs):
         spec.clashes = [s for s in existing if s.start_at < spec.end_at and s.end_at > spec.start_at]
         spec.clashes += [
-            other for other_index, other in enumerate(specs)
+            other
+            for other_index, other in enumerate(specs)
             if other_index < index and other.start_at < spec.end_at and other.end_at > spec.start_at
         ]
 
