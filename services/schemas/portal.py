@@ -1,8 +1,8 @@
 """The candidate portal's JSON calls (/ai/start, /ai/answer): what they read, what they answer.
 
 No token: the session key is the credential, and the view's loader looks it up (a 400 without
-one, a 404 for an unknown one) before the rest of the body is read, so it is declared here for
-the description only. Fields these calls do not read are ignored, as they always were.
+one, a 404 for an unknown one) before the rest of the body is read, so its field here documents
+it and checks nothing more. Fields these calls do not read are ignored, as they always were.
 """
 import uuid
 from typing import Annotated
