@@ -1,6 +1,7 @@
 """`@operation`: one API endpoint's route, input, answer and description, declared once.
 
-It routes the view on the API blueprint (Flask's own routing and error handlers stay), parses the
+It routes the view on the API blueprint (or another: the portal's /ai/ calls; Flask's own routing
+and error handlers stay), parses the
 JSON body and the query string into their models (services/schemas/) and hands them to the view
 as `body` and `query`, serialises the model the view returns, and records the operation in
 OPERATIONS, from which blueprints/api/openapi.py writes the description.
@@ -78,8 +79,10 @@ def operation(
     body_optional=False,
     admin=False,
     rows=None,
+    load=None,
+    blueprint=bp,
 ):
-    """Route `methods` ("POST", or ("PUT", "PATCH")) of `rule` (under /api/) to the view and describe it.
+    """Route `methods` ("POST", or ("PUT", "PATCH")) of `rule` (under `blueprint`'s prefix) to the view and describe it.
 
     `response` answers with `status` (or `responses`: {status: (model, description)}); `errors`
     are the documented error codes (their ERROR_TEXT) or {code: description}; 401 is added unless
@@ -87,14 +90,15 @@ def operation(
     `also` summarises the other methods (default "Same as PUT"); with `body_optional` no body is {}.
 
     Before the body is read, `admin` operations refuse other users (403) and `rows` ({"job_id":
-    (Job, "Job")}) turn path ids into rows, passed as `job` (unknown ids are a 404).
+    (Job, "Job")}) turn path ids into rows, passed as `job` (unknown ids are a 404); `load`
+    ({"session": function}) passes each function's result (it may refuse) under its name.
     """
-    rows = rows or {}
+    rows, load = rows or {}, load or {}
     methods = (methods,) if isinstance(methods, str) else tuple(methods)
     error_text = (
         errors if isinstance(errors, dict) else {code: ERROR_TEXT[code] for code in (*errors, *((403,) if admin else ()))}
     )
-    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", bp.url_prefix + rule)
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", (blueprint.url_prefix or "") + rule)
     answers = responses or {status: (response, "Created" if status == 201 else "OK")}
     for index, method in enumerate(methods):
         OPERATIONS.append(
@@ -121,13 +125,15 @@ def operation(
                 require_admin()
             for name, (model, label) in rows.items():
                 path_args[name.removesuffix("_id")] = get_or_404(model, path_args.pop(name), label)
+            for name, loader in load.items():
+                path_args[name] = loader()
             if body is not None:
                 path_args["body"] = _parse(body, json_body(optional=body_optional), invalid)
             if query is not None:
                 path_args["query"] = _parse(query, request.args.to_dict(), "Invalid filter.")
             return _answer(view(**path_args), status)
 
-        bp.route(rule, methods=list(methods))(parsed)
+        blueprint.route(rule, methods=list(methods))(parsed)
         return parsed
 
     return decorate

@@ -9,18 +9,30 @@ import json
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+from blueprints.api.operations import operation
 from blueprints.portal import bp, key_guard
 from blueprints.web import form_status, is_htmx, render_page_or_fragment
 from extensions import csrf
 from services import labels, portal, scheduling, timeutil
-from services.errors import ServiceError
+from services.errors import InputError, ServiceError
 from services.interviewer import errors as interview_errors
 from services.interviewer import session_flow
+from services.schemas.portal import (
+    ANSWER_ERRORS,
+    INVALID,
+    START_ERRORS,
+    AiAnswer,
+    AiAnswerResult,
+    AiQuestion,
+    AiStart,
+    AiVoiceAnswer,
+)
 from services.validation import parse_uuid
 
 # The stage shows templates/portal/_<view>.html, except that the two views before the interview
 # (counting down, then the start form) share one.
 STAGE_PARTIALS = {"countdown": "before_start", "precheck": "before_start"}
+TAG = "Interviews"  # the API description's group for the /ai/ calls
 
 bp.before_request(key_guard.refuse_guessers)
 bp.after_request(key_guard.count_failed_lookup)
@@ -40,9 +52,15 @@ def _json_body():
     return body if isinstance(body, dict) else {}
 
 
-def _api_fields():
-    """The fields of an /ai/ call: a JSON object, or a form (multipart, to carry a recording)."""
-    return _json_body() if request.is_json else request.form
+def _keyed_session():
+    """The session an /ai/ call names, looked up before its body is read: no key is a 400, an unknown one a 404."""
+    key = _session_key()
+    if not key:
+        raise InputError({"session_key": "This field is required."}, message="session_key is required")
+    return _session_or_404(key)
+
+
+KEYED_SESSION = {"session": _keyed_session}
 
 
 def _api_refusal(exc, session, now):
@@ -213,23 +231,26 @@ def answer():
     return _render_stage(_stage_context(session, now, notice=notice, view=view), headers)
 
 
-@bp.post("/ai/start")
 @csrf.exempt
-def ai_start():
+@operation(
+    "POST",
+    "/ai/start",
+    blueprint=bp,
+    summary="Start (or resume) the interview and get the current question (idempotent)",
+    tag=TAG,
+    public=True,
+    load=KEYED_SESSION,
+    body=AiStart,
+    body_optional=True,
+    invalid=INVALID,
+    response=AiQuestion,
+    errors=START_ERRORS,
+)
+def ai_start(session, body):
     """JSON: open the interview and return the current question (idempotent)."""
-    key = _session_key()
-    if not key:
-        return jsonify(error="session_key is required", fields={"session_key": "This field is required."}), 400
-    session = _session_or_404(key)
     now = timeutil.now()
-    fields = _api_fields()
     try:
-        session_flow.start_interview(
-            session,
-            now,
-            session_flow.valid_client_id(fields.get("client_id")),
-            audio_consent=fields.get("audio_consent") in (True, "yes", "true"),
-        )
+        session_flow.start_interview(session, now, body.client_id, audio_consent=body.audio_consent)
     except interview_errors.InterviewError as exc:
         return _api_refusal(exc, session, now)
     view = session_flow.question_view(session, now)
@@ -237,45 +258,44 @@ def ai_start():
         return jsonify(
             error=interview_errors.AlreadyFinished.message, code=interview_errors.AlreadyFinished.code, state=portal.COMPLETED
         ), 409
-    return jsonify(status=session.status, **view)
+    return AiQuestion(status=session.status, **view)
 
 
-@bp.post("/ai/answer")
 @csrf.exempt
-def ai_answer():
+@operation(
+    "POST",
+    "/ai/answer",
+    blueprint=bp,
+    summary="Answer the current question; returns the next one, or `status: completed` after the last",
+    tag=TAG,
+    public=True,
+    load=KEYED_SESSION,
+    body=AiAnswer,
+    body_optional=True,
+    multipart=AiVoiceAnswer,
+    invalid=INVALID,
+    response=AiAnswerResult,
+    errors=ANSWER_ERRORS,
+)
+def ai_answer(session, body):
     """JSON: store the answer to the current question; returns the next question, or the end.
 
     A repeat of a stored answer is a no-op (`saved: false`) that still returns where the interview is.
     """
-    key = _session_key()
-    if not key:
-        return jsonify(error="session_key is required", fields={"session_key": "This field is required."}), 400
-    session = _session_or_404(key)
-    fields = _api_fields()
-    question_id = parse_uuid(fields.get("question_id")) if isinstance(fields.get("question_id"), str) else None
-    text, code = fields.get("text", ""), fields.get("code", "")
-    errors = {name: "Must be a string." for name, value in (("text", text), ("code", code)) if not isinstance(value, str)}
-    if question_id is None:
-        errors["question_id"] = "The id of the question being answered (a UUID) is required."
-    if errors:
-        return jsonify(error="Some fields are missing or invalid.", fields=errors), 400
     now = timeutil.now()
     try:
         saved = session_flow.submit_answer(
             session,
-            question_id=question_id,
-            text=text,
-            code=code,
+            question_id=body.question_id,
+            text=body.text,
+            code=body.code,
             audio=request.files.get("audio") or None,
-            client_id=session_flow.valid_client_id(fields.get("client_id")),
+            client_id=body.client_id,
             now=now,
         )
     except interview_errors.InterviewError as exc:
         return _api_refusal(exc, session, now)
-    view = session_flow.question_view(session, now)
-    if view is None:
-        return jsonify(saved=saved, status=session.status)
-    return jsonify(saved=saved, status=session.status, **view)
+    return AiAnswerResult(saved=saved, status=session.status, **(session_flow.question_view(session, now) or {}))
 
 
 @bp.app_template_filter("mmss")
