@@ -178,11 +178,18 @@ WHERE sequence.relkind = 'S' AND owner.relname = ANY(:tables)
 """
 
 
+# Compiled SQL, shared by every test's engines per dialect: each test builds a new app and engine, whose
+# own statement cache starts empty, so without this every test compiled the same statements again.
+COMPILED_SQL = {"sqlite": {}, "postgresql": {}}
+
+
 @pytest.fixture
 def app_config(tmp_path, database_url):
     """Settings for the app under test; tests may update it before `app` is built."""
+    compiled_sql = COMPILED_SQL["postgresql" if database_url.startswith("postgresql") else "sqlite"]
     return {
         "TESTING": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"execution_options": {"compiled_cache": compiled_sql}},
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
