@@ -3,7 +3,7 @@
 1. Race: N candidates, each with their own scheduling invitation, open their link and pick the
    same slot of capacity C at once, through `/schedule/<token>` on gunicorn (4 workers) over a
    scratch PostgreSQL database. Expected: exactly C booked, N - C told the time was taken (the
-   picker again, 409), 0 errors, and the slot's seat count C.
+   picker again, 422 like every refused form), 0 errors, and the slot's seat count C.
 2. Picker: the booking page of a job with 1,000 open slots against one with 10, in this process
    on PostgreSQL: SQL statements per page equal, median render time ≤ 2× (interleaved rounds).
 
@@ -92,7 +92,7 @@ def pick(base_url, token, slot_id, barrier):
             return "connection error"
     if answer.status_code == 302 and "done=booked" in answer.headers.get("Location", ""):
         return "booked"
-    if answer.status_code == 409 and TAKEN in answer.text:
+    if answer.status_code == 422 and TAKEN in answer.text:
         return "taken"
     return f"HTTP {answer.status_code}"
 
