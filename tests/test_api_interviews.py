@@ -99,8 +99,10 @@ def test_seed_002_two_step_flow_and_session_endpoint(app, clock, client, api_hea
     candidate = make_candidate(job, "John Doe", "john@example.com")
     slot = make_slot(job, T0, capacity=1)
 
+    # The old frontend sent its own fields along ("{ candidate_id, job_id, ... }"): they are ignored.
+    extras = {"status": "scheduled", "session_key": "chosen-by-the-client", "ai_interview_type": "coding"}
     created = client.post(
-        "/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id)}, headers=api_headers
+        "/api/interviews/", json={"candidate_id": str(candidate.id), "job_id": str(job.id), **extras}, headers=api_headers
     )
     assert created.status_code == 201 and created.json["status"] == "pending" and created.json["session_key"] is None
     interview_id = created.json["id"]

@@ -1,5 +1,7 @@
 """Interviews (seeds 001/002): create one, book it into a slot, its session and link, move or cancel it."""
 
+from pydantic import ConfigDict
+
 from models import CodingLanguage, InterviewStatus
 from services import notifications, timeutil
 from services.schemas import INSTANT, NULLABLE_STRING, NULLABLE_UUID, STRING, UUID, Answer, Body
@@ -17,6 +19,11 @@ NOTES = Described(STRING)
 
 
 class InterviewCreate(Body):
+    """Other fields are accepted and ignored: the older system's frontend sent its own interview
+    fields along with candidate_id and job_id (seed 002), and its scripts still do."""
+
+    model_config = ConfigDict(extra="ignore")
+
     candidate_id: RequiredId("candidate_id")
     job_id: RequiredId("job_id")
     slot_id: Described(UUID, "Book into this slot at once (not with scheduled_at)") = None
