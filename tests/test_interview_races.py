@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import Candidate, Interview, InterviewSession, InterviewSlot, OutboxEmail, db
+from models import AuditEvent, Candidate, Interview, InterviewSession, InterviewSlot, OutboxEmail, db
 from services import booking, portal
 from services.errors import RefusedAction
 from services.interviewer import session_flow
@@ -351,6 +351,35 @@ def test_the_api_answers_the_loser_409(app, clock, backend, api_headers, pair):
     # changed_meanwhile when it lost at the lock; a plain refusal when it looked after the winner.
     assert loser["error"] and loser.get("code") in ("changed_meanwhile", None), answers
     assert_invariants(ids)
+
+
+@BOTH_DATABASES
+def test_two_first_issues_of_one_link_at_once_are_one_201(app, clock, backend, api_headers):
+    """create_interview_session twice at once: one 201 (the first issue), one 200, one audit event."""
+    ids = scene()
+    db.session.remove()
+    barrier = threading.Barrier(2, timeout=30)
+    statuses = []
+
+    def call():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            "/api/interviews/schedules/create_interview_session/", json={"interview_id": str(ids["y"])}, headers=api_headers
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [200, 201], statuses
+    issued = select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "interview.session_issued", AuditEvent.subject_id == str(ids["y"])
+    )
+    assert db.session.scalar(issued) == 1
+    assert _session(ids).link_issued_at is not None
 
 
 @BOTH_DATABASES
