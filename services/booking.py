@@ -314,8 +314,8 @@ def booking_choice(slot_id, candidate_id, candidate_text=""):
     without JavaScript, by e-mail ("asha@example.com" or "Asha Rao <asha@example.com>"): an
     e-mail is unique within a job, so it names one person whatever the number of candidates.
     """
-    slot = db.session.get(InterviewSlot, parse_uuid(slot_id)) if parse_uuid(slot_id) else None
-    candidate = db.session.get(Candidate, parse_uuid(candidate_id)) if parse_uuid(candidate_id) else None
+    slot = db.session.get(InterviewSlot, slot_uuid) if (slot_uuid := parse_uuid(slot_id)) else None
+    candidate = db.session.get(Candidate, candidate_uuid) if (candidate_uuid := parse_uuid(candidate_id)) else None
     typed = (candidate_text or "").strip()
     if candidate is None and typed and slot is not None:
         candidate = _candidate_by_email(slot.job_id, typed)

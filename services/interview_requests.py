@@ -1,11 +1,11 @@
 """What the JSON API asks of slots and interviews beyond one call into services/slots/ or
 services/booking.py: the slot list's filters, a slot made or changed from a request's fields,
-an interview created pending or booked at once, and the first issue of a session link."""
+an interview created pending or booked at once."""
 
 from sqlalchemy import select
 
 from models import InterviewSlot, InterviewStatus
-from services import booking, portal, timeutil
+from services import booking, timeutil
 from services.errors import InputError
 from services.slots import crud as slot_crud
 from services.slots import parsing as slot_parsing
@@ -87,15 +87,6 @@ def create_interview(candidate, job, *, slot=None, scheduled_at=None, notes="", 
             raise InputError(errors, message="scheduled_at is not a usable time.")
         return booking.book_ad_hoc(candidate, start_at, actor=actor, notes=notes), True
     return booking.create_pending_interview(candidate, job, actor=actor), False
-
-
-def issue_session(interview, *, actor):
-    """Hand out a booked interview's session and link; True on its first issue (commits).
-
-    Booking already created the session; create_interview_session (and POST /api/interviews/ with
-    a slot) answers 201 on its first issue and 200 later.
-    """
-    return portal.issue_link(interview, actor=actor)
 
 
 def check_session_issuable(interview):

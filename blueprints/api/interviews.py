@@ -12,7 +12,7 @@ from blueprints.api.pagination import paginated
 from blueprints.api.responses import get_or_404
 from models import Candidate, InterviewSlot, Job
 from models import Interview as InterviewRow
-from services import booking, interview_requests, schemas
+from services import booking, interview_requests, portal, schemas
 from services.schemas.interviews import (
     BookedInterview,
     Interview,
@@ -129,7 +129,7 @@ def get_slot(slot, query):
 def update_slot(slot, body):
     """Capacity, type and time; only what is sent changes, and a booked slot moves only with `confirm`."""
     moved, zone = interview_requests.change_slot(slot, schemas.changes(body, partial=True), actor=g.api_user)
-    ignored = {"ignored_fields": body.ignored()} if body.ignored() else {}
+    ignored = {"ignored_fields": names} if (names := body.ignored()) else {}
     return Slot.of(slot, zone, moved_interviews=[str(interview.id) for interview in moved], **ignored)
 
 
@@ -179,7 +179,7 @@ def create_interview(body):
     )
     if not booked:
         return Interview.of(interview), 201
-    interview_requests.issue_session(interview, actor=g.api_user)
+    portal.issue_link(interview, actor=g.api_user)
     return BookedInterview.of(interview), 201
 
 
@@ -248,7 +248,7 @@ def create_interview_session(body):
     """The booked interview's session and link (seed 001's response); idempotent: 201 on its first issue, 200 later."""
     interview = get_or_404(InterviewRow, body.interview_id, "Interview")
     interview_requests.check_session_issuable(interview)
-    first = interview_requests.issue_session(interview, actor=g.api_user)
+    first = portal.issue_link(interview, actor=g.api_user)
     return InterviewSessionLink.of(interview), 201 if first else 200
 
 
