@@ -49,9 +49,15 @@ def add_user(email, password, role, full_name, actor):
 
 
 @one_transaction
-def toggle_enabled(user, actor):
-    """Enable a disabled account or disable an enabled one (its sessions and API tokens end)."""
-    accounts.set_enabled(user, not user.is_enabled, actor=actor)
+def set_enabled(user, enabled, actor):
+    """Enable or disable an account (disabling ends its sessions and API tokens).
+
+    The admin asks for a state, not a flip: two clicks on "Disable" (two tabs, a retry) leave the
+    account disabled, where a toggle would enable it again. Asking for the state it has is a no-op,
+    and two requests for one state at once both leave it (the last-admin guard locks admin rows).
+    """
+    if user.is_enabled != enabled:
+        accounts.set_enabled(user, enabled, actor=actor)
     db.session.commit()
 
 

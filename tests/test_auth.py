@@ -1,6 +1,7 @@
 """Sign-in (two-factor too), password change and reset, roles, sessions, CSRF and tokens."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pyotp
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from models import ApiToken, LoginSession, OutboxEmail, User, db
 from services import accounts
 from tests.conftest import ADMIN_EMAIL, PASSWORD, RECRUITER_EMAIL
+from tests.support import BOTH_DATABASES
 
 NEW_PASSWORD = "plum kettle orbit seventeen"
 
@@ -156,7 +158,7 @@ def test_next_parameter_cannot_leave_the_site(client, admin):
 
 def test_recruiter_cannot_open_admin_pages(recruiter_client, admin):
     assert recruiter_client.get("/users/").status_code == 403
-    response = recruiter_client.post(f"/users/{admin.id}/toggle")
+    response = recruiter_client.post(f"/users/{admin.id}/toggle", data={"enabled": "false"})
     assert response.status_code == 403
     assert db.session.get(User, admin.id).is_enabled
 
@@ -193,7 +195,7 @@ def test_disabling_a_recruiter_ends_their_sessions(app, admin, recruiter):
     recruiter_client.post("/login", data={"email": RECRUITER_EMAIL, "password": PASSWORD})
     admin_client = app.test_client()
     admin_client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
-    response = admin_client.post(f"/users/{recruiter.id}/toggle", headers={"HX-Request": "true"})
+    response = admin_client.post(f"/users/{recruiter.id}/toggle", data={"enabled": "false"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert b"<html" not in response.data
     assert f'id="user-{recruiter.id}"'.encode() in response.data
@@ -201,8 +203,43 @@ def test_disabling_a_recruiter_ends_their_sessions(app, admin, recruiter):
     assert recruiter_client.get("/interviews/dashboard").status_code == 302
 
 
+def test_disable_twice_stays_disabled_and_a_missing_state_is_refused(admin_client, recruiter):
+    """The form names the state it wants: a second "Disable" (another tab, a retry) changes nothing."""
+    for _ in range(2):
+        assert admin_client.post(f"/users/{recruiter.id}/toggle", data={"enabled": "false"}).status_code == 302
+    assert not db.session.get(User, recruiter.id).is_enabled
+    assert admin_client.post(f"/users/{recruiter.id}/toggle").status_code == 400
+    assert not db.session.get(User, recruiter.id).is_enabled
+
+
+@BOTH_DATABASES
+def test_two_disables_at_once_leave_the_account_disabled(app, admin, recruiter, backend):
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD})
+        clients.append(client)
+    url = f"/users/{recruiter.id}/toggle"
+    db.session.remove()
+    barrier = threading.Barrier(2, timeout=30)
+    statuses = []
+
+    def disable(client):
+        with app.app_context():
+            barrier.wait()
+            statuses.append(client.post(url, data={"enabled": "false"}).status_code)
+
+    threads = [threading.Thread(target=disable, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [302, 302]
+    assert not db.session.scalar(select(User.is_enabled).where(User.email == RECRUITER_EMAIL))
+
+
 def test_admin_cannot_disable_themselves(admin_client, admin):
-    assert admin_client.post(f"/users/{admin.id}/toggle").status_code == 400
+    assert admin_client.post(f"/users/{admin.id}/toggle", data={"enabled": "false"}).status_code == 400
     assert db.session.get(User, admin.id).is_enabled
 
 
@@ -573,9 +610,9 @@ def test_disabling_revokes_api_tokens_for_good(app, admin_client, recruiter):
     db.session.commit()
     api = app.test_client()
     assert api.get("/api/", headers={"Authorization": f"Token {raw}"}).status_code == 200
-    assert admin_client.post(f"/users/{recruiter.id}/toggle").status_code == 302
+    assert admin_client.post(f"/users/{recruiter.id}/toggle", data={"enabled": "false"}).status_code == 302
     assert api.get("/api/", headers={"Authorization": f"Token {raw}"}).status_code == 401
-    assert admin_client.post(f"/users/{recruiter.id}/toggle").status_code == 302  # enabled again
+    assert admin_client.post(f"/users/{recruiter.id}/toggle", data={"enabled": "true"}).status_code == 302  # enabled again
     assert db.session.get(User, recruiter.id).is_enabled
     assert api.get("/api/", headers={"Authorization": f"Token {raw}"}).status_code == 401
 

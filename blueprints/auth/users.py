@@ -1,6 +1,6 @@
 """The admin's Users page: add accounts, and per row enable/disable, role, reset link, two-factor off."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.auth import bp
@@ -56,9 +56,12 @@ def render_user_row(user, message=None, error=None):
 @bp.post("/users/<uuid:user_id>/toggle")
 @admin_required
 def toggle_user(user_id):
-    """Enable or disable an account (disabling ends its sessions and revokes its API tokens)."""
+    """Enable or disable an account, as the form asks (disabling ends its sessions and revokes its API tokens)."""
     user = db.get_or_404(User, user_id)
-    user_actions.toggle_enabled(user, actor=current_user)  # a refusal is answered by blueprints/errors.py
+    wanted = request.form.get("enabled")
+    if wanted not in ("true", "false"):
+        abort(400, description="Say whether to enable or disable the account.")
+    user_actions.set_enabled(user, wanted == "true", actor=current_user)  # a refusal is answered by blueprints/errors.py
     return render_user_row(user, f"{user.email} is now {'enabled' if user.is_enabled else 'disabled'}.")
 
 
