@@ -548,11 +548,16 @@ def retakes_left(session_key, now=None):
 def start_retake(session_key):
     """From a missed interview's portal page: a new scheduling link (a retake, if the job allows one left).
 
-    Returns a raw token to redirect to; a second click reuses the live retake invitation."""
+    Returns a raw token to redirect to; a second click, even at the same moment, reuses the live
+    retake invitation."""
     now = timeutil.now()
     interview = _missed_interview(session_key, now)
     if interview is None:
         raise DeadLink()
+    # The job's row lock before looking (_new_invitation takes it too): a second click at once
+    # waits here, then finds the first one's invitation instead of spending another retake. An
+    # archived job is refused below (no retakes left), so the lock's answer is not needed here.
+    take_open_job(interview.job)
     live = db.session.scalar(
         select(SchedulingInvitation)
         .where(

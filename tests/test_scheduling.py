@@ -459,3 +459,41 @@ def test_a_self_reschedule_racing_a_recruiters_cancel_one_wins(scene, app, backe
         assert interview.status == "cancelled"
         assert db.session.get(SchedulingInvitation, ids["invitation"]).reschedules_used == 0  # rolled back with it
     assert seat_discrepancies() == []
+
+
+@BOTH_DATABASES
+def test_two_retake_clicks_at_once_make_one_retake_invitation(scene, app, clock, backend):
+    scene["job"].retakes_allowed = 2
+    db.session.commit()
+    interview = scheduling.book(scene["invitation"], str(scene["slot"].id))
+    key, candidate_id = interview.session_key, interview.candidate_id
+    clock.set(TOMORROW + timedelta(minutes=11))
+    assert portal.portal_state(portal.find_session(key), clock.now()) == portal.EXPIRED  # the no-show, recorded
+    db.session.remove()
+    barrier = threading.Barrier(2, timeout=30)
+    tokens = [None, None]
+
+    def click(index):
+        with app.app_context():
+            try:
+                barrier.wait()
+                tokens[index] = scheduling.start_retake(key)
+            except Exception as error:  # noqa: BLE001 -- any failure is what the test looks for
+                tokens[index] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    retakes = db.session.scalars(
+        select(SchedulingInvitation).where(
+            SchedulingInvitation.candidate_id == candidate_id, SchedulingInvitation.is_retake.is_(True)
+        )
+    ).all()
+    assert len(retakes) == 1, tokens
+    assert [scheduling.find_link(token).id for token in tokens] == [retakes[0].id] * 2
+    assert count(OutboxEmail, OutboxEmail.scheduling_invitation_id == retakes[0].id) == 1
+    assert scheduling.retakes_left(key) == 1
