@@ -172,6 +172,9 @@ def load_config(instance_path):
         "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_BACKOFF_SECONDS": env_int("OUTBOX_BACKOFF_SECONDS", 30),  # first retry delay; doubles each time
         "OUTBOX_IN_PROCESS": env_bool("OUTBOX_IN_PROCESS", database_url.startswith("sqlite")),
+        # Waiting candidates told per free seat when seats appear (at least 1): a few, so one who
+        # does not answer does not strand the seat, not the whole waitlist.
+        "WAITLIST_NOTICES_PER_SEAT": max(env_int("WAITLIST_NOTICES_PER_SEAT", 3), 1),
         "REMINDER_HOURS": [int(h) for h in env("REMINDER_HOURS", "24,1").split(",") if h.strip()],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -4,7 +4,7 @@ and until when a booking made that way may be changed. Admins edit them on the j
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import InterviewSlot, SlotStatus, db
 
@@ -45,20 +45,37 @@ def offerable_slots(job, now, limit=SLOT_OFFER_LIMIT):
     Rows of (id, start_at, end_at), all a picker shows: a job may offer a thousand, and whole ORM
     objects would cost most of the page.
     """
-    earliest, latest = offer_window(job, now)
     return list(
         db.session.execute(
             select(InterviewSlot.id, InterviewSlot.start_at, InterviewSlot.end_at)
-            .where(
-                InterviewSlot.job_id == job.id,
-                InterviewSlot.status != SlotStatus.CANCELLED,
-                InterviewSlot.current_bookings < InterviewSlot.max_candidates,
-                InterviewSlot.start_at >= earliest,
-                InterviewSlot.start_at <= latest,
-            )
+            .where(*_offerable(job, now))
             .order_by(InterviewSlot.start_at, InterviewSlot.id)
             .limit(limit)
         )
+    )
+
+
+def open_seats(job, now, limit=SLOT_OFFER_LIMIT):
+    """Free seats a link could book now, in one query over the job's `limit` soonest offerable slots."""
+    free = (
+        select((InterviewSlot.max_candidates - InterviewSlot.current_bookings).label("seats"))
+        .where(*_offerable(job, now))
+        .order_by(InterviewSlot.start_at, InterviewSlot.id)
+        .limit(limit)
+        .subquery()
+    )
+    return db.session.scalar(select(func.coalesce(func.sum(free.c.seats), 0)))
+
+
+def _offerable(job, now):
+    """The conditions of a slot a link offers now."""
+    earliest, latest = offer_window(job, now)
+    return (
+        InterviewSlot.job_id == job.id,
+        InterviewSlot.status != SlotStatus.CANCELLED,
+        InterviewSlot.current_bookings < InterviewSlot.max_candidates,
+        InterviewSlot.start_at >= earliest,
+        InterviewSlot.start_at <= latest,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, OutboxEmail, SchedulingInvitation, SchedulingToken, WaitlistEntry, db
-from services import booking, jobs, portal, scheduling, scheduling_links, timeutil
+from services import booking, job_rules, jobs, portal, scheduling, scheduling_links, timeutil
 from services.errors import InputError, RefusedAction, ServiceError
 from services.slots import crud as slot_crud
 from services.slots import parsing as slot_parsing
@@ -275,6 +275,59 @@ def test_waitlist_is_for_when_nothing_fits_and_is_told_in_order(scene, clock):
     assert all("/schedule/" in email.body_text for email in emails("waitlist_opening"))
     booking.cancel_interview(booking.book_interview(holder, scene["slot"]))  # a second opening tells nobody twice
     assert len(emails("waitlist_opening")) == 3
+
+
+def _ten_waiting(scene, clock):
+    """The scene's only seat held by another candidate, ten candidates waiting; their invitations in join order."""
+    held = booking.book_interview(make_candidate(scene["job"], "Hana Holder"), scene["slot"])
+    invitations = []
+    for n in range(10):
+        invitation = scheduling.invite(make_candidate(scene["job"], f"Wait {n}", f"wait{n}@example.com"))[0]
+        clock.advance(timedelta(minutes=1))
+        scheduling.join_waitlist(invitation)
+        invitations.append(invitation)
+    return held, invitations
+
+
+def _waiting_ids():
+    return set(db.session.scalars(select(WaitlistEntry.invitation_id).where(WaitlistEntry.notified_at.is_(None))))
+
+
+@BOTH_DATABASES
+def test_one_seat_tells_three_waiting_in_join_order_and_the_next_opening_the_next(scene, clock, backend):
+    held, invitations = _ten_waiting(scene, clock)
+    booking.cancel_interview(held)  # one seat
+    assert [email.to_email for email in emails("waitlist_opening")] == [f"wait{n}@example.com" for n in range(3)]
+    assert _waiting_ids() == {invitation.id for invitation in invitations[3:]}
+    scheduling.book(invitations[0], str(scene["slot"].id))  # the seat is gone: nobody else is told
+    assert len(emails("waitlist_opening")) == 3
+    slot_crud.create_slot(
+        slot_parsing.slot_spec(job_id=str(scene["job"].id), interview_date="2030-01-17", start_time="10:00", end_time="10:30")
+    )  # another seat: the next three
+    assert [email.to_email for email in emails("waitlist_opening")][3:] == [f"wait{n}@example.com" for n in range(3, 6)]
+    assert _waiting_ids() == {invitation.id for invitation in invitations[6:]}
+
+
+@BOTH_DATABASES
+def test_open_seats_sums_the_free_seats_of_the_offered_slots(scene, backend):
+    job = scene["job"]
+    booking.book_interview(make_candidate(job, "Hana Holder"), make_slot(job, TOMORROW + timedelta(hours=1), capacity=3))
+    make_slot(job, TOMORROW + timedelta(hours=2), capacity=4).status = "cancelled"
+    make_slot(job, NOW + timedelta(hours=2), capacity=5)  # inside the minimum notice
+    make_slot(job, NOW + timedelta(days=30), capacity=6)  # beyond the horizon
+    db.session.commit()
+    assert job_rules.open_seats(job, NOW) == 1 + 2  # the scene's slot and the one with a seat taken
+    assert job_rules.open_seats(job, NOW, limit=1) == 1
+
+
+def test_the_notices_per_seat_follow_the_setting_and_skip_dead_links(scene, clock, app):
+    app.config["WAITLIST_NOTICES_PER_SEAT"] = 1
+    held, invitations = _ten_waiting(scene, clock)
+    invitations[0].expires_at = clock.now()  # its entry leaves without taking the seat's notice
+    db.session.commit()
+    booking.cancel_interview(held)
+    assert [email.to_email for email in emails("waitlist_opening")] == ["wait1@example.com"]
+    assert _waiting_ids() == {invitation.id for invitation in invitations[2:]}
 
 
 def test_the_first_waitlisted_candidate_to_book_wins_and_the_others_links_stay_valid(scene):
