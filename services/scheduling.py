@@ -77,6 +77,11 @@ class InvitationChanged(RefusedAction):
     code = "changed_meanwhile"
 
 
+class BookedInvitation(RefusedAction):
+    code = "booked"
+    message = "The candidate booked from this invitation; cancel or move the interview instead."
+
+
 # --- the recruiter's side --------------------------------------------------------------------
 
 
@@ -165,14 +170,22 @@ def resend(invitation, *, actor=None):
 @one_transaction
 def revoke(invitation, *, actor=None, seen_status=None):
     """Stop the invitation's links working, from the state the recruiter saw (`seen_status`, by
-    default the loaded one): a booking meanwhile wins."""
+    default the loaded one): a booking meanwhile wins. A booked one is refused: its links manage
+    the interview, which is cancelled or moved instead."""
+    if invitation.status == InvitationStatus.BOOKED:
+        raise BookedInvitation()
     seen = seen_status or invitation.status
     if seen == InvitationStatus.REVOKED:
         raise RefusedAction("This invitation is already revoked.")
     now = timeutil.now()
     result = db.session.execute(
         update(SchedulingInvitation)
-        .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status == seen)
+        .where(
+            SchedulingInvitation.id == invitation.id,
+            SchedulingInvitation.status == seen,
+            # Nor one booked since it was loaded, whatever `seen_status` claims.
+            SchedulingInvitation.status != InvitationStatus.BOOKED,
+        )
         .values(status=InvitationStatus.REVOKED, status_changed_at=now)
         .execution_options(synchronize_session=False)
     )

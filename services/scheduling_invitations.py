@@ -24,7 +24,7 @@ from models import (
     db,
 )
 from services import candidates, scheduling, timeutil
-from services.errors import InputError, RefusedAction, ServiceError
+from services.errors import InputError, ServiceError
 from services.paging import Keyset, capped_count, keyset_page
 from services.transactions import one_transaction, take_open_job
 from services.validation import parse_uuid
@@ -49,11 +49,6 @@ LIST_KEYSET = Keyset((SchedulingInvitation.created_at, SchedulingInvitation.id),
 class NotFound(ServiceError):
     status = 404
     code = "not_found"
-
-
-class BookedInvitation(RefusedAction):
-    code = "booked"
-    message = "The candidate booked from this invitation; cancel or move the interview instead."
 
 
 @dataclass
@@ -251,11 +246,8 @@ def invitation_list(*, job_id=None, candidate_id=None, status=None):
 
 
 def revoke_by_id(raw_id, *, actor):
-    """Stop an invitation's links working; refused once the candidate has booked from it."""
-    invitation = find(SchedulingInvitation, raw_id, "Invitation", "invitation_id")
-    if invitation.status == InvitationStatus.BOOKED:
-        raise BookedInvitation()
-    return scheduling.revoke(invitation, actor=actor)
+    """Stop an invitation's links working; refused once the candidate has booked from it (scheduling.revoke)."""
+    return scheduling.revoke(find(SchedulingInvitation, raw_id, "Invitation", "invitation_id"), actor=actor)
 
 
 def resend_by_id(raw_id, *, actor):

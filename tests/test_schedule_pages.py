@@ -167,11 +167,28 @@ def test_recruiters_invite_resend_and_revoke_from_the_candidates_page(clock, rec
     assert recruiter_client.post(resend).status_code == 302
     assert db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.kind == "scheduling_invitation")) == 2
     revoke = f"{page}/invitations/{invitation.invitation.id}/revoke"
-    stale = recruiter_client.post(revoke, data={"seen_status": "booked"})  # not what it is: refused
-    assert stale.status_code == 302 and scheduling.invitations_for(candidate)[0].status == "sent"
+    stale = recruiter_client.post(revoke, data={"seen_status": "opened"})  # not what it is: refused in the page
+    assert stale.status_code == 422 and scheduling.invitations_for(candidate)[0].status == "sent"
+    assert "The invitation changed meanwhile (now sent); nothing was changed." in stale.get_data(as_text=True)
     recruiter_client.post(revoke, data={"seen_status": "sent"})
     assert scheduling.invitations_for(candidate)[0].status == "revoked"
     assert "Invitation revoked" in recruiter_client.get(page).get_data(as_text=True)
+
+
+def test_a_booked_invitation_offers_no_revoke_and_a_forced_one_is_refused_in_the_page(clock, recruiter_client):
+    job = make_job()
+    candidate = make_candidate(job)
+    invitation, _ = scheduling.invite(candidate)
+    scheduling.book(invitation, str(make_slot(job, TOMORROW).id))
+    page = f"/candidates/{candidate.id}"
+    html = recruiter_client.get(page).get_data(as_text=True)
+    assert "Booked" in html and "/revoke" not in html and "Resend" not in html
+    for seen in ("booked", "sent"):  # what the page would have said, and a stale form
+        forced = recruiter_client.post(f"{page}/invitations/{invitation.id}/revoke", data={"seen_status": seen})
+        assert forced.status_code == 422
+        assert "The candidate booked from this invitation; cancel or move the interview instead." in forced.get_data(as_text=True)
+    db.session.expire_all()
+    assert scheduling.invitations_for(candidate)[0].status == "booked"
 
 
 def test_admins_edit_the_job_rules_on_the_job_form(admin_client, app):

@@ -96,6 +96,15 @@ def test_revoked_link_is_410_with_the_same_message(scene):
     assert (refused.value.status, refused.value.message) == (410, scheduling.DeadLink.message)
 
 
+@pytest.mark.parametrize("seen", [None, "booked", "sent"])
+def test_a_booked_invitation_cannot_be_revoked(scene, seen):
+    interview = scheduling.book(scene["invitation"], str(scene["slot"].id))
+    with pytest.raises(scheduling.BookedInvitation) as refused:
+        scheduling.revoke(scene["invitation"], seen_status=seen)
+    assert (refused.value.status, refused.value.code) == (409, "booked")
+    assert scene["invitation"].status == "booked" and scheduling.open_link(scene["token"]).interview.id == interview.id
+
+
 def test_offered_slots_follow_the_jobs_rules(scene):
     job = scene["job"]
     other = make_job("Other")

@@ -176,7 +176,7 @@ def test_revoking_a_booked_invitation_is_refused(crowd):
     slot = make_slot(job, NOW + timedelta(days=2))
     invitation = scheduling.invite(person)[0]
     scheduling.book(invitation, str(slot.id))
-    with pytest.raises(scheduling_invitations.BookedInvitation) as refused:
+    with pytest.raises(scheduling.BookedInvitation) as refused:
         scheduling_invitations.revoke_by_id(str(invitation.id), actor=None)
     assert (refused.value.status, refused.value.code) == (409, "booked")
     assert scheduling_invitations.revoke_by_id(str(scheduling.invite(crowd["people"][3])[0].id), actor=None).status == "revoked"

@@ -219,16 +219,22 @@ def resend_invitation(candidate_id, invitation_id):
 
 @bp.post("/<uuid:candidate_id>/invitations/<uuid:invitation_id>/revoke")
 def revoke_invitation(candidate_id, invitation_id):
-    """Stop the invitation's links working (unless the candidate changed it meanwhile)."""
+    """Stop the invitation's links working (unless the candidate booked or changed it meanwhile);
+    a refusal comes back in the page's self-scheduling table (422)."""
     candidate = _candidate_or_404(candidate_id)
     try:
         scheduling.revoke(
             _invitation_or_404(candidate, invitation_id), actor=current_user, seen_status=request.form.get("seen_status")
         )
     except ServiceError as refusal:
-        flash(refusal.message, "error")
-    else:
-        flash("Invitation revoked: its links no longer work.", "success")
+        return render_page_or_fragment(
+            "candidates/detail.html",
+            "candidates/_invitations.html",
+            status=INVALID_FORM,
+            **_detail_context(candidate, ResumeForm()),
+            invitations_refusal=refusal.message,
+        )
+    flash("Invitation revoked: its links no longer work.", "success")
     return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
 
 
