@@ -166,6 +166,7 @@ def outbox_worker(poll):
     import signal
     import threading
 
+    from services.no_shows import Sweeper
     from services.outbox import queue, transport
 
     stopping = threading.Event()
@@ -173,10 +174,12 @@ def outbox_worker(poll):
         signal.signal(signum, lambda *_: stopping.set())
     worker_id = queue.default_worker_id()
     courier = transport.Courier(current_app._get_current_object())  # one SMTP connection, kept while there is work
+    no_shows = Sweeper()  # missed interviews become no-shows even if nobody opens their link
     click.echo(f"{transport.describe_mail_config(current_app)[0]}; worker {worker_id} running")
     while not stopping.is_set():
         try:
             counts = queue.deliver_due(worker_id=worker_id, stop=stopping, courier=courier)
+            no_shows.sweep_if_due()
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the worker
             db.session.rollback()
             click.echo(f"Delivery round failed: {exc}", err=True)

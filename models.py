@@ -608,7 +608,8 @@ class InterviewSession(TimestampMixin, db.Model):
     """The candidate-facing snapshot taken at booking; editing the job later never changes it."""
 
     __tablename__ = "interview_sessions"
-    __table_args__ = ()
+    # The no-show sweep (services/no_shows.py) finds never-started sessions past their window.
+    __table_args__ = (Index("ix_interview_sessions_status_scheduled_at", "status", "scheduled_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     interview_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), unique=True)

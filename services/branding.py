@@ -29,13 +29,12 @@ from xml.etree import ElementTree
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from models import OrgSettings, db
 from services import audit, storage
 from services.errors import InputError
-from services.transactions import one_transaction
+from services.transactions import ensure_org_settings_row, one_transaction
 from services.validation import clean_text
 
 log = logging.getLogger(__name__)
@@ -244,7 +243,7 @@ def save(*, organisation_name, accent_color, logo_data=None, remove_logo=False, 
     elif remove_logo:
         values["logo_file"] = None
     try:
-        _ensure_settings_row()
+        ensure_org_settings_row()
         # One UPDATE: of two admins saving at once, the later one's values stand, whole.
         db.session.execute(update(OrgSettings).where(OrgSettings.id == 1).values(**values))
         audit.record(
@@ -257,13 +256,6 @@ def save(*, organisation_name, accent_color, logo_data=None, remove_logo=False, 
         raise
     forget()
     return logo
-
-
-def _ensure_settings_row():
-    """The settings row (id 1) exists afterwards, whoever inserted it; never a duplicate-key error."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(OrgSettings).values(id=1, require_two_factor=False).on_conflict_do_nothing(index_elements=["id"]))
 
 
 def parse_accent(value, errors):

@@ -14,7 +14,7 @@ from functools import wraps
 
 from sqlalchemy import update
 
-from models import Interview, InterviewSession, Job, db
+from models import Interview, InterviewSession, Job, OrgSettings, db
 
 
 def one_transaction(service):
@@ -71,3 +71,13 @@ def take_open_job(job):
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def ensure_org_settings_row():
+    """The organisation's settings row (id 1) exists afterwards, whoever inserted it: two first
+    writes at once never meet a duplicate key (the later waits for the earlier, then does nothing)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(OrgSettings).values(id=1, require_two_factor=False).on_conflict_do_nothing(index_elements=["id"]))

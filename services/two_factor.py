@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, update
 from models import OrgSettings, RecoveryCode, User, db
 from services import accounts, audit, timeutil
 from services.errors import ServiceError
-from services.transactions import one_transaction
+from services.transactions import ensure_org_settings_row, one_transaction
 
 ISSUER = "Interview scheduler"
 RECOVERY_CODE_COUNT = 10
@@ -166,8 +166,10 @@ def org_settings():
 
 def set_required(required, actor):
     """Require (or stop requiring) two-factor sign-in for everyone; the caller commits."""
-    settings = db.session.merge(org_settings())
-    settings.require_two_factor = required
+    ensure_org_settings_row()
+    db.session.execute(update(OrgSettings).where(OrgSettings.id == 1).values(require_two_factor=required))
+    settings = db.session.get(OrgSettings, 1)
+    db.session.refresh(settings)
     audit.record("org.two_factor_required" if required else "org.two_factor_optional", settings, actor=actor)
 
 

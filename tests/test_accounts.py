@@ -10,8 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from config import load_config
-from models import ApiToken, AuditEvent, LoginSession, OutboxEmail, PasswordResetToken, RecoveryCode, Role, User, db
-from services import accounts, password_reset, passwords, two_factor, users
+from models import (
+    ApiToken,
+    AuditEvent,
+    LoginSession,
+    OrgSettings,
+    OutboxEmail,
+    PasswordResetToken,
+    RecoveryCode,
+    Role,
+    User,
+    db,
+)
+from services import accounts, audit, password_reset, passwords, two_factor, users
 from services.errors import RefusedAction, ServiceError
 from tests.conftest import ADMIN_EMAIL, PASSWORD, RECRUITER_EMAIL
 from tests.support import BOTH_DATABASES
@@ -321,6 +332,44 @@ def test_the_org_requirement_sends_only_users_without_two_factor_to_enrol(app, c
     db.session.commit()
     enrol(admin, clock)
     assert two_factor.must_enrol(recruiter) and not two_factor.must_enrol(admin)
+
+
+@BOTH_DATABASES
+def test_two_admins_first_requiring_two_factor_at_once_both_succeed(app, backend, admin, recruiter, monkeypatch):
+    """No settings row yet: both requests write the first one. Each waits at its audit record for
+    the other, so a read-then-insert would have both insert (a duplicate key, a 500 for one)."""
+    recorded = audit.record
+    both_wrote = threading.Barrier(2, timeout=0.5)
+
+    def record_then_wait(event, *args, **kwargs):
+        result = recorded(event, *args, **kwargs)
+        if event == "org.two_factor_required":
+            with contextlib.suppress(threading.BrokenBarrierError):  # one waits on the other's lock instead
+                both_wrote.wait()
+        return result
+
+    monkeypatch.setattr(audit, "record", record_then_wait)
+    outcomes = []
+
+    def require(actor_id):
+        with app.app_context():
+            try:
+                users.require_two_factor(True, actor=db.session.get(User, actor_id))
+                outcomes.append("required")
+            except Exception as exc:  # the outcome under test: any failure is recorded, not raised in a thread
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=require, args=(user.id,)) for user in (admin, recruiter)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes == ["required", "required"]
+    db.session.expire_all()
+    assert db.session.scalars(select(OrgSettings.require_two_factor)).all() == [True]
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "org.two_factor_required")) == 2
+    )
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models import OutboxEmail, db
+from services.no_shows import Sweeper
 from services.outbox.queue import drain
 from services.outbox.transport import Courier, describe_mail_config
 
@@ -63,11 +64,13 @@ class InProcessSender:
     def _run(self):
         worker_id = f"{socket.gethostname()}:{os.getpid()}:in-process:{uuid.uuid4().hex[:6]}"
         courier = Courier(self.app)
+        no_shows = Sweeper()  # keeps missed interviews' status true as well
         while not self.stopping.is_set():
             self.wakeup.clear()
             with self.app.app_context():
                 try:
                     drain(worker_id, stop=self.stopping, courier=courier)
+                    no_shows.sweep_if_due()
                 except Exception:  # noqa: BLE001 - the thread must survive a bad moment (database down)
                     log.exception("Outbox: delivery round failed; trying again in %s s", POLL_SECONDS)
                     db.session.rollback()
