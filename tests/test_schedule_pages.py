@@ -175,7 +175,7 @@ def test_recruiters_invite_resend_and_revoke_from_the_candidates_page(clock, rec
     assert "Invitation revoked" in recruiter_client.get(page).get_data(as_text=True)
 
 
-def test_a_booked_invitation_offers_no_revoke_and_a_forced_one_is_refused_in_the_page(clock, recruiter_client):
+def test_a_booked_invitation_offers_no_revoke_or_resend_and_a_forced_one_is_refused_in_the_page(clock, recruiter_client):
     job = make_job()
     candidate = make_candidate(job)
     invitation, _ = scheduling.invite(candidate)
@@ -187,6 +187,9 @@ def test_a_booked_invitation_offers_no_revoke_and_a_forced_one_is_refused_in_the
         forced = recruiter_client.post(f"{page}/invitations/{invitation.id}/revoke", data={"seen_status": seen})
         assert forced.status_code == 422
         assert "The candidate booked from this invitation; cancel or move the interview instead." in forced.get_data(as_text=True)
+    resent = recruiter_client.post(f"{page}/invitations/{invitation.id}/resend")  # a stale Resend button
+    assert resent.status_code == 422
+    assert "This invitation is booked; send a new one instead." in resent.get_data(as_text=True)
     db.session.expire_all()
     assert scheduling.invitations_for(candidate)[0].status == "booked"
 

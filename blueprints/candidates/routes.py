@@ -204,16 +204,26 @@ def _invitation_or_404(candidate, invitation_id):
     return invitation
 
 
+def _invitation_refused(candidate, refusal):
+    return render_page_or_fragment(
+        "candidates/detail.html",
+        "candidates/_invitations.html",
+        status=INVALID_FORM,
+        **_detail_context(candidate, ResumeForm()),
+        invitations_refusal=refusal.message,
+    )
+
+
 @bp.post("/<uuid:candidate_id>/invitations/<uuid:invitation_id>/resend")
 def resend_invitation(candidate_id, invitation_id):
-    """Send the invitation again with a new link and a fresh expiry."""
+    """Send the invitation again with a new link and a fresh expiry; a refusal comes back in the
+    page's self-scheduling table (422)."""
     candidate = _candidate_or_404(candidate_id)
     try:
         scheduling.resend(_invitation_or_404(candidate, invitation_id), actor=current_user)
     except ServiceError as refusal:
-        flash(refusal.message, "error")
-    else:
-        flash(f"Invitation sent again to {candidate.email}.", "success")
+        return _invitation_refused(candidate, refusal)
+    flash(f"Invitation sent again to {candidate.email}.", "success")
     return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
 
 
@@ -227,13 +237,7 @@ def revoke_invitation(candidate_id, invitation_id):
             _invitation_or_404(candidate, invitation_id), actor=current_user, seen_status=request.form.get("seen_status")
         )
     except ServiceError as refusal:
-        return render_page_or_fragment(
-            "candidates/detail.html",
-            "candidates/_invitations.html",
-            status=INVALID_FORM,
-            **_detail_context(candidate, ResumeForm()),
-            invitations_refusal=refusal.message,
-        )
+        return _invitation_refused(candidate, refusal)
     flash("Invitation revoked: its links no longer work.", "success")
     return redirect_after_post(url_for("candidates.detail", candidate_id=candidate.id))
 
