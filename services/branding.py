@@ -29,7 +29,6 @@ from xml.etree import ElementTree
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from models import OrgSettings, db
@@ -261,8 +260,11 @@ def save(*, organisation_name, accent_color, logo_data=None, remove_logo=False, 
 
 def _ensure_settings_row():
     """The settings row (id 1) exists afterwards, whoever inserted it; never a duplicate-key error."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Imported here: the engine has loaded its own dialect, and PostgreSQL's is slow to load on SQLite.
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     db.session.execute(insert(OrgSettings).values(id=1, require_two_factor=False).on_conflict_do_nothing(index_elements=["id"]))
 
 
