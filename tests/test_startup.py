@@ -3,10 +3,14 @@
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+from flask import url_for
 from sqlalchemy import text
+from werkzeug.routing import Rule
 
+from app import create_app
 from models import db
 from services import accounts
 
@@ -79,3 +83,19 @@ def test_unknown_email_still_costs_a_password_check(app):
     # miss costs what a wrong password costs.
     method = app.config["PASSWORD_HASH_METHOD"]
     assert accounts._dummy_user().password_hash.startswith(method.split(":")[0] + ":")
+
+
+def test_url_builders_are_compiled_on_first_use(tmp_path, monkeypatch):
+    compiled = []
+    compile_code = Rule._get_func_code
+    monkeypatch.setattr(
+        Rule, "_get_func_code", staticmethod(lambda code, name: compiled.append(name) or compile_code(code, name))
+    )
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "x", "OUTBOX_IN_PROCESS": False})
+    assert compiled == []
+    candidate_id = uuid.UUID(int=5)
+    with app.test_request_context():
+        assert url_for("candidates.detail", candidate_id=candidate_id, tab="a b") == f"/candidates/{candidate_id}?tab=a+b"
+        assert url_for("candidates.detail", candidate_id=candidate_id) == f"/candidates/{candidate_id}"
+        assert url_for("api.get_job", job_id="j", _external=True) == "http://localhost/api/jobs/j/"
+    assert len(compiled) == 2  # one builder per rule built, kept for the next url_for
