@@ -24,6 +24,13 @@ from sqlalchemy import text
 
 from models import db
 from services import accounts
+from services.schemas import Schema
+
+def declared(model):
+    for subclass in model.__subclasses__():
+        yield subclass
+        yield from declared(subclass)
+
 print(json.dumps({
     "modules": sorted(m for m in (
         "alembic", "flask_migrate", "pypdf", "docx",  # the CLI's and the resume reader's
@@ -31,6 +38,7 @@ print(json.dumps({
         "sqlalchemy.dialects.postgresql",  # this start runs on SQLite
     ) if m in sys.modules),
     "dummy_hashes": accounts._dummy_user.cache_info().currsize,
+    "built_schemas": sorted(model.__name__ for model in declared(Schema) if model.__pydantic_complete__),
 }))
 """
 
@@ -39,7 +47,7 @@ def cli_env(tmp_path):
     return {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SECRET_KEY": "x"}
 
 
-def test_create_app_imports_no_migration_or_resume_libraries_and_hashes_nothing(tmp_path):
+def test_create_app_imports_no_migration_or_resume_libraries_hashes_nothing_and_builds_no_schema(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", LOADED_AFTER_CREATE_APP],
         cwd=ROOT,
@@ -49,7 +57,7 @@ def test_create_app_imports_no_migration_or_resume_libraries_and_hashes_nothing(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.splitlines()[-1]) == {"modules": [], "dummy_hashes": 0}
+    assert json.loads(result.stdout.splitlines()[-1]) == {"modules": [], "dummy_hashes": 0, "built_schemas": []}
 
 
 def test_flask_db_upgrade_then_check_and_help(tmp_path):
