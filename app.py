@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import Rule
 from werkzeug.security import safe_join
 
 import config
@@ -38,8 +39,28 @@ SECURITY_HEADERS = {
 VERSIONED_ASSET_MAX_AGE = 365 * 24 * 3600
 
 
+class LazilyBuiltRule(Rule):
+    """A URL rule whose two url_for builders Werkzeug compiles when the rule is first built, not when
+    it is added: compiling them for every rule was most of create_app()'s own time, and a worker
+    builds only some of its rules' URLs."""
+
+    def _compile_builder(self, append_unknown=True):
+        compile_builder = super()._compile_builder
+        attribute = "_build_unknown" if append_unknown else "_build"
+
+        def build_first(rule, **values):
+            builder = compile_builder(append_unknown).__get__(rule, None)
+            setattr(rule, attribute, builder)  # two threads at once both compile the same builder
+            return builder(**values)
+
+        return build_first
+
+
 class SchedulerApp(Flask):
-    """Flask, with a year of browser caching for static files requested by their versioned URL."""
+    """Flask, with a year of browser caching for static files requested by their versioned URL, and
+    URL rules compiled as they are used (LazilyBuiltRule)."""
+
+    url_rule_class = LazilyBuiltRule
 
     def get_send_file_max_age(self, filename):
         version = request.args.get("v") if has_request_context() else None

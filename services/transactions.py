@@ -76,6 +76,7 @@ def take_open_job(job):
 def ensure_org_settings_row():
     """The organisation's settings row (id 1) exists afterwards, whoever inserted it: two first
     writes at once never meet a duplicate key (the later waits for the earlier, then does nothing)."""
+    # Imported here: the engine has loaded its own dialect, and PostgreSQL's is slow to load on SQLite.
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

@@ -243,6 +243,26 @@ def test_migrations_create_exactly_the_model_schema(backend, tmp_path, request):
             db.engine.dispose()
 
 
+@BOTH_DATABASES
+def test_create_all_makes_the_interview_indexes_partial(backend, tmp_path, request):
+    """models.PartialIndex gives each database its WHERE, though no dialect keyword names it."""
+    with empty_database(backend, tmp_path, request) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "OUTBOX_IN_PROCESS": False})
+        with app.app_context():
+            db.create_all()
+            wheres = {
+                ix["name"]: str(ix["dialect_options"].get(f"{backend}_where", ""))
+                for ix in inspect(db.engine).get_indexes("interviews")
+                if ix["name"] in ("uq_interviews_active_candidate_slot", "uq_interviews_open_candidate_job")
+            }
+            db.engine.dispose()
+    assert (
+        "in_progress" in wheres["uq_interviews_active_candidate_slot"]
+        and "pending" not in wheres["uq_interviews_active_candidate_slot"]
+    )
+    assert "pending" in wheres["uq_interviews_open_candidate_job"]
+
+
 def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
     """The venv's `flask` finds the app from the repo root (operators' entry point)."""
     env = {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SECRET_KEY": "x"}

@@ -8,11 +8,11 @@ it and checks nothing more. Fields these calls do not read are ignored, as they 
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import ConfigDict, create_model
 
 from models import CodingLanguage
 from services.interviewer.session_flow import ANSWER_MAX_CHARS, valid_client_id
-from services.schemas import BOOLEAN, STRING, UUID, Answer
+from services.schemas import BOOLEAN, STRING, UUID, Answer, Schema
 from services.validation import Checked, Described, parse_uuid
 
 INVALID = "Some fields are missing or invalid."
@@ -23,7 +23,7 @@ def _key_required(schema):
     schema["required"] = ["session_key", *schema.get("required", [])]
 
 
-class PortalBody(BaseModel):
+class PortalBody(Schema):
     """A JSON object or a form (multipart, to carry a recording)."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra=_key_required)
