@@ -26,7 +26,6 @@ from itsdangerous import URLSafeTimedSerializer
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
-from werkzeug.routing import Rule
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -221,25 +220,6 @@ class SharedTemplateCode(BytecodeCache):
 
 
 TEMPLATE_CODE = SharedTemplateCode()
-
-
-def share_url_builders():
-    """Werkzeug compiles a Python function per URL rule to build its URLs (an AST, then compile()),
-    for every app: about a fifth of a test's CPU. The function takes the rule as an argument and
-    depends only on the rule's parsed parts and defaults, so the tests' apps share one per rule."""
-    compile_builder = Rule._compile_builder
-    builders = {}
-
-    def shared_builder(rule, append_unknown=True):
-        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())), append_unknown)
-        if key not in builders:
-            builders[key] = compile_builder(rule, append_unknown)
-        return builders[key]
-
-    Rule._compile_builder = shared_builder
-
-
-share_url_builders()
 
 
 @pytest.fixture
