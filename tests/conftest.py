@@ -488,6 +488,23 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def in_process_app(app_config, smtp):
+    """An app of its own with the in-process outbox sender on (off in every other test's app),
+    mailing the test SMTP server; the sender is stopped afterwards."""
+    from services.outbox import in_process
+
+    app_config["OUTBOX_IN_PROCESS"] = True
+    app = create_app(app_config)
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        db.create_all()
+    yield app
+    app.extensions[in_process.SENDER_EXTENSION].stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
 def live_server(app):
     """The app served over HTTP from a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -4,7 +4,6 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, InterviewSession, InterviewStatus, SessionStatus, db
@@ -88,20 +87,6 @@ def test_the_sweeper_runs_at_most_once_a_period(app, clock, monkeypatch):
     for _ in range(3):
         sweeper.sweep_if_due()
     assert len(calls) == 2  # at 1000 and 1061; 1030 was too soon
-
-
-@pytest.fixture
-def in_process_app(app_config):
-    from app import create_app
-
-    app_config["OUTBOX_IN_PROCESS"] = True
-    app = create_app(app_config)
-    with app.app_context():
-        db.create_all()
-    yield app
-    app.extensions[in_process.SENDER_EXTENSION].stop()
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_the_web_process_background_loop_records_no_shows(in_process_app, clock):

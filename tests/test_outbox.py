@@ -525,23 +525,6 @@ def test_in_process_sender_is_off_in_tests(app, client):
     assert not any(t.name == "outbox-sender" for t in threading.enumerate() if t.is_alive())
 
 
-@pytest.fixture
-def in_process_app(app_config, smtp):
-    from app import create_app
-
-    app_config["OUTBOX_IN_PROCESS"] = True
-    app = create_app(app_config)
-    from tests.conftest import CSRFClient
-
-    app.test_client_class = CSRFClient
-    with app.app_context():
-        db.create_all()
-    yield app
-    app.extensions[in_process.SENDER_EXTENSION].stop()
-    with app.app_context():
-        db.engine.dispose()
-
-
 def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, smtp, recruiter, smtp_connects):
     app = in_process_app
     sender = app.extensions[in_process.SENDER_EXTENSION]
