@@ -182,7 +182,7 @@ def outbox_worker(poll):
             no_shows.sweep_if_due()
         except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the worker
             db.session.rollback()
-            click.echo(f"Delivery round failed: {exc}", err=True)
+            click.echo(f"Delivery or no-show round failed: {exc}", err=True)
             counts = {}
         finally:
             db.session.remove()

@@ -33,11 +33,8 @@ def expire_missed(now=None, limit=BATCH_SIZE):
         .order_by(InterviewSession.scheduled_at)
         .limit(limit)
     ).all()
-    expired = 0
-    for session in sessions:
-        portal.portal_state(session, now)  # locks, decides again, commits
-        expired += session.status == SessionStatus.EXPIRED
-    return expired
+    # portal_state locks each, decides again and commits: what it answers is the state after that.
+    return sum(portal.portal_state(session, now) == portal.EXPIRED for session in sessions)
 
 
 class Sweeper:

@@ -168,8 +168,7 @@ def set_required(required, actor):
     """Require (or stop requiring) two-factor sign-in for everyone; the caller commits."""
     ensure_org_settings_row()
     db.session.execute(update(OrgSettings).where(OrgSettings.id == 1).values(require_two_factor=required))
-    settings = db.session.get(OrgSettings, 1)
-    db.session.refresh(settings)
+    settings = db.session.get(OrgSettings, 1, populate_existing=True)
     audit.record("org.two_factor_required" if required else "org.two_factor_optional", settings, actor=actor)
 
 

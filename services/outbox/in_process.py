@@ -72,7 +72,7 @@ class InProcessSender:
                     drain(worker_id, stop=self.stopping, courier=courier)
                     no_shows.sweep_if_due()
                 except Exception:  # noqa: BLE001 - the thread must survive a bad moment (database down)
-                    log.exception("Outbox: delivery round failed; trying again in %s s", POLL_SECONDS)
+                    log.exception("Outbox: delivery or no-show round failed; trying again in %s s", POLL_SECONDS)
                     db.session.rollback()
                 finally:
                     db.session.remove()
