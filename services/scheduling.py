@@ -172,20 +172,15 @@ def revoke(invitation, *, actor=None, seen_status=None):
     """Stop the invitation's links working, from the state the recruiter saw (`seen_status`, by
     default the loaded one): a booking meanwhile wins. A booked one is refused: its links manage
     the interview, which is cancelled or moved instead."""
-    if invitation.status == InvitationStatus.BOOKED:
-        raise BookedInvitation()
     seen = seen_status or invitation.status
+    if InvitationStatus.BOOKED in (invitation.status, seen):
+        raise BookedInvitation()
     if seen == InvitationStatus.REVOKED:
         raise RefusedAction("This invitation is already revoked.")
     now = timeutil.now()
     result = db.session.execute(
         update(SchedulingInvitation)
-        .where(
-            SchedulingInvitation.id == invitation.id,
-            SchedulingInvitation.status == seen,
-            # Nor one booked since it was loaded, whatever `seen_status` claims.
-            SchedulingInvitation.status != InvitationStatus.BOOKED,
-        )
+        .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status == seen)  # never booked
         .values(status=InvitationStatus.REVOKED, status_changed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -393,6 +388,11 @@ def _claim_for_booking(invitation, now):
         return
     db.session.rollback()
     db.session.refresh(invitation)
+    _refuse_used(invitation)
+
+
+def _refuse_used(invitation):
+    """The refusal for a link that can no longer book: it booked already, or it was revoked or expired."""
     if invitation.status == InvitationStatus.BOOKED:
         raise booking.AlreadyBooked("This link has already booked an interview.", code="already_booked")
     raise DeadLink(status=410)
@@ -410,7 +410,7 @@ def book(invitation, slot_id):
     if existing is not None:
         raise booking.already_scheduled(candidate.full_name, existing)
     if not invitation.is_unused:
-        raise booking.AlreadyBooked("This link has already booked an interview.", code="already_booked")
+        _refuse_used(invitation)  # revoked or booked since the page was opened, say
     slot = _slot_for(invitation, slot_id, now)
     _claim_for_booking(invitation, now)
     # A pending interview tied to the invitation, which book_interview fills (the API's two-step
