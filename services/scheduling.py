@@ -145,10 +145,19 @@ def resend(invitation, *, actor=None):
     Returns (invitation, the new link)."""
     now = timeutil.now()
     _expire_if_due(invitation, now)
-    if not invitation.is_unused:
-        raise RefusedAction(f"This invitation is {state_label(invitation.status).lower()}; send a new one instead.")
     if invitation.job.is_archived:
         raise RoleClosed()
+    # One conditional UPDATE decides: a booking or revoke committed meanwhile wins (no new link is
+    # mailed for a used invitation); on PostgreSQL it waits for one in progress first.
+    renewed = db.session.execute(
+        update(SchedulingInvitation)
+        .where(SchedulingInvitation.id == invitation.id, SchedulingInvitation.status.in_(UNUSED_INVITATION_STATUSES))
+        .values(expires_at=now + timedelta(days=invitation.job.invitation_expiry_days))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(invitation)
+    if renewed.rowcount != 1:
+        raise RefusedAction(f"This invitation is {state_label(invitation.status).lower()}; send a new one instead.")
     db.session.execute(
         update(OutboxEmail)
         .where(
@@ -159,7 +168,6 @@ def resend(invitation, *, actor=None):
         .values(status="cancelled", last_error="Superseded by a resend.")
         .execution_options(synchronize_session=False)
     )
-    invitation.expires_at = now + timedelta(days=invitation.job.invitation_expiry_days)
     link = scheduling_links.new_link(invitation.id)
     notifications.queue_scheduling_invitation(invitation, link)
     audit.record("scheduling.resent", invitation, actor=actor)

@@ -477,6 +477,18 @@ def test_two_submits_from_one_invitation_make_one_booking(scene, app, backend):
 
 
 @BOTH_DATABASES
+def test_a_resend_that_loaded_the_invitation_before_a_booking_mails_no_link(scene, app, backend):
+    """The recruiter's request has the invitation loaded (unused) when the candidate's booking commits."""
+    invitation = db.session.get(SchedulingInvitation, scene["invitation"].id)
+    slot_id, token = scene["slot"].id, scene["token"]
+    assert race(app, _booking_from(token, slot_id)) == ["ok"]  # another request, committed meanwhile
+    assert invitation.status == "sent"  # what this request still holds
+    with pytest.raises(RefusedAction, match="This invitation is booked; send a new one instead."):
+        scheduling.resend(invitation)
+    assert invitation.status == "booked" and len(emails("scheduling_invitation")) == 1  # the first one only
+
+
+@BOTH_DATABASES
 def test_revoke_racing_a_booking_one_wins_cleanly(scene, app, backend):
     invitation_id, slot_id, token = scene["invitation"].id, scene["slot"].id, scene["token"]
     db.session.remove()
