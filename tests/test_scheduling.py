@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Interview, InterviewSlot, OutboxEmail, SchedulingInvitation, SchedulingToken, WaitlistEntry, db
-from services import booking, job_rules, jobs, portal, scheduling, scheduling_links, timeutil
+from services import booking, job_rules, jobs, portal, scheduling, scheduling_links, timeutil, waitlist
 from services.errors import InputError, RefusedAction, ServiceError
 from services.slots import crud as slot_crud
 from services.slots import parsing as slot_parsing
@@ -326,6 +326,27 @@ def test_one_seat_tells_three_waiting_in_join_order_and_the_next_opening_the_nex
     told = sorted(email.to_email for email in emails("waitlist_opening"))
     assert told == [f"wait{n}@example.com" for n in range(6)]
     assert _waiting_ids() == {invitation.id for invitation in invitations[6:]}
+
+
+@BOTH_DATABASES
+def test_two_openings_at_once_never_tell_one_candidate_twice(scene, clock, app, backend):
+    _ten_waiting(scene, clock)
+    make_slot(scene["job"], TOMORROW + timedelta(hours=3), capacity=2)  # two seats nobody announced yet
+    db.session.commit()
+    job_id = scene["job"].id
+    db.session.remove()
+
+    def announcing():
+        def announce():
+            waitlist.notify_openings(job_id)
+            db.session.commit()
+
+        return announce
+
+    assert race(app, announcing, announcing) == ["ok", "ok"]
+    told = [email.to_email for email in emails("waitlist_opening")]
+    assert len(told) == len(set(told)) and 6 <= len(told) <= 10  # each at most once; one quota at least
+    assert len(told) + len(_waiting_ids()) == 10
 
 
 @BOTH_DATABASES
