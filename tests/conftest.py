@@ -49,6 +49,8 @@ CHROMIUM_ARGS = [
 AXE_JS = Path(__file__).parent / "assets" / "axe-4.11.0.min.js"
 ADMIN_EMAIL, RECRUITER_EMAIL, PASSWORD = "admin@example.com", "recruiter@example.com", "correct horse battery"
 REAL_PARTS = ("browser", "postgres", "smtp")
+CLOCK_START = datetime(2030, 1, 15, 4, 30, tzinfo=UTC)  # the `clock` fixture's start: 10:00 IST on a Tuesday
+CHEAP_HASH = {"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}  # scrypt costs ~0.1 s per hash or sign-in
 
 
 def pytest_configure(config):
@@ -236,7 +238,7 @@ def app_config(tmp_path, database_url):
         "OUTBOX_IN_PROCESS": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SESSION_COOKIE_SECURE": False,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",  # scrypt costs ~0.1 s per hash or sign-in
+        **CHEAP_HASH,
     }
 
 
@@ -395,7 +397,7 @@ class Clock:
 
 @pytest.fixture
 def clock():
-    timeutil.set_now(datetime(2030, 1, 15, 4, 30, tzinfo=UTC))  # 10:00 IST on a Tuesday
+    timeutil.set_now(CLOCK_START)
     yield Clock()
     timeutil.set_now(None)
 
@@ -504,17 +506,31 @@ def in_process_app(app_config, smtp):
         db.engine.dispose()
 
 
+@contextmanager
+def serving(server):
+    """`server` (a socketserver) answering from a thread inside the block, stopped at its end.
+
+    serve_forever checks for shutdown every poll_interval: its default, half a second, was what a
+    live server's teardown cost each browser, fuzz and fake-LLM test.
+    """
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP from a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     app.config["BACKEND_URL"] = base_url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    thread.join(5)
+    with serving(server):
+        yield base_url
 
 
 @pytest.fixture

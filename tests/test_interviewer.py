@@ -11,6 +11,7 @@ from models import CodingLanguage, InterviewSession
 from services import timeutil
 from services.interviewer import audio as recordings
 from services.interviewer import keywords, llm, question_bank, session_flow
+from tests.conftest import serving
 from tests.portal_support import book_session, open_window
 
 JOB = "Job title: Senior Data Engineer\nWe need Python, PostgreSQL and Docker; REST APIs; machine learning a plus."
@@ -139,19 +140,15 @@ class FakeLLM(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_llm(app):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    FakeLLM.requests = []
-    app.config.update(
-        LLM_API_BASE=f"http://127.0.0.1:{server.server_port}/v1",
-        LLM_API_KEY="sk-test",
-        LLM_MODEL="tiny-model",
-        LLM_TIMEOUT_SECONDS=1,
-    )
-    yield FakeLLM
-    server.shutdown()
-    thread.join(5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)) as server:
+        FakeLLM.requests = []
+        app.config.update(
+            LLM_API_BASE=f"http://127.0.0.1:{server.server_port}/v1",
+            LLM_API_KEY="sk-test",
+            LLM_MODEL="tiny-model",
+            LLM_TIMEOUT_SECONDS=1,
+        )
+        yield FakeLLM
 
 
 def chat_reply(questions):
