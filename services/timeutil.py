@@ -1,6 +1,7 @@
 """The clock and time-zone conversions, in one place so tests can move time."""
 
 import functools
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
@@ -27,6 +28,18 @@ def set_now(instant):
     if instant is not None and instant.tzinfo is None:
         raise ValueError("set_now needs an aware datetime")
     _frozen_now = instant.astimezone(UTC) if instant is not None else None
+
+
+@contextmanager
+def pinned(instant):
+    """The clock pinned to `instant` inside the block, then as it was before (tests only)."""
+    global _frozen_now
+    before = _frozen_now
+    set_now(instant)
+    try:
+        yield
+    finally:
+        _frozen_now = before
 
 
 def advance(delta):

@@ -3,17 +3,21 @@
 import io
 import os
 import re
+import shutil
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings, strategies
 
+from app import create_app
 from blueprints.api.openapi import openapi_document
-from models import Interview, db
+from models import Interview, Job, Role, db
 from services import accounts, jobs, scheduling, timeutil
 from tests.booking_support import make_candidate, make_job, make_slot
+from tests.conftest import ADMIN_EMAIL, CHEAP_HASH, CLOCK_START, PASSWORD, RECRUITER_EMAIL
 
 T0 = datetime(2030, 1, 16, 9, 0, tzinfo=UTC)  # the day after the pinned clock
 # Pages under /api/ that are not part of the JSON API.
@@ -37,10 +41,10 @@ def test_every_api_route_is_described(app):
     assert described_operations() - served == set(), "described operations that no route serves"
 
 
-def test_description_is_served_and_documented_for_people(client, auth, recruiter):
+def test_description_is_served_and_documented_for_people(clock, client, auth):
     assert client.get("/api/openapi.json").json["openapi"] == "3.1.0"
     assert client.get("/api/docs").status_code == 302  # the page is for signed-in users
-    auth.login(recruiter.email)
+    assert auth.login(RECRUITER_EMAIL).status_code == 302
     page = client.get("/api/docs").get_data(as_text=True)
     assert "POST /api/interviews/schedules/book_interview/" in page
 
@@ -48,25 +52,76 @@ def test_description_is_served_and_documented_for_people(client, auth, recruiter
 # --- fuzzing ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fuzz_target(app, clock, live_server, api_headers):
-    """The live app with a job, candidates, slots and a booked interview the fuzzer can hit."""
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, sqlite_template):
+    """One SQLite file with the rows every test here starts from, built once for the module (each
+    test gets a copy, see `database_url`): a job with a booked slot, a cancelled booking, a slot
+    with seats, a candidate with a pending interview and a scheduling invitation, an admin and a
+    recruiter with API tokens. Booking them anew took most of each of ~140 tests' time."""
     from services import booking
 
-    job = make_job()
-    full = make_slot(job, T0, capacity=1)
-    make_slot(job, T0.replace(hour=11), capacity=3)
-    booked = booking.book_interview(make_candidate(job, "Asha Rao"), full)
-    invitation, _ = scheduling.invite(make_candidate(job, "Ravi Kumar"))
+    path = tmp_path_factory.mktemp("contract") / "seeded.db"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "test", **CHEAP_HASH})
+    with timeutil.pinned(CLOCK_START), app.app_context():
+        admin = accounts.create_user(ADMIN_EMAIL, PASSWORD, Role.ADMIN, "Ada Admin")
+        recruiter = accounts.create_user(RECRUITER_EMAIL, PASSWORD, Role.RECRUITER, "Rita Recruiter")
+        db.session.commit()
+        admin_token, recruiter_token = accounts.create_token(admin), accounts.create_token(recruiter)
+        db.session.commit()
+        job = make_job()
+        slot = make_slot(job, T0, capacity=1)
+        other = make_slot(job, T0.replace(hour=12), capacity=1)
+        make_slot(job, T0.replace(hour=11), capacity=3)
+        interview = booking.book_interview(make_candidate(job, "Asha Rao"), slot)
+        cancelled = booking.book_interview(make_candidate(job, "Ravi Kumar"), other)
+        booking.cancel_interview(cancelled)
+        waiting = make_candidate(job, "Meera Das")
+        pending = Interview(candidate=waiting, job=job)
+        db.session.add(pending)
+        db.session.commit()
+        invitation, _ = scheduling.invite(waiting)
+        seed_rows = SimpleNamespace(
+            path=path,
+            admin_headers={"Authorization": f"Token {admin_token}"},
+            recruiter_headers={"Authorization": f"Token {recruiter_token}"},
+            job_id=job.id,
+            interview_id=interview.id,
+            ids={
+                "slot_id": str(slot.id),
+                "interview_id": str(interview.id),
+                "job_id": str(job.id),
+                "candidate_id": str(waiting.id),
+                "invitation_id": str(invitation.id),
+            },
+            booked_candidate_id=str(interview.candidate_id),
+            cancelled_interview_id=str(cancelled.id),
+            session_key=interview.session_key,
+            cancelled_session_key=cancelled.session_key,
+            pending_interview_id=str(pending.id),
+        )
+        db.session.remove()
+        db.engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    return seed_rows
+
+
+@pytest.fixture
+def database_url(seeded, tmp_path):
+    """This module's tests start from a copy of the seeded rows."""
+    path = tmp_path / "test.db"
+    shutil.copyfile(seeded.path, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def fuzz_target(app, clock, live_server, seeded):
+    """The live app with the seeded rows, whose ids the fuzzer can hit."""
     ids = {
-        "job_id": str(job.id),
-        "slot_id": str(full.id),
-        "interview_id": str(booked.id),
-        "candidate_id": str(booked.candidate_id),
-        "invitation_id": str(invitation.id),
-        "session_key": booked.session_key,  # /ai/ calls get past the 404 into the window's rules
+        **seeded.ids,
+        "candidate_id": seeded.booked_candidate_id,
+        "session_key": seeded.session_key,  # /ai/ calls get past the 404 into the window's rules
     }
-    return live_server, api_headers, ids
+    return live_server, seeded.admin_headers, ids
 
 
 # Schema-valid bodies may still break a rule the schema can't express (a slot in the past, an end
@@ -104,40 +159,19 @@ def test_api_fuzz(label, fuzz_target):
 
 
 @pytest.fixture
-def scenario(app, clock, client, api_headers, recruiter):
+def scenario(app, clock, client, seeded):
     """Rows and requests that provoke each documented error of each operation."""
-    from services import booking
-
-    job = make_job()
-    slot = make_slot(job, T0, capacity=1)
-    other = make_slot(job, T0.replace(hour=12), capacity=1)
-    interview = booking.book_interview(make_candidate(job, "Asha Rao"), slot)
-    cancelled = booking.book_interview(make_candidate(job, "Ravi Kumar"), other)
-    booking.cancel_interview(cancelled)
-    waiting = make_candidate(job, "Meera Das")
-    pending = Interview(candidate=waiting, job=job)
-    db.session.add(pending)
-    db.session.commit()
-    recruiter_token = accounts.create_token(recruiter)
-    invitation, _ = scheduling.invite(waiting)
-    db.session.commit()
     return {
         "client": client,
-        "headers": api_headers,
-        "recruiter_headers": {"Authorization": f"Token {recruiter_token}"},
-        "ids": {
-            "slot_id": str(slot.id),
-            "interview_id": str(interview.id),
-            "job_id": str(job.id),
-            "candidate_id": str(waiting.id),
-            "invitation_id": str(invitation.id),
-        },
-        "cancelled_interview_id": str(cancelled.id),
-        "session_key": interview.session_key,
-        "cancelled_session_key": cancelled.session_key,
-        "interview": interview,
-        "pending_interview_id": str(pending.id),
-        "job": job,
+        "headers": seeded.admin_headers,
+        "recruiter_headers": seeded.recruiter_headers,
+        "ids": dict(seeded.ids),
+        "cancelled_interview_id": seeded.cancelled_interview_id,
+        "session_key": seeded.session_key,
+        "cancelled_session_key": seeded.cancelled_session_key,
+        "interview": db.session.get(Interview, seeded.interview_id),
+        "pending_interview_id": seeded.pending_interview_id,
+        "job": db.session.get(Job, seeded.job_id),
     }
 
 
