@@ -82,6 +82,7 @@ def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smt
         "MAIL_USE_SSL": "false",
         "MAIL_DEFAULT_SENDER": "interviews@example.com",
         "OUTBOX_IN_PROCESS": "true",
+        "OUTBOX_POLL_SECONDS": "1",  # the CLI's queued row is another process's commit: found by the poll
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
