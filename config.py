@@ -172,9 +172,6 @@ def load_config(instance_path):
         "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_BACKOFF_SECONDS": env_int("OUTBOX_BACKOFF_SECONDS", 30),  # first retry delay; doubles each time
         "OUTBOX_IN_PROCESS": env_bool("OUTBOX_IN_PROCESS", database_url.startswith("sqlite")),
-        # How often the in-process sender looks for due rows a commit elsewhere (a CLI command, another
-        # process, a retry coming due) queued without waking it; its own process's commits wake it at once.
-        "OUTBOX_POLL_SECONDS": env_seconds("OUTBOX_POLL_SECONDS", 5),
         # Waiting candidates told per free seat when seats appear (at least 1): a few, so one who
         # does not answer does not strand the seat, not the whole waitlist.
         "WAITLIST_NOTICES_PER_SEAT": max(env_int("WAITLIST_NOTICES_PER_SEAT", 3), 1),

@@ -544,7 +544,7 @@ def test_in_process_sender_starts_once_and_is_woken_by_commit(in_process_app, sm
     assert response.status_code == 200
     assert smtp.messages == []  # the response came back while delivery was still held up
     smtp_connects.go.set()
-    (message,) = smtp.wait_for(1, timeout=app.config["OUTBOX_POLL_SECONDS"])  # woken by the commit, not the poll
+    (message,) = smtp.wait_for(1, timeout=in_process.POLL_SECONDS)  # woken by the commit, not the poll
     assert smtp_connects.threads == ["outbox-sender"]  # sent by the sender thread, not the request
     assert message["Subject"] == "Interview Scheduled - Backend Engineer at Acme Corp"
     assert sender.thread is thread

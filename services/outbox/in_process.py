@@ -18,6 +18,7 @@ from services.outbox.transport import Courier, describe_mail_config
 
 log = logging.getLogger(__name__)
 
+POLL_SECONDS = 5
 SENDER_EXTENSION = "outbox_sender"
 
 
@@ -26,7 +27,7 @@ class InProcessSender:
 
     It starts with the server: in the process `flask run` serves from (see flask_run_role) and in
     each gunicorn worker after the fork (gunicorn.conf.py), never at import or in other CLI
-    commands; under any other WSGI server, on the first request. It polls every OUTBOX_POLL_SECONDS
+    commands; under any other WSGI server, on the first request. It polls every POLL_SECONDS
     and is woken at once by a commit that added outbox rows. Requests only set an Event; they
     never wait for SMTP.
     """
@@ -64,7 +65,6 @@ class InProcessSender:
         worker_id = f"{socket.gethostname()}:{os.getpid()}:in-process:{uuid.uuid4().hex[:6]}"
         courier = Courier(self.app)
         no_shows = Sweeper()  # keeps missed interviews' status true as well
-        poll_seconds = self.app.config["OUTBOX_POLL_SECONDS"]
         while not self.stopping.is_set():
             self.wakeup.clear()
             with self.app.app_context():
@@ -72,11 +72,11 @@ class InProcessSender:
                     drain(worker_id, stop=self.stopping, courier=courier)
                     no_shows.sweep_if_due()
                 except Exception:  # noqa: BLE001 - the thread must survive a bad moment (database down)
-                    log.exception("Outbox: delivery or no-show round failed; trying again in %s s", poll_seconds)
+                    log.exception("Outbox: delivery or no-show round failed; trying again in %s s", POLL_SECONDS)
                     db.session.rollback()
                 finally:
                     db.session.remove()
-            self.wakeup.wait(poll_seconds)
+            self.wakeup.wait(POLL_SECONDS)
             courier.close_if_idle()
         courier.close()
 
