@@ -146,12 +146,19 @@ def sqlite_template(tmp_path_factory):
 
 
 @pytest.fixture
+def sqlite_start(sqlite_template):
+    """The file a SQLite test's database is copied from: the schema with no rows (a module may
+    override it with rows it seeded once)."""
+    return sqlite_template
+
+
+@pytest.fixture
 def database_url(request, backend, tmp_path):
-    """The test's database, with the schema and no rows."""
+    """The test's database, with the schema (and on SQLite the rows of `sqlite_start`)."""
     if backend == "postgresql":
         return request.getfixturevalue("pg_url")
     path = tmp_path / "test.db"
-    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    shutil.copyfile(request.getfixturevalue("sqlite_start"), path)
     return f"sqlite:///{path}"
 
 

@@ -55,7 +55,7 @@ def test_description_is_served_and_documented_for_people(clock, client, auth):
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory, sqlite_template):
     """One SQLite file with the rows every test here starts from, built once for the module (each
-    test gets a copy, see `database_url`): a job with a booked slot, a cancelled booking, a slot
+    test gets a copy, see `sqlite_start`): a job with a booked slot, a cancelled booking, a slot
     with seats, a candidate with a pending interview and a scheduling invitation, an admin and a
     recruiter with API tokens. Booking them anew took most of each of ~140 tests' time."""
     from services import booking
@@ -106,11 +106,9 @@ def seeded(tmp_path_factory, sqlite_template):
 
 
 @pytest.fixture
-def database_url(seeded, tmp_path):
+def sqlite_start(seeded):
     """This module's tests start from a copy of the seeded rows."""
-    path = tmp_path / "test.db"
-    shutil.copyfile(seeded.path, path)
-    return f"sqlite:///{path}"
+    return seeded.path
 
 
 @pytest.fixture
