@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import socket
+import tempfile
 import threading
 from collections import Counter, namedtuple
 from contextlib import contextmanager
@@ -26,9 +27,10 @@ from itsdangerous import URLSafeTimedSerializer
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from werkzeug.routing import Map
 from werkzeug.serving import make_server
 
-from app import create_app
+from app import SchedulerApp, create_app
 from models import Role, db
 from services import accounts, timeutil
 
@@ -152,14 +154,31 @@ def sqlite_start(sqlite_template):
     return sqlite_template
 
 
+@pytest.fixture(scope="session")
+def sqlite_folder(tmp_path_factory):
+    """Where the tests' SQLite files live: memory-backed /dev/shm where there is one, since a commit
+    on disk waits about 0.25 ms for its fsync (the PostgreSQL test database skips that flush too);
+    pytest's temporary folder elsewhere."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="scheduler-tests-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def database_url(request, backend, tmp_path):
+def database_url(request, backend, tmp_path, sqlite_folder):
     """The test's database, with the schema (and on SQLite the rows of `sqlite_start`)."""
     if backend == "postgresql":
-        return request.getfixturevalue("pg_url")
-    path = tmp_path / "test.db"
+        yield request.getfixturevalue("pg_url")
+        return
+    path = sqlite_folder / f"{tmp_path.name}.db"  # pytest names each test's tmp_path uniquely in a run
     shutil.copyfile(request.getfixturevalue("sqlite_start"), path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        file.unlink(missing_ok=True)
 
 
 def empty_written_tables(engine):
@@ -229,6 +248,55 @@ class SharedTemplateCode(BytecodeCache):
 
 
 TEMPLATE_CODE = SharedTemplateCode()
+
+
+class SharedURLMap(Map):
+    """The one URL map of every app the tests build. Each test builds an app, and Werkzeug parsing
+    and compiling the same ~100 rules again was most of create_app()'s time (about 12 ms a test);
+    the rules name endpoints, so one map serves every app, each with its own views. A rule the map
+    holds is not added again; once any app has routed a request, a new one is refused, since it
+    would reach every later test's app."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.held, self.routed = set(), False
+
+    def add(self, rule):
+        key = (rule.rule, rule.endpoint, frozenset(rule.methods or ()), tuple(sorted((rule.defaults or {}).items())))
+        if key in self.held:
+            return
+        if self.routed:
+            raise AssertionError(f"{rule.rule!r} would reach every test's app: a test adding routes takes `own_url_map`")
+        self.held.add(key)
+        super().add(rule)
+
+    def bind(self, *args, **kwargs):
+        self.routed = True
+        return super().bind(*args, **kwargs)
+
+    def bind_to_environ(self, *args, **kwargs):
+        self.routed = True
+        return super().bind_to_environ(*args, **kwargs)
+
+
+URL_MAPS = {}  # the map's options (host matching or not) → the map
+
+
+def shared_url_map(**options):
+    key = tuple(sorted(options.items()))
+    if key not in URL_MAPS:
+        URL_MAPS[key] = SharedURLMap(**options)
+    return URL_MAPS[key]
+
+
+SchedulerApp.url_map_class = staticmethod(shared_url_map)
+
+
+@pytest.fixture
+def own_url_map(monkeypatch):
+    """Apps built in this test get a URL map of their own: for a test that adds a route, or that
+    watches rules being compiled (name it before `app`)."""
+    monkeypatch.setattr(SchedulerApp, "url_map_class", Map)
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ def test_html_error_pages(client, recruiter_client):
     assert client.delete("/login", csrf=False).status_code == 405
 
 
-def test_unexpected_error_is_a_clean_500(app, client):
+def test_unexpected_error_is_a_clean_500(own_url_map, app, client):
     @app.get("/boom")
     def boom():
         raise RuntimeError("kaboom")

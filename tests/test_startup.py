@@ -93,7 +93,7 @@ def test_unknown_email_still_costs_a_password_check(app):
     assert accounts._dummy_user().password_hash.startswith(method.split(":")[0] + ":")
 
 
-def test_url_builders_are_compiled_on_first_use(tmp_path, monkeypatch):
+def test_url_builders_are_compiled_on_first_use(own_url_map, tmp_path, monkeypatch):
     compiled = []
     compile_code = Rule._get_func_code
     monkeypatch.setattr(
