@@ -446,14 +446,16 @@ def book(invitation, slot_id):
 
 
 def _changeable(invitation, now):
-    """The active interview the link may still change now, or the refusal that says why not."""
-    interview = active_interview(invitation)
-    if interview is None:
-        raise NothingBooked()
+    """The active interview the link may still change now, or the refusal that says why not.
+
+    Decided on one read: two could straddle a cancel committed between them (reads outside a
+    write transaction see each commit), and the second would call a cancelled booking closed."""
     page = link_page(invitation, now)
+    if page.mode != "manage":
+        raise NothingBooked()
     if not page.can_change:
         raise ChangesClosed(f"Changes closed {timeutil.format_local(page.change_deadline)}; {contact_line(invitation)}")
-    return interview
+    return page.interview
 
 
 def contact_line(invitation):

@@ -568,6 +568,38 @@ def test_a_self_reschedule_racing_a_recruiters_cancel_one_wins(scene, app, backe
 
 
 @BOTH_DATABASES
+def test_a_cancel_committed_while_a_reschedule_looks_is_not_called_closed(scene, app, backend, monkeypatch):
+    """The interleaving the race above can hit: the recruiter's cancel commits right after the
+    reschedule's first read of the booking; the reschedule must not then call it 'closed'."""
+    interview = scheduling.book(scene["invitation"], str(scene["slot"].id))
+    later = make_slot(scene["job"], TOMORROW + timedelta(hours=2))
+    interview_id, later_id, invitation_id = interview.id, later.id, scene["invitation"].id
+    db.session.remove()
+    read_booking = scheduling.active_interview
+
+    def read_then_recruiter_cancels(invitation):
+        found = read_booking(invitation)
+        monkeypatch.setattr(scheduling, "active_interview", read_booking)
+
+        def cancel():
+            with app.app_context():
+                booking.cancel_interview(db.session.get(Interview, interview_id))
+
+        recruiter = threading.Thread(target=cancel)
+        recruiter.start()
+        recruiter.join(30)
+        return found
+
+    monkeypatch.setattr(scheduling, "active_interview", read_then_recruiter_cancels)
+    with pytest.raises(booking.ChangedMeanwhile):
+        scheduling.reschedule(scheduling.find_link(scene["token"]), str(later_id))
+    db.session.remove()
+    assert db.session.get(Interview, interview_id).status == "cancelled"
+    assert db.session.get(SchedulingInvitation, invitation_id).reschedules_used == 0
+    assert seat_discrepancies() == []
+
+
+@BOTH_DATABASES
 def test_two_retake_clicks_at_once_make_one_retake_invitation(scene, app, clock, backend):
     scene["job"].retakes_allowed = 2
     db.session.commit()
