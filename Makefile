@@ -4,6 +4,8 @@ PYTHON ?= python3
 PORT ?= 5000
 export PORT
 # pytest-xdist processes for `make test` (one per CPU); TEST_WORKERS=0 runs the tests in this process.
+# Work stealing: an idle worker takes half of a busy one's queue, where the default scheduler left one
+# worker idle for the last ~25 s while the other worked through the heavy tests sent to it early.
 TEST_WORKERS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,7 +35,7 @@ test: $(VENV)/.dev-installed
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.dev-installed
 	$(BIN)/pip install --quiet -r requirements-bench.txt

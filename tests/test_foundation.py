@@ -3,7 +3,6 @@
 import hashlib
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -261,20 +260,6 @@ def test_create_all_makes_the_interview_indexes_partial(backend, tmp_path, reque
         and "pending" not in wheres["uq_interviews_active_candidate_slot"]
     )
     assert "pending" in wheres["uq_interviews_open_candidate_job"]
-
-
-def test_flask_cli_is_runnable_from_the_repo_root(tmp_path):
-    """The venv's `flask` finds the app from the repo root (operators' entry point)."""
-    env = {"PATH": str(Path(sys.executable).parent), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SECRET_KEY": "x"}
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def test_password_is_stored_hashed(admin):

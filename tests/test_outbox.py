@@ -256,24 +256,18 @@ def test_a_slow_batch_keeps_its_lease_so_no_other_worker_sends_its_rows(smtp, cl
 
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_postgres_claim_reads_the_due_index_without_sorting(smtp, backend, app, clock, recorded_sql):
-    from sqlalchemy import insert, text
+    from sqlalchemy import text
 
-    def row(n, status, due):
-        return {
-            "idempotency_key": f"bulk:{n}",
-            "kind": "invitation",
-            "to_email": f"c{n}@example.com",
-            "to_name": "",
-            "subject": "s",
-            "body_text": "b",
-            "body_html": "",
-            "status": status,
-            "next_attempt_at": due,
-        }
-
-    past = clock.now() - timedelta(minutes=5)
-    db.session.execute(insert(OutboxEmail), [row(n, "sent", past) for n in range(20000)])
-    db.session.execute(insert(OutboxEmail), [row(n, "queued", past) for n in range(20000, 25000)])
+    # 20,000 sent rows and 5,000 due ones, made by the server (a client-side insert took seconds).
+    db.session.execute(
+        text(
+            "INSERT INTO outbox_emails (id, idempotency_key, kind, to_email, to_name, subject, body_text,"
+            " body_html, status, attempts, next_attempt_at, created_at)"
+            " SELECT gen_random_uuid(), 'bulk:' || n, 'invitation', 'c' || n || '@example.com', '', 's', 'b', '',"
+            " CASE WHEN n < 20000 THEN 'sent' ELSE 'queued' END, 0, :due, :due FROM generate_series(0, 24999) AS n"
+        ),
+        {"due": clock.now() - timedelta(minutes=5)},
+    )
     db.session.commit()
     db.session.execute(text("ANALYZE outbox_emails"))
     db.session.commit()

@@ -3,6 +3,7 @@
 invitation queued by `flask create-link --no-send` while nobody sends them a single request."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,40 +65,66 @@ class Server:
         self.reader.join(5)
 
 
+def cli_env(database_url, **settings):
+    """The environment a `flask` command or server runs with: the test database, INFO logs."""
+    return {
+        **os.environ,
+        "FLASK_APP": "app",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "OUTBOX_IN_PROCESS": "true",
+        "LOG_LEVEL": "INFO",
+        **settings,
+    }
+
+
+@pytest.fixture(scope="module")
+def queued_link(sqlite_template, tmp_path_factory):
+    """`flask create-link --no-send` run once, on a copy of the schema the module's tests start
+    from: the invitation waits in the outbox before any server starts, so no sender can take the
+    row before the command reports on it, and a server's first round (not its poll) must deliver it."""
+    path = tmp_path_factory.mktemp("queued") / "queued.db"
+    shutil.copyfile(sqlite_template, path)
+    command = [str(BIN / "flask"), "create-link", "--no-send", "PYTHON", "Jane Smith", "jane@example.com", "2030-10-20 14:30"]
+    env = cli_env(
+        f"sqlite:///{path}",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(free_port()),  # nothing listens: --no-send must not try
+        MAIL_DEFAULT_SENDER="interviews@example.com",
+    )
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return path, result
+
+
+@pytest.fixture
+def sqlite_start(queued_link):
+    return queued_link[0]
+
+
+def test_create_link_no_send_queues_the_invitation_and_starts_no_sender(queued_link):
+    _, result = queued_link
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "E-mail: queued (--no-send; the server's sender delivers it)" in result.stdout
+    assert MAIL_LINE in result.stderr  # the app was created and logged its settings
+    assert SENDER_STARTED not in result.stderr + result.stdout  # CLI commands never run a sender
+
+
 @pytest.mark.parametrize(
     "kind, senders", [("flask run", 1), ("flask run --reload", 1), ("gunicorn", 2), ("gunicorn --preload", 2)]
 )
 def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smtp, database_url, kind, senders):
     port = free_port()
-    env = {
-        **os.environ,
-        "FLASK_APP": "app",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test",
-        "FLASK_DEBUG": "0",
-        "BACKEND_URL": f"http://127.0.0.1:{port}",
-        "MAIL_SERVER": smtp.host,
-        "MAIL_PORT": str(smtp.port),
-        "MAIL_USE_TLS": "false",
-        "MAIL_USE_SSL": "false",
-        "MAIL_DEFAULT_SENDER": "interviews@example.com",
-        "OUTBOX_IN_PROCESS": "true",
-        "LOG_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",
-    }
-    # Queued before the server starts, so no sender can take the row before the command reports
-    # on it, and the server's first round (not its 5 s poll) has to deliver it.
-    queued = subprocess.run(
-        [str(BIN / "flask"), "create-link", "--no-send", "PYTHON", "Jane Smith", "jane@example.com", "2030-10-20 14:30"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    env = cli_env(
+        database_url,
+        FLASK_DEBUG="0",
+        BACKEND_URL=f"http://127.0.0.1:{port}",
+        MAIL_SERVER=smtp.host,
+        MAIL_PORT=str(smtp.port),
+        MAIL_USE_TLS="false",
+        MAIL_USE_SSL="false",
+        MAIL_DEFAULT_SENDER="interviews@example.com",
+        PYTHONUNBUFFERED="1",
     )
-    assert queued.returncode == 0, queued.stdout + queued.stderr
-    assert "E-mail: queued (--no-send; the server's sender delivers it)" in queued.stdout
-    assert SENDER_STARTED not in queued.stderr  # CLI commands never run a sender
     server = Server(server_command(kind, port), env)
     try:
         server.wait_for_output(SENDER_STARTED, senders)
@@ -115,16 +142,7 @@ def test_sender_starts_with_the_server_and_delivers_without_any_request(app, smt
 
 @pytest.mark.parametrize("command", [["db", "current"], ["create-token", "nobody@example.com"], ["init-demo"]])
 def test_other_cli_commands_never_start_a_sender(app, smtp, database_url, command):
-    env = {
-        **os.environ,
-        "FLASK_APP": "app",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test",
-        "OUTBOX_IN_PROCESS": "true",
-        "MAIL_SERVER": smtp.host,
-        "MAIL_PORT": str(smtp.port),
-        "LOG_LEVEL": "INFO",
-    }
+    env = cli_env(database_url, MAIL_SERVER=smtp.host, MAIL_PORT=str(smtp.port))
     result = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert MAIL_LINE in result.stderr  # the app was created and logged its settings
     assert SENDER_STARTED not in result.stderr + result.stdout
