@@ -98,6 +98,7 @@ def queued_link(sqlite_template, tmp_path_factory):
 
 @pytest.fixture
 def sqlite_start(queued_link):
+    """This module's tests start from a copy of the file with the queued invitation."""
     return queued_link[0]
 
 
