@@ -487,6 +487,36 @@ def test_header_injection_is_neutralised(smtp, clock, app):
     assert smtp.envelopes[0].rcpt_tos == ["eve@example.com"]
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Interview Scheduled - Développeur logiciel senior at Société Générale d'Ingénierie et de Conseil",
+        "面试安排 - 高级后端工程师 at 阿里巴巴集团控股有限公司 and a tail long enough to fold over lines",
+        "Interview Scheduled - " + "x" * 200,
+    ],
+)
+def test_a_long_subject_folds_and_reads_back_unchanged(smtp, clock, app, subject):
+    interview = make_interview()
+    db.session.add(
+        OutboxEmail(
+            idempotency_key="manual:subject",
+            kind="invitation",
+            interview_id=interview.id,
+            to_email="c@example.com",
+            to_name="C",
+            subject=subject,
+            body_text="body",
+            status="queued",
+            next_attempt_at=clock.now(),
+        )
+    )
+    db.session.commit()
+    assert queue.deliver_due()["sent"] == 1
+    (message,) = smtp.messages
+    assert message["Subject"] == subject
+    assert max(len(line) for line in message.as_bytes().splitlines()) <= 998
+
+
 def test_due_reminder_is_sent(smtp, clock, app):
     booked_at = clock.now()
     queue_invitation()

@@ -4,6 +4,8 @@ import hashlib
 import smtplib
 import socket
 import time
+from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
@@ -20,6 +22,11 @@ from services import calendar_invite, email_render, timeutil
 SMTP_STEPS = 6
 CONNECT_STEPS = 5
 IDLE_CLOSE_SECONDS = 30  # a worker's SMTP connection is closed after this long without a message
+
+# Messages are written out under compat32 (with SMTP's CRLF), which writes each header as it was
+# stored. Flask-Mail's policy.SMTP parses every header again whenever the generator reads one: two
+# thirds of the CPU a booking spent serialising its invitation (about 1.9 ms of 2.9).
+MIME_POLICY = policy.compat32.clone(linesep="\r\n")
 
 
 def header_safe(value):
@@ -99,10 +106,9 @@ def mail_address(name, address):
 
 
 class AddressedMessage(Message):
-    """Flask-Mail's Message with From and To written from Address objects.
-
-    Flask-Mail turns a display name into an RFC 2047 word that the email package later decodes and
-    re-wraps unquoted, so `"Sharma, Priya" <p@…>` came out as two addresses on the To: line.
+    """Flask-Mail's Message written out under MIME_POLICY, with From and To written from Address
+    objects: a display name is quoted (or RFC 2047-encoded) as one name, so `"Sharma, Priya" <p@…>`
+    stays one address on the To: line, and a non-ASCII subject is folded once, as encoded words.
     """
 
     def __init__(self, *, to, sender, **kwargs):
@@ -110,10 +116,13 @@ class AddressedMessage(Message):
         self.addresses = {"From": sender, "To": to}
 
     def _message(self):
-        message = super()._message()  # already under policy.SMTP, which stores Address objects as parsed headers
+        message = super()._message()
+        message.policy = MIME_POLICY
+        if self.subject and not self.subject.isascii():  # folded as RFC 2047 words, not re-folded
+            message.replace_header("Subject", Header(self.subject, "utf-8"))
         for header, address in self.addresses.items():
             del message[header]
-            message[header] = address
+            message[header] = formataddr((address.display_name, address.addr_spec), charset="utf-8")
         return message
 
 
